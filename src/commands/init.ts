@@ -1,0 +1,98 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Io } from "../io.js";
+import { UserError, UsageError } from "../errors.js";
+import { configJsonSchemaText, SCHEMA_ID } from "../config/json-schema.js";
+import { PROVIDERS } from "../config/schema.js";
+import type { Provider } from "../config/schema.js";
+import { parseConfigText } from "../config/document.js";
+import { formatProblem } from "../config/problems.js";
+import { validateDocument } from "../config/validate.js";
+import { BugError } from "../errors.js";
+import {
+  AUTH_TYPES,
+  defaultDomain,
+  projectNameFrom,
+  renderInitConfig,
+  SCHEMA_FILE,
+} from "../init/template.js";
+import type { AuthType } from "../init/template.js";
+
+export interface InitCommandOptions {
+  provider: string;
+  /** Path of the config to write. @default "qhub-config.yaml" */
+  config: string;
+  /** @default the config folder's name, made valid */
+  projectName?: string;
+  /** @default NAME.localhost (local, existing) or NAME.example.com */
+  domain?: string;
+  /** @default "password" */
+  auth?: string;
+  repository?: string;
+  force: boolean;
+}
+
+function writeAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text, { mode: 0o644 });
+  renameSync(tmp, path);
+}
+
+/** `qhub init PROVIDER`: writes a commented config that validates as written. */
+export function runInit(opts: InitCommandOptions, io: Io): number {
+  if (!(PROVIDERS as readonly string[]).includes(opts.provider))
+    throw new UsageError(`unknown provider "${opts.provider}"`, `use one of: ${PROVIDERS.join(", ")}`);
+  const provider = opts.provider as Provider;
+  const auth = (opts.auth ?? "password").toLowerCase();
+  if (!(AUTH_TYPES as readonly string[]).includes(auth))
+    throw new UsageError(`unknown --auth "${opts.auth ?? ""}"`, `use one of: ${AUTH_TYPES.join(", ")}`);
+  if (existsSync(opts.config) && !opts.force)
+    throw new UserError(
+      `${opts.config} already exists; not overwriting it`,
+      "pass --force to replace it, or --config PATH to write elsewhere",
+    );
+
+  const folder = basename(dirname(resolve(opts.config)));
+  const projectName = opts.projectName ?? projectNameFrom(folder, provider);
+  const text = renderInitConfig({
+    provider,
+    projectName,
+    domain: opts.domain ?? defaultDomain(projectName, provider),
+    auth: auth as AuthType,
+    repository: opts.repository,
+  });
+
+  // Flag values are the user's: check what they make before writing anything.
+  const result = validateDocument(parseConfigText(opts.config, text));
+  if (result.problems.length > 0) {
+    const flagged = result.problems.filter((p) => /^(project_name|domain|gitops)/.test(p.path));
+    if (flagged.length === 0)
+      throw new BugError(
+        `qhub init wrote an invalid config: ${result.problems.map(formatProblem).join("; ")}`,
+      );
+    const lines = flagged.map((p) => `${p.path}: ${p.message}. ${p.hint}`);
+    throw new UserError(
+      `the flags make an invalid config: ${lines.join("; ")}`,
+      "correct --project-name, --domain or --repository",
+    );
+  }
+
+  writeAtomic(opts.config, text);
+  const schemaPath = join(dirname(opts.config), SCHEMA_FILE);
+  if (!existsSync(schemaPath) || ownsSchema(schemaPath)) writeAtomic(schemaPath, configJsonSchemaText());
+  else
+    io.stderr(`note: ${schemaPath} exists and is not QHub's; left it alone (editors may not autocomplete)`);
+
+  io.stderr(`wrote ${opts.config} (provider ${provider}, project ${projectName}, ${auth} login)`);
+  io.stderr(`next: edit it, then run \`qhub validate --config ${opts.config}\``);
+  return 0;
+}
+
+function ownsSchema(path: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(path, "utf8")) as { $id?: unknown }).$id === SCHEMA_ID;
+  } catch {
+    return false;
+  }
+}

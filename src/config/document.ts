@@ -1,0 +1,198 @@
+// Parsing a config's text into a YAML document that keeps source positions, and finding the
+// position of any config path in it. Pure: the caller reads the file.
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import type { Document, Node, Pair } from "yaml";
+import type { Problem } from "./problems.js";
+import { pathToString } from "./problems.js";
+
+export interface ConfigDocument {
+  /** The file name as the user gave it; used in every message. */
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  /** The document as plain data; undefined when it could not be read. */
+  value: unknown;
+  /** YAML-level problems: syntax, duplicate keys, tabs, empty file, not a mapping. */
+  problems: Problem[];
+}
+
+export interface Position {
+  line: number;
+  col: number;
+}
+
+// Hints for the YAML library's error codes (https://eemeli.org/yaml/#errors).
+const YAML_HINTS: Record<string, string> = {
+  DUPLICATE_KEY: "keep one of the two keys; YAML mappings cannot repeat a key",
+  TAB_AS_INDENT: "indent with spaces, not tabs",
+  BAD_INDENT: "line up keys of the same mapping at the same column, with spaces",
+  MULTIPLE_DOCS: "keep one YAML document in the file (remove the extra `---`)",
+  BLOCK_AS_IMPLICIT_KEY: "put a space after the `:` of the key above, or quote the value",
+  MISSING_CHAR: "close the quote or bracket that was opened",
+  UNEXPECTED_TOKEN: "check the quoting and indentation of this line",
+  BAD_ALIAS: "define the anchor (`&name`) before using the alias (`*name`)",
+};
+
+const MAX_ALIASES = 100;
+
+export function parseConfigText(file: string, text: string): ConfigDocument {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    keepSourceTokens: false,
+  });
+  const cd: ConfigDocument = { file, doc, lines, value: undefined, problems: [] };
+  const at = (offset: number): Position => {
+    const p = lines.linePos(Math.max(0, Math.min(offset, text.length)));
+    return { line: p.line, col: p.col };
+  };
+
+  for (const err of [...doc.errors, ...doc.warnings]) {
+    const pos = at(err.pos[0]);
+    let message = err.message.replace(/\s+at line \d+, column \d+.*$/s, "").replace(/\.$/, "");
+    if (err.code === "DUPLICATE_KEY") {
+      const key = /^[^:\n]*/.exec(text.slice(err.pos[0], err.pos[0] + 80))?.[0].trim() ?? "";
+      message = `duplicate key "${key}"`;
+    }
+    cd.problems.push({
+      file,
+      ...pos,
+      path: "",
+      message: `YAML ${err.name === "YAMLWarning" ? "warning" : "error"}: ${message}`,
+      hint: YAML_HINTS[err.code] ?? "fix the YAML syntax at this position",
+    });
+  }
+  if (doc.errors.length > 0) return cd;
+
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    cd.problems.push({
+      file,
+      line: 1,
+      col: 1,
+      path: "",
+      message: "the file is empty",
+      hint: "run `qhub init PROVIDER` to write a commented starting config",
+    });
+    return cd;
+  }
+  if (!isMap(doc.contents)) {
+    const pos = at(doc.contents.range?.[0] ?? 0);
+    const found = isSeq(doc.contents) ? "a list" : "a single value";
+    cd.problems.push({
+      file,
+      ...pos,
+      path: "",
+      message: `the file must be a mapping of keys such as \`project_name: ...\`, but it holds ${found}`,
+      hint: "start from `qhub init PROVIDER`, which writes a valid config",
+    });
+    return cd;
+  }
+  try {
+    cd.value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    // The yaml library throws a ReferenceError on alias bombs and unresolved aliases.
+    cd.problems.push({
+      file,
+      line: 1,
+      col: 1,
+      path: "",
+      message: `YAML aliases could not be expanded (${err instanceof Error ? err.message : String(err)})`,
+      hint: `use fewer than ${MAX_ALIASES} alias expansions and define each anchor before its use`,
+    });
+  }
+  return cd;
+}
+
+function pairFor(map: Node, key: PropertyKey): Pair<Node, Node | null> | undefined {
+  if (!isMap(map)) return undefined;
+  const want = String(key);
+  for (const item of map.items as Pair<Node, Node | null>[]) {
+    const k: unknown = isScalar(item.key) ? item.key.value : item.key;
+    if (String(k) === want) return item;
+  }
+  return undefined;
+}
+
+function deref(cd: ConfigDocument, node: Node | null | undefined): Node | null | undefined {
+  if (node && isAlias(node)) return node.resolve(cd.doc);
+  return node;
+}
+
+/**
+ * Where `path` is in the file. `key` points at the key of the last segment (for unknown or
+ * missing keys); `value` at its value. A path that does not exist points at the deepest part
+ * that does.
+ */
+export function locate(cd: ConfigDocument, path: readonly PropertyKey[], prefer: "key" | "value"): Position {
+  let node: Node | null | undefined = cd.doc.contents;
+  let best: Node | null | undefined = node;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i] as PropertyKey;
+    node = deref(cd, node);
+    if (node && isSeq(node) && typeof seg === "number") {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) break;
+      node = item;
+      best = item;
+      continue;
+    }
+    const pair = node ? pairFor(node, seg) : undefined;
+    if (!pair) break;
+    node = pair.value;
+    best = prefer === "key" && i === path.length - 1 ? pair.key : (pair.value ?? pair.key);
+    if (i < path.length - 1 && !pair.value) {
+      best = pair.key;
+      break;
+    }
+  }
+  const offset = best?.range?.[0] ?? 0;
+  const p = cd.lines.linePos(offset);
+  return { line: p.line, col: p.col };
+}
+
+/** The YAML node at `path`, or undefined. */
+export function nodeAt(cd: ConfigDocument, path: readonly PropertyKey[]): Node | null | undefined {
+  let node: Node | null | undefined = cd.doc.contents;
+  for (const seg of path) {
+    node = deref(cd, node);
+    if (!node) return undefined;
+    if (isSeq(node) && typeof seg === "number") node = node.items[seg] as Node | undefined;
+    else {
+      const pair = pairFor(node, seg);
+      if (!pair) return undefined;
+      node = pair.value;
+    }
+  }
+  return deref(cd, node);
+}
+
+/** True when `path` is written in the file. */
+export function hasPath(cd: ConfigDocument, path: readonly PropertyKey[]): boolean {
+  let node: Node | null | undefined = cd.doc.contents;
+  for (const seg of path) {
+    node = deref(cd, node);
+    if (!node) return false;
+    if (isSeq(node) && typeof seg === "number") {
+      node = node.items[seg] as Node | undefined;
+      if (!node) return false;
+    } else {
+      const pair = pairFor(node, seg);
+      if (!pair) return false;
+      node = pair.value;
+    }
+  }
+  return true;
+}
+
+/** A problem positioned at `path`. */
+export function problemAt(
+  cd: ConfigDocument,
+  path: readonly PropertyKey[],
+  prefer: "key" | "value",
+  message: string,
+  hint: string,
+): Problem {
+  return { file: cd.file, ...locate(cd, path, prefer), path: pathToString(path), message, hint };
+}

@@ -1,0 +1,380 @@
+// Turning zod's issues into positioned, actionable problems. Values are never echoed for secret
+// references, and only briefly for anything else.
+import { closest, distance } from "fastest-levenshtein";
+import { isMap, isScalar, isSeq } from "yaml";
+import type { Node } from "yaml";
+import type * as z from "zod";
+import type { ConfigDocument } from "./document.js";
+import { locate, nodeAt } from "./document.js";
+import type { Problem } from "./problems.js";
+import { pathToString } from "./problems.js";
+import { CURRENT_SCHEMA_VERSION, SECRET_REF_ERROR } from "./schema.js";
+
+/** Keys of QHub 0.3/0.4 configs that this QHub replaces; `qhub upgrade` removes them. */
+export const RETIRED_KEYS: Record<string, string> = {
+  terraform_state: "Flux applies the rendered repository; there is no Terraform state",
+  ci_cd: "the rendered repository's GitHub workflow and `qhub pr` replace it",
+  cdsdashboards: "dashboards are not part of this QHub",
+  prefect: "Prefect is not part of this QHub",
+  clearml: "ClearML is not part of this QHub",
+  kbatch: "kbatch is not part of this QHub",
+  tf_extensions: "add your own manifests to the rendered repository instead",
+  terraform_overrides: "add Kustomize patches to the rendered repository instead",
+  helm_extensions: "add your own HelmRelease to the rendered repository instead",
+  monitoring: "monitoring is not part of this QHub",
+  argo_workflows: "Argo Workflows is not part of this QHub",
+  jupyterhub: "JupyterHub settings come from `profiles`, `theme` and `security`",
+  conda_store: "conda-store settings come from `environments` and `storage`",
+  keycloak: "users and groups are in `security.users` and `security.groups`",
+  prevent_deploy: "deployment is a reviewed pull request now",
+  external_container_reg: "use image pull secrets in the rendered repository instead",
+};
+
+// Just enough of zod's internal definition to walk a schema.
+interface Def {
+  type: string;
+  innerType?: ZodLike;
+  in?: ZodLike;
+  shape?: Record<string, ZodLike>;
+  valueType?: ZodLike;
+  element?: ZodLike;
+  options?: ZodLike[];
+  discriminator?: string;
+  getter?: () => ZodLike;
+  values?: unknown[];
+}
+interface ZodLike {
+  _zod: { def: Def };
+  description?: string;
+}
+
+function unwrap(s: ZodLike): ZodLike {
+  let cur = s;
+  for (let i = 0; i < 20; i++) {
+    const d = cur._zod.def;
+    if (d.innerType) cur = d.innerType;
+    else if (d.type === "pipe" && d.in) cur = d.in;
+    else if (d.type === "lazy" && d.getter) cur = d.getter();
+    else break;
+  }
+  return cur;
+}
+
+function pickOption(s: ZodLike, input: unknown): ZodLike[] {
+  const d = s._zod.def;
+  const options = (d.options ?? []).map(unwrap);
+  if (d.discriminator && input && typeof input === "object") {
+    const want = (input as Record<string, unknown>)[d.discriminator];
+    const match = options.filter((o) => {
+      const lit = o._zod.def.shape?.[d.discriminator ?? ""];
+      return lit ? (unwrap(lit)._zod.def.values ?? []).includes(want) : false;
+    });
+    if (match.length > 0) return match;
+  }
+  return options;
+}
+
+/** The schemas that may apply at `path`, given the document's data. */
+export function schemasAt(root: z.ZodType, path: readonly PropertyKey[], data: unknown): ZodLike[] {
+  let current: ZodLike[] = [unwrap(root)];
+  let value = data;
+  for (const seg of path) {
+    const next: ZodLike[] = [];
+    for (const s of current.flatMap((c) => (c._zod.def.type === "union" ? pickOption(c, value) : [c]))) {
+      const d = s._zod.def;
+      const child =
+        d.type === "object"
+          ? d.shape?.[String(seg)]
+          : d.type === "record"
+            ? d.valueType
+            : d.type === "array"
+              ? d.element
+              : undefined;
+      if (child) next.push(unwrap(child));
+    }
+    current = next;
+    value = value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[seg] : undefined;
+  }
+  return current.flatMap((c) => (c._zod.def.type === "union" ? pickOption(c, value) : [c]));
+}
+
+function keysAt(root: z.ZodType, path: readonly PropertyKey[], data: unknown): string[] {
+  const keys = new Set<string>();
+  for (const s of schemasAt(root, path, data)) {
+    for (const k of Object.keys(s._zod.def.shape ?? {})) keys.add(k);
+  }
+  return [...keys].sort();
+}
+
+function describeAt(root: z.ZodType, path: readonly PropertyKey[], data: unknown): string {
+  // Descriptions live on the wrapper (optional/default) as often as on the inner schema.
+  let s: ZodLike | undefined = unwrap(root);
+  let value = data;
+  let description = "";
+  for (const seg of path) {
+    const options: ZodLike[] = s._zod.def.type === "union" ? pickOption(s, value) : [s];
+    let found: ZodLike | undefined;
+    for (const o of options) {
+      const d = o._zod.def;
+      found = d.type === "object" ? d.shape?.[String(seg)] : d.type === "record" ? d.valueType : d.element;
+      if (found) break;
+    }
+    if (!found) return "";
+    description = found.description ?? unwrap(found).description ?? "";
+    s = unwrap(found);
+    value = value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[seg] : undefined;
+  }
+  return description;
+}
+
+function getIn(data: unknown, path: readonly PropertyKey[]): unknown {
+  let v = data;
+  for (const seg of path) {
+    if (!v || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+function kindOf(node: Node | null | undefined, value: unknown): string {
+  if (node && isMap(node)) return "a mapping";
+  if (node && isSeq(node)) return "a list";
+  if (value === null || value === undefined) return "nothing (an empty value)";
+  if (typeof value === "boolean") return "a boolean";
+  if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a number";
+  if (typeof value === "string") return "a string";
+  return "a value of another type";
+}
+
+const EXPECTED: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  int: "an integer",
+  boolean: "`true` or `false`",
+  object: "a mapping of keys",
+  array: "a list",
+  record: "a mapping",
+};
+
+/** "did you mean" among candidates, or undefined when none is close. */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const lower = word.toLowerCase();
+  const exactCase = candidates.find((c) => c.toLowerCase() === lower);
+  if (exactCase) return exactCase;
+  const best = closest(word, candidates);
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  return distance(word.toLowerCase(), best.toLowerCase()) <= limit ? best : undefined;
+}
+
+function listOf(values: readonly unknown[]): string {
+  return values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(", ");
+}
+
+function brief(value: unknown): string {
+  const s = typeof value === "string" ? value : JSON.stringify(value);
+  return JSON.stringify(s.length > 40 ? `${s.slice(0, 37)}...` : s);
+}
+
+/** An environment variable name suggested for a secret found at `path`. */
+export function envNameFor(path: readonly PropertyKey[], data: unknown): string {
+  const p = path.map(String);
+  if (p.at(-1) === "client_secret") {
+    const type = getIn(data, [...path.slice(0, -2), "type"]);
+    return `${typeof type === "string" ? type.toUpperCase() : "OAUTH"}_CLIENT_SECRET`;
+  }
+  if (p.at(-1) === "password" && p.at(-3) === "users") {
+    return `QHUB_PASSWORD_${(p.at(-2) ?? "USER").toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+  }
+  return p
+    .slice(-2)
+    .join("_")
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, "_");
+}
+
+function secretProblem(cd: ConfigDocument, path: readonly PropertyKey[], data: unknown): Problem {
+  const node = nodeAt(cd, path);
+  const key = String(path.at(-1));
+  const env = envNameFor(path, data);
+  const where = { file: cd.file, ...locate(cd, path, "value"), path: pathToString(path) };
+  if (node && isMap(node)) {
+    return {
+      ...where,
+      message: "a secret reference must be exactly `{ fromEnv: NAME }` or `{ fromFile: PATH }`",
+      hint: `write \`${key}: { fromEnv: ${env} }\`; NAME is letters, digits and \`_\`, not starting with a digit`,
+    };
+  }
+  if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
+    return {
+      ...where,
+      message: "a secret reference is empty",
+      hint: `write \`${key}: { fromEnv: ${env} }\` and set ${env} when you render`,
+    };
+  }
+  return {
+    ...where,
+    message: "a secret value is written in the config; secrets are never stored in qhub-config.yaml",
+    hint: `replace it with \`${key}: { fromEnv: ${env} }\`, export ${env} with the value when you run qhub, and remove the value from the file and its history`,
+  };
+}
+
+/** Splits a message written as "message\nhint" in the schema. */
+function messageAndHint(message: string, fallbackHint: string): [string, string] {
+  const i = message.indexOf("\n");
+  return i === -1 ? [message, fallbackHint] : [message.slice(0, i), message.slice(i + 1)];
+}
+
+/**
+ * Problems for zod's issues. `relocate` maps an issue's path to the path written in the
+ * document (used for clusters, whose merged settings come from two places).
+ */
+export function problemsFromIssues(
+  issues: readonly z.core.$ZodIssue[],
+  cd: ConfigDocument,
+  root: z.ZodType,
+  data: unknown,
+  relocate: (path: PropertyKey[]) => PropertyKey[] = (p) => p,
+): Problem[] {
+  const out: Problem[] = [];
+  for (const issue of issues) {
+    const logical = issue.path;
+    const path = relocate(logical);
+    // `p` names the key; `pos` is where it is, or for a missing key where it belongs.
+    const at = (
+      prefer: "key" | "value",
+      message: string,
+      hint: string,
+      p: PropertyKey[] = path,
+      pos: PropertyKey[] = p,
+    ): Problem => ({ file: cd.file, ...locate(cd, pos, prefer), path: pathToString(p), message, hint });
+    const value = getIn(data, logical);
+    const description = describeAt(root, logical, data);
+
+    if (issue.message === SECRET_REF_ERROR) {
+      out.push(secretProblem(cd, path, data));
+      continue;
+    }
+    switch (issue.code) {
+      case "unrecognized_keys": {
+        const valid = keysAt(root, logical, data);
+        for (const key of issue.keys) {
+          const close = suggest(key, valid);
+          const retired = logical.length === 0 ? RETIRED_KEYS[key] : undefined;
+          const hint = retired
+            ? `this QHub 0.3/0.4 key has no place here: ${retired}; run \`qhub upgrade\` to migrate the file`
+            : close
+              ? `did you mean "${close}"?`
+              : valid.length > 0 && valid.length <= 16
+                ? `valid keys here: ${valid.join(", ")}`
+                : "run `qhub schema` for the valid keys";
+          out.push(at("key", `unknown key "${key}"`, hint, [...path, key]));
+        }
+        break;
+      }
+      case "invalid_type": {
+        const expected = EXPECTED[issue.expected] ?? issue.expected;
+        if (value === undefined && !(logical.length > 0 && cd.value !== undefined && hasKey(data, logical))) {
+          const key = String(logical.at(-1));
+          out.push(
+            at(
+              "key",
+              `missing required key "${key}"`,
+              `add \`${key}:\`${description ? ` (${description.replace(/\.$/, "")})` : ""}`,
+              path,
+              path.slice(0, -1),
+            ),
+          );
+        } else {
+          out.push(
+            at("value", `expected ${expected}, found ${kindOf(nodeAt(cd, path), value)}`, description),
+          );
+        }
+        break;
+      }
+      case "invalid_value": {
+        if (logical.length === 1 && logical[0] === "qhub_version") {
+          out.push(
+            at(
+              "value",
+              `this file is for QHub ${brief(value)}; this QHub reads schema version ${CURRENT_SCHEMA_VERSION}`,
+              "run `qhub upgrade` to migrate it in place (comments are kept)",
+            ),
+          );
+          break;
+        }
+        const close = typeof value === "string" ? suggest(value, issue.values.map(String)) : undefined;
+        out.push(
+          at(
+            "value",
+            `${brief(value)} is not one of: ${listOf(issue.values)}`,
+            close ? `did you mean "${close}"?` : description,
+          ),
+        );
+        break;
+      }
+      case "invalid_union": {
+        if ("discriminator" in issue && issue.discriminator) {
+          const options = ("options" in issue ? (issue.options as unknown[]) : []).map(String);
+          if (value === undefined) {
+            out.push(
+              at(
+                "key",
+                `missing required key "${issue.discriminator}"`,
+                `set it to one of: ${options.join(", ")}`,
+                path,
+                path.slice(0, -1),
+              ),
+            );
+          } else {
+            const close = typeof value === "string" ? suggest(value, options) : undefined;
+            out.push(
+              at(
+                "value",
+                `${brief(value)} is not one of: ${options.join(", ")}`,
+                close ? `did you mean "${close}"?` : "pick one of the listed values",
+              ),
+            );
+          }
+        } else {
+          out.push(at("value", "is not a valid value here", description));
+        }
+        break;
+      }
+      case "invalid_format": {
+        const [message, hint] = messageAndHint(
+          issue.message.startsWith("Invalid") ? `is not valid (${issue.format} expected)` : issue.message,
+          description,
+        );
+        out.push(at("value", message, hint));
+        break;
+      }
+      case "too_small":
+      case "too_big": {
+        const small = issue.code === "too_small";
+        const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+        const n = Number(bound);
+        const message =
+          issue.origin === "string"
+            ? n === 1 && small
+              ? "must not be empty"
+              : `must be ${small ? "at least" : "at most"} ${n} characters long`
+            : issue.origin === "array"
+              ? `must have ${small ? "at least" : "at most"} ${n} item${n === 1 ? "" : "s"}`
+              : `must be ${small ? (issue.inclusive ? "at least" : "more than") : issue.inclusive ? "at most" : "less than"} ${n}`;
+        out.push(at("value", message, description));
+        break;
+      }
+      default: {
+        const [message, hint] = messageAndHint(issue.message, description);
+        out.push(at("value", message, hint));
+      }
+    }
+  }
+  return out;
+}
+
+function hasKey(data: unknown, path: readonly PropertyKey[]): boolean {
+  const parent = getIn(data, path.slice(0, -1));
+  return !!parent && typeof parent === "object" && Object.hasOwn(parent, path.at(-1) as PropertyKey);
+}

@@ -1,0 +1,329 @@
+// Rules about meaning across fields, checked after the schema accepts the shape. Each rule is a
+// named pure function of one cluster's settings; it returns findings, it does not throw.
+import { QUANTITY, NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS } from "./schema.js";
+import type { ParsedConfig, Provider } from "./schema.js";
+
+export interface Finding {
+  path: PropertyKey[];
+  prefer: "key" | "value";
+  message: string;
+  hint: string;
+}
+
+export interface RuleContext {
+  /** The cluster's settings: the top level, with the cluster's overrides merged in. */
+  config: ParsedConfig;
+  /** Providers used by any cluster of the file. */
+  providersInUse: ReadonlySet<Provider>;
+}
+
+type Rule = (ctx: RuleContext) => Finding[];
+
+const MAX_PROJECT_NAME = 16;
+
+/** QHub 0.4's project naming convention, which the clouds' resource names need. */
+export const projectNameConvention: Rule = ({ config }) => {
+  const name = config.project_name;
+  const at = (message: string, hint: string): Finding[] => [
+    { path: ["project_name"], prefer: "value", message, hint },
+  ];
+  if (name.length > MAX_PROJECT_NAME)
+    return at(
+      `is ${name.length} characters long; at most ${MAX_PROJECT_NAME} are allowed`,
+      "cloud resource names are derived from it; pick a shorter name",
+    );
+  if (config.provider === "azure" && name.includes("-"))
+    return at(
+      "must not contain '-' with provider azure",
+      `Azure resource names do not allow it; try "${name.replace(/-/g, "")}"`,
+    );
+  if (config.provider === "aws" && name.toLowerCase().startsWith("aws"))
+    return at('must not start with "aws" with provider aws', "AWS reserves the prefix; pick another name");
+  return [];
+};
+
+export const oneDefaultProfile: Rule = ({ config }) => {
+  const profiles = config.profiles?.jupyterlab ?? [];
+  const defaults = profiles.flatMap((p, i) => (p.default ? [i] : []));
+  return defaults.slice(1).map((i) => ({
+    path: ["profiles", "jupyterlab", i, "default"],
+    prefer: "value" as const,
+    message: `a second default profile; profile ${defaults[0] ?? 0} is already the default`,
+    hint: "keep `default: true` on one profile only",
+  }));
+};
+
+export const uniqueProfileNames: Rule = ({ config }) => {
+  const seen = new Map<string, number>();
+  const out: Finding[] = [];
+  (config.profiles?.jupyterlab ?? []).forEach((p, i) => {
+    const key = p.display_name.trim().toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined)
+      out.push({
+        path: ["profiles", "jupyterlab", i, "display_name"],
+        prefer: "value",
+        message: `"${p.display_name}" is already the name of profile ${first}`,
+        hint: "give each profile its own display_name; JupyterHub tells them apart by it",
+      });
+    else seen.set(key, i);
+  });
+  return out;
+};
+
+function namesIn(map: Record<string, unknown> | undefined): Set<string> {
+  return new Set(Object.keys(map ?? {}));
+}
+
+function unknownNames(
+  names: readonly string[] | undefined,
+  known: Set<string>,
+  path: PropertyKey[],
+  what: "user" | "group",
+): Finding[] {
+  return (names ?? []).flatMap((name, i) =>
+    known.has(name)
+      ? []
+      : [
+          {
+            path: [...path, i],
+            prefer: "value" as const,
+            message: `${what} "${name}" is not defined in security.${what}s`,
+            hint: `add it under security.${what}s, or correct the name`,
+          },
+        ],
+  );
+}
+
+/** Profiles may be limited to users and groups; when those are listed, the names must exist. */
+export const profileAudience: Rule = ({ config }) => {
+  const users = namesIn(config.security.users);
+  const groups = namesIn(config.security.groups);
+  return (config.profiles?.jupyterlab ?? []).flatMap((p, i) => [
+    ...(users.size > 0 ? unknownNames(p.users, users, ["profiles", "jupyterlab", i, "users"], "user") : []),
+    ...unknownNames(p.groups, groups, ["profiles", "jupyterlab", i, "groups"], "group"),
+  ]);
+};
+
+export const userGroupsDefined: Rule = ({ config }) => {
+  const groups = namesIn(config.security.groups);
+  return Object.entries(config.security.users ?? {}).flatMap(([name, user]) => [
+    ...(user?.primary_group && !groups.has(user.primary_group)
+      ? unknownNames([user.primary_group], groups, ["security", "users", name, "primary_group"], "group").map(
+          (f) => ({ ...f, path: f.path.slice(0, -1) }),
+        )
+      : []),
+    ...unknownNames(user?.secondary_groups, groups, ["security", "users", name, "secondary_groups"], "group"),
+  ]);
+};
+
+export const uniqueIds: Rule = ({ config }) => {
+  const out: Finding[] = [];
+  const check = (kind: "users" | "groups", field: "uid" | "gid", entries: [string, number | undefined][]) => {
+    const seen = new Map<number, string>();
+    for (const [name, id] of entries) {
+      if (id === undefined) continue;
+      const other = seen.get(id);
+      if (other !== undefined)
+        out.push({
+          path: ["security", kind, name, field],
+          prefer: "value",
+          message: `${field} ${id} is already used by "${other}"`,
+          hint: `give each entry of security.${kind} its own ${field}`,
+        });
+      else seen.set(id, name);
+    }
+  };
+  check(
+    "users",
+    "uid",
+    Object.entries(config.security.users ?? {}).map(([n, u]) => [n, u?.uid]),
+  );
+  check(
+    "groups",
+    "gid",
+    Object.entries(config.security.groups ?? {}).map(([n, g]) => [n, g?.gid]),
+  );
+  return out;
+};
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** A Kubernetes quantity as a number (bytes for memory, cores for CPU). */
+export function quantityValue(q: string | number): number {
+  if (typeof q === "number") return q;
+  const m = QUANTITY.exec(q);
+  const unit = q.replace(/^[0-9.]+/, "");
+  return m ? Number.parseFloat(q) * (UNITS[unit] ?? Number.NaN) : Number.NaN;
+}
+
+function withinLimit(
+  guarantee: string | number | undefined,
+  limit: string | number | undefined,
+  path: PropertyKey[],
+  guaranteeKey: string,
+  limitKey: string,
+): Finding[] {
+  if (guarantee === undefined || limit === undefined) return [];
+  if (quantityValue(guarantee) <= quantityValue(limit)) return [];
+  return [
+    {
+      path: [...path, guaranteeKey],
+      prefer: "value",
+      message: `${guaranteeKey} (${guarantee}) is more than ${limitKey} (${limit})`,
+      hint: `Kubernetes rejects a request above its limit; lower ${guaranteeKey} or raise ${limitKey}`,
+    },
+  ];
+}
+
+export const guaranteesWithinLimits: Rule = ({ config }) => [
+  ...(config.profiles?.jupyterlab ?? []).flatMap((p, i) => {
+    const o = p.kubespawner_override;
+    const path = ["profiles", "jupyterlab", i, "kubespawner_override"];
+    return o
+      ? [
+          ...withinLimit(o.cpu_guarantee, o.cpu_limit, path, "cpu_guarantee", "cpu_limit"),
+          ...withinLimit(o.mem_guarantee, o.mem_limit, path, "mem_guarantee", "mem_limit"),
+        ]
+      : [];
+  }),
+  ...Object.entries(config.profiles?.dask_worker ?? {}).flatMap(([name, w]) => {
+    const path = ["profiles", "dask_worker", name];
+    return [
+      ...withinLimit(w.worker_cores, w.worker_cores_limit, path, "worker_cores", "worker_cores_limit"),
+      ...withinLimit(w.worker_memory, w.worker_memory_limit, path, "worker_memory", "worker_memory_limit"),
+    ];
+  }),
+];
+
+export const nodeGroupBounds: Rule = ({ config }) => {
+  const block = PROVIDER_BLOCKS[config.provider];
+  const settings = config[block] as
+    { node_groups?: Record<string, { min_nodes: number; max_nodes: number }> } | undefined;
+  return NODE_GROUP_ROLES.flatMap((role) => {
+    const g = settings?.node_groups?.[role];
+    return g && g.min_nodes > g.max_nodes
+      ? [
+          {
+            path: [block, "node_groups", role, "min_nodes"],
+            prefer: "value" as const,
+            message: `min_nodes (${g.min_nodes}) is more than max_nodes (${g.max_nodes})`,
+            hint: "lower min_nodes or raise max_nodes",
+          },
+        ]
+      : [];
+  });
+};
+
+/** The block of the cluster's provider may be needed; blocks no cluster uses are mistakes. */
+export const providerBlocks: Rule = ({ config, providersInUse }) => {
+  const out: Finding[] = [];
+  if (config.provider === "gcp" && !config.google_cloud_platform)
+    out.push({
+      path: ["provider"],
+      prefer: "value",
+      message: "provider gcp needs a `google_cloud_platform` block with your project ID",
+      hint: "add `google_cloud_platform: { project: YOUR-PROJECT-ID }`",
+    });
+  for (const provider of PROVIDERS) {
+    const block = PROVIDER_BLOCKS[provider];
+    if (config[block] !== undefined && !providersInUse.has(provider))
+      out.push({
+        path: [block],
+        prefer: "key",
+        message: `settings for provider ${provider}, which no cluster uses (provider is ${config.provider})`,
+        hint: `remove the \`${block}\` block, or set \`provider: ${provider}\``,
+      });
+  }
+  return out;
+};
+
+const PRIVATE_HOST = /^(localhost|.*\.local|.*\.localhost|[0-9.]+|.*\.internal)$/i;
+
+export const certificateFitsDomain: Rule = ({ config }) => {
+  if (config.certificate.type !== "lets-encrypt") return [];
+  if (!config.domain.includes(".") || PRIVATE_HOST.test(config.domain))
+    return [
+      {
+        path: ["certificate", "type"],
+        prefer: "value",
+        message: `Let's Encrypt cannot issue a certificate for "${config.domain}"`,
+        hint: "use a public DNS name in `domain`, or `certificate: { type: self-signed }`",
+      },
+    ];
+  return [];
+};
+
+const RWX_SERVICE: Partial<Record<Provider, string>> = { aws: "EFS", gcp: "Filestore", azure: "Azure Files" };
+
+export const cloudStorageAvailable: Rule = ({ config }) =>
+  config.storage.type === "cloud" && !RWX_SERVICE[config.provider]
+    ? [
+        {
+          path: ["storage", "type"],
+          prefer: "value",
+          message: `provider ${config.provider} has no managed shared file service`,
+          hint: "use `type: nfs` (an in-cluster NFS server); `cloud` works with aws, gcp and azure",
+        },
+      ]
+    : [];
+
+export const uniqueEnvironmentNames: Rule = ({ config }) => {
+  const seen = new Map<string, string>();
+  const out: Finding[] = [];
+  for (const [file, env] of Object.entries(config.environments ?? {})) {
+    const other = seen.get(env.name);
+    if (other !== undefined)
+      out.push({
+        path: ["environments", file, "name"],
+        prefer: "value",
+        message: `environment name "${env.name}" is already used by ${other}`,
+        hint: "give each environment its own name; conda-store builds them by name",
+      });
+    else seen.set(env.name, file);
+    const pipLists = env.dependencies.filter((d) => typeof d !== "string").length;
+    if (pipLists > 1)
+      out.push({
+        path: ["environments", file, "dependencies"],
+        prefer: "key",
+        message: `has ${pipLists} \`pip:\` lists`,
+        hint: "merge them into one `pip:` list",
+      });
+  }
+  return out;
+};
+
+/** Every rule, in the order their findings are reported. */
+export const RULES: readonly Rule[] = [
+  projectNameConvention,
+  providerBlocks,
+  certificateFitsDomain,
+  cloudStorageAvailable,
+  nodeGroupBounds,
+  oneDefaultProfile,
+  uniqueProfileNames,
+  profileAudience,
+  userGroupsDefined,
+  uniqueIds,
+  guaranteesWithinLimits,
+  uniqueEnvironmentNames,
+];
+
+export function runRules(ctx: RuleContext): Finding[] {
+  return RULES.flatMap((rule) => rule(ctx));
+}

@@ -1,0 +1,108 @@
+// The `qhub` entry point: parses flags, calls one command, and is the only place that sets the
+// exit status. Commands load lazily so `qhub --help` stays fast.
+import { Command, CommanderError, Option } from "commander";
+import { reportError, UsageError } from "./errors.js";
+import { processIo } from "./io.js";
+import type { Io } from "./io.js";
+
+declare const QHUB_VERSION: string;
+
+const configOption = () =>
+  new Option("-c, --config <path>", "config file to read").default("qhub-config.yaml");
+const jsonOption = () => new Option("--json", "print one JSON document on stdout").default(false);
+
+function program(io: Io, setExit: (code: number) => void): Command {
+  const cli = new Command("qhub")
+    .description("Compile qhub-config.yaml into a GitOps repository for JupyterHub + Dask on Kubernetes.")
+    .version(typeof QHUB_VERSION === "string" ? QHUB_VERSION : "0.0.0-dev", "-V, --version")
+    .option("--verbose", "more detail in error reports", false)
+    .showHelpAfterError("(run `qhub --help` for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => io.stderr(s), writeOut: (s) => io.stdout(s) })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  qhub init aws --project-name ds-team --domain hub.example.com --auth github --repository acme/ds-platform
+  qhub validate --config qhub-config.yaml
+  qhub schema > qhub-config.schema.json
+
+Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 internal error.`,
+    );
+
+  cli
+    .command("init")
+    .description("write a commented qhub-config.yaml for a provider")
+    .argument("<provider>", "local, existing, aws, gcp, azure or do")
+    .addOption(configOption().default("qhub-config.yaml"))
+    .option("--project-name <name>", "name of the platform (default: the folder's name)")
+    .option("--domain <host>", "host name users open (default: NAME.localhost or NAME.example.com)")
+    .addOption(
+      new Option("--auth <type>", "how users log in")
+        .choices(["password", "github", "auth0"])
+        .default("password"),
+    )
+    .option("--repository <owner/name>", "GitHub repository of the rendered tree")
+    .option("--force", "overwrite an existing config", false)
+    .addHelpText(
+      "after",
+      "\nExample:\n  qhub init gcp --project-name ds-team --domain hub.example.com --auth github",
+    )
+    .action(
+      async (
+        provider: string,
+        opts: {
+          config: string;
+          projectName?: string;
+          domain?: string;
+          auth: string;
+          repository?: string;
+          force: boolean;
+        },
+      ) => {
+        const { runInit } = await import("./commands/init.js");
+        setExit(runInit({ provider, ...opts }, io));
+      },
+    );
+
+  cli
+    .command("validate")
+    .description("check the config: every problem at once, as FILE:LINE:COL: message")
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      "\nExit status: 0 valid, 1 invalid, 2 bad usage.\n\nExample:\n  qhub validate --config qhub-config.yaml --json",
+    )
+    .action(async (opts: { config: string; json: boolean }) => {
+      const { runValidate } = await import("./commands/validate.js");
+      setExit(runValidate(opts, io));
+    });
+
+  cli
+    .command("schema")
+    .description("print the config's JSON Schema (for editors and CI)")
+    .addHelpText("after", "\nExample:\n  qhub schema > qhub-config.schema.json")
+    .action(async () => {
+      const { runSchema } = await import("./commands/schema.js");
+      setExit(runSchema(io));
+    });
+
+  return cli;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit status. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const cli = program(io, (c) => (code = c));
+  try {
+    await cli.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors; anything else commander rejects is bad usage.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(err, io.stderr, err instanceof UsageError ? false : argv.includes("--verbose"));
+  }
+}
