@@ -172,7 +172,7 @@ function listOf(values: readonly unknown[]): string {
 }
 
 function brief(value: unknown): string {
-  const s = typeof value === "string" ? value : JSON.stringify(value);
+  const s = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 37)}...` : s);
 }
 
@@ -347,6 +347,15 @@ export function problemsFromIssues(
           description,
         );
         out.push(at("value", message, hint));
+        break;
+      }
+      case "invalid_key": {
+        const inner = issue.issues[0];
+        const [message, hint] = messageAndHint(
+          inner && !inner.message.startsWith("Invalid") ? inner.message : "is not a valid name here",
+          description,
+        );
+        out.push(at("key", `${brief(logical.at(-1))} ${message}`, hint));
         break;
       }
       case "too_small":

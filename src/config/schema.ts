@@ -46,6 +46,9 @@ const COLOR =
 const ENV_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
 const CONDA_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** A schema message with a hint, split by the validator at the first newline. */
+const msg = (message: string, hint: string) => `${message}\n${hint}`;
+
 const text = (description: string) => z.string().min(1).describe(description);
 
 /** `{ fromEnv: NAME }` or `{ fromFile: PATH }`: where a secret's value comes from at render time. */
@@ -55,7 +58,13 @@ export const SecretRef = z
       z.strictObject({
         fromEnv: z
           .string()
-          .regex(ENV_NAME)
+          .regex(
+            ENV_NAME,
+            msg(
+              "is not a valid environment variable name",
+              "use letters, digits and `_`, not starting with a digit, e.g. GITHUB_CLIENT_SECRET",
+            ),
+          )
           .describe("Name of the environment variable that holds the value when QHub renders."),
       }),
       z.strictObject({
@@ -104,7 +113,13 @@ const Certificate = z
         type: z.literal("existing"),
         secret_name: z
           .string()
-          .regex(DNS_LABEL)
+          .regex(
+            DNS_LABEL,
+            msg(
+              "must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit",
+              "e.g. `dev` or `ds-team`",
+            ),
+          )
           .describe("Name of a kubernetes.io/tls Secret, in the namespace, that you manage."),
       })
       .describe("Use a TLS Secret that already exists in the cluster."),
@@ -115,7 +130,18 @@ const Certificate = z
 // Client IDs are not secret, but may come from the environment like secrets do.
 const ClientId = z.union([
   z.string().min(1),
-  z.strictObject({ fromEnv: z.string().regex(ENV_NAME).describe("Environment variable that holds it.") }),
+  z.strictObject({
+    fromEnv: z
+      .string()
+      .regex(
+        ENV_NAME,
+        msg(
+          "is not a valid environment variable name",
+          "use letters, digits and `_`, not starting with a digit, e.g. GITHUB_CLIENT_SECRET",
+        ),
+      )
+      .describe("Environment variable that holds it."),
+  }),
 ]);
 
 const GitHubAuth = z
@@ -140,7 +166,13 @@ const Auth0Auth = z
       client_secret: SecretRef.describe("Auth0 application client secret, as `{ fromEnv: NAME }`."),
       auth0_subdomain: z
         .string()
-        .regex(/^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)?$/)
+        .regex(
+          /^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)?$/,
+          msg(
+            "is not an Auth0 tenant subdomain",
+            "write TENANT for TENANT.auth0.com, or TENANT.eu for TENANT.eu.auth0.com",
+          ),
+        )
         .describe("Tenant subdomain: `acme` for acme.auth0.com, `acme.eu` for acme.eu.auth0.com."),
     }),
   })
@@ -172,11 +204,27 @@ const Security = z
       .default({ type: "password" })
       .describe("How users log in to JupyterHub."),
     users: z
-      .record(z.string().regex(/^[A-Za-z0-9._@-]+$/), User.nullable())
+      .record(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9._@-]+$/,
+            msg("is not a valid user name", "use letters, digits, `.`, `_`, `@` and `-`"),
+          ),
+        User.nullable(),
+      )
       .optional()
       .describe("Users allowed to log in, by login name (QHub 0.3 format)."),
     groups: z
-      .record(z.string().regex(/^[A-Za-z0-9._-]+$/), Group.nullable())
+      .record(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9._-]+$/,
+            msg("is not a valid group name", "use letters, digits, `.`, `_` and `-`"),
+          ),
+        Group.nullable(),
+      )
       .optional()
       .describe("Groups, by name; a shared folder is created for each."),
   })
@@ -188,7 +236,17 @@ const KubeSpawnerOverride = z
     cpu_guarantee: Cpu("CPU reserved for the server.").optional(),
     mem_limit: Quantity("Most memory the server may use.").optional(),
     mem_guarantee: Quantity("Memory reserved for the server.").optional(),
-    image: z.string().regex(IMAGE).optional().describe("Container image for this profile."),
+    image: z
+      .string()
+      .regex(
+        IMAGE,
+        msg(
+          "is not a valid container image reference",
+          "write REGISTRY/NAME:TAG in lowercase, e.g. quay.io/jupyterhub/k8s-hub:4.4.0",
+        ),
+      )
+      .optional()
+      .describe("Container image for this profile."),
   })
   .describe("KubeSpawner settings for this profile; other KubeSpawner traits pass through as written.");
 
@@ -210,7 +268,17 @@ const DaskWorkerProfile = z
     worker_memory: Quantity("Memory reserved for each worker."),
     worker_memory_limit: Quantity("Most memory each worker may use."),
     worker_threads: z.int().min(1).max(256).optional().describe("Threads per worker; defaults to its cores."),
-    image: z.string().regex(IMAGE).optional().describe("Container image for workers of this profile."),
+    image: z
+      .string()
+      .regex(
+        IMAGE,
+        msg(
+          "is not a valid container image reference",
+          "write REGISTRY/NAME:TAG in lowercase, e.g. quay.io/jupyterhub/k8s-hub:4.4.0",
+        ),
+      )
+      .optional()
+      .describe("Container image for workers of this profile."),
   })
   .describe("A Dask worker size users can pick as a cluster option.");
 
@@ -221,7 +289,13 @@ const CondaDependency = z.union([
 
 export const CondaEnvironment = z
   .strictObject({
-    name: z.string().regex(CONDA_NAME).describe("Environment name; unique across files."),
+    name: z
+      .string()
+      .regex(
+        CONDA_NAME,
+        msg("is not a valid conda environment name", "use letters, digits, `.`, `_` and `-`"),
+      )
+      .describe("Environment name; unique across files."),
     channels: z.array(z.string().min(1)).optional().describe("Conda channels, in priority order."),
     dependencies: z
       .array(CondaDependency)
@@ -250,7 +324,10 @@ const NodeGroups = z
 
 const kubernetesVersion = z
   .string()
-  .regex(/^1\.[0-9]{1,2}(\.[0-9]+)?$/)
+  .regex(
+    /^1\.[0-9]{1,2}(\.[0-9]+)?$/,
+    msg("is not a Kubernetes version", 'write it as a quoted string such as "1.33"'),
+  )
   .optional()
   .describe("Kubernetes version of the cluster (informational: QHub does not create clusters).");
 
@@ -266,7 +343,13 @@ const AmazonWebServices = z.strictObject({
 const GoogleCloudPlatform = z.strictObject({
   project: z
     .string()
-    .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/)
+    .regex(
+      /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/,
+      msg(
+        "is not a Google Cloud project ID",
+        "project IDs are 6 to 30 lowercase letters, digits and `-`, starting with a letter",
+      ),
+    )
     .describe("Google Cloud project ID."),
   region: region("us-central1"),
   availability_zones: z.array(z.string().min(1)).optional().describe("Zones to use."),
@@ -306,9 +389,39 @@ const SelfManaged = (what: string) =>
 
 const DefaultImages = z
   .strictObject({
-    jupyterhub: z.string().regex(IMAGE).optional().describe("JupyterHub hub image."),
-    jupyterlab: z.string().regex(IMAGE).optional().describe("Default JupyterLab user image."),
-    dask_worker: z.string().regex(IMAGE).optional().describe("Default Dask scheduler and worker image."),
+    jupyterhub: z
+      .string()
+      .regex(
+        IMAGE,
+        msg(
+          "is not a valid container image reference",
+          "write REGISTRY/NAME:TAG in lowercase, e.g. quay.io/jupyterhub/k8s-hub:4.4.0",
+        ),
+      )
+      .optional()
+      .describe("JupyterHub hub image."),
+    jupyterlab: z
+      .string()
+      .regex(
+        IMAGE,
+        msg(
+          "is not a valid container image reference",
+          "write REGISTRY/NAME:TAG in lowercase, e.g. quay.io/jupyterhub/k8s-hub:4.4.0",
+        ),
+      )
+      .optional()
+      .describe("Default JupyterLab user image."),
+    dask_worker: z
+      .string()
+      .regex(
+        IMAGE,
+        msg(
+          "is not a valid container image reference",
+          "write REGISTRY/NAME:TAG in lowercase, e.g. quay.io/jupyterhub/k8s-hub:4.4.0",
+        ),
+      )
+      .optional()
+      .describe("Default Dask scheduler and worker image."),
   })
   .describe("Container images used where a profile names none.");
 
@@ -322,12 +435,18 @@ const Storage = z
       ),
     conda_store: z
       .string()
-      .regex(STORAGE_SIZE)
+      .regex(
+        STORAGE_SIZE,
+        msg("must be a storage size with a unit, such as 100Gi", "use Ki, Mi, Gi, Ti (or k, M, G, T)"),
+      )
       .default("60Gi")
       .describe("Size of the conda environments volume."),
     shared_filesystem: z
       .string()
-      .regex(STORAGE_SIZE)
+      .regex(
+        STORAGE_SIZE,
+        msg("must be a storage size with a unit, such as 100Gi", "use Ki, Mi, Gi, Ti (or k, M, G, T)"),
+      )
       .default("100Gi")
       .describe("Size of the home directories and shared folders volume."),
   })
@@ -339,15 +458,42 @@ const JupyterHubTheme = z
     hub_subtitle: z.string().optional().describe("Subtitle on the hub's pages."),
     welcome: z.string().optional().describe("Welcome text on the login page (HTML allowed)."),
     logo: z.url().optional().describe("URL of the logo image."),
-    primary_color: z.string().regex(COLOR).optional(),
-    secondary_color: z.string().regex(COLOR).optional(),
-    accent_color: z.string().regex(COLOR).optional(),
-    text_color: z.string().regex(COLOR).optional(),
-    h1_color: z.string().regex(COLOR).optional(),
-    h2_color: z.string().regex(COLOR).optional(),
-    navbar_text_color: z.string().regex(COLOR).optional(),
-    navbar_hover_color: z.string().regex(COLOR).optional(),
-    navbar_color: z.string().regex(COLOR).optional(),
+    primary_color: z
+      .string()
+      .regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))
+      .optional(),
+    secondary_color: z
+      .string()
+      .regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))
+      .optional(),
+    accent_color: z
+      .string()
+      .regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))
+      .optional(),
+    text_color: z
+      .string()
+      .regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))
+      .optional(),
+    h1_color: z
+      .string()
+      .regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))
+      .optional(),
+    h2_color: z
+      .string()
+      .regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))
+      .optional(),
+    navbar_text_color: z
+      .string()
+      .regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))
+      .optional(),
+    navbar_hover_color: z
+      .string()
+      .regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))
+      .optional(),
+    navbar_color: z
+      .string()
+      .regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))
+      .optional(),
   })
   .describe("JupyterHub page theme; further template variables pass through.");
 
@@ -355,14 +501,29 @@ const JupyterHubTheme = z
 const settings = {
   namespace: z
     .string()
-    .regex(DNS_LABEL)
+    .regex(
+      DNS_LABEL,
+      msg(
+        "must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit",
+        "e.g. `dev` or `ds-team`",
+      ),
+    )
     .max(63)
     .default("dev")
     .describe("Kubernetes namespace of the platform. Identity field: changing it moves everything."),
   provider: z
     .enum(PROVIDERS)
     .describe("Where the cluster runs. Identity field: changing it rebuilds the platform."),
-  domain: z.string().regex(HOSTNAME).describe("Host name users reach JupyterHub at, without scheme or path."),
+  domain: z
+    .string()
+    .regex(
+      HOSTNAME,
+      msg(
+        "must be a host name such as hub.example.com, without scheme, port or path",
+        "write only the host name, e.g. `hub.example.com` instead of `https://hub.example.com/`",
+      ),
+    )
+    .describe("Host name users reach JupyterHub at, without scheme or path."),
   certificate: Certificate.default({ type: "self-signed" }),
   security: Security.default({ authentication: { type: "password" } }),
   default_images: DefaultImages.optional(),
@@ -383,7 +544,12 @@ const settings = {
     .optional()
     .describe("What users can choose when they start a server or a Dask cluster."),
   environments: z
-    .record(z.string().regex(ENV_FILE), CondaEnvironment)
+    .record(
+      z
+        .string()
+        .regex(ENV_FILE, msg("must be a file name ending in .yaml or .yml", "e.g. `environment-ml.yaml`")),
+      CondaEnvironment,
+    )
     .optional()
     .describe(
       "Conda environments by file name, added to (or replacing, by file name) the defaults shipped with QHub.",
@@ -396,18 +562,41 @@ const settings = {
   existing: SelfManaged("existing").optional().describe("Settings for provider `existing` (any cluster)."),
   secrets: z
     .strictObject({
-      sops: z.strictObject({
-        age_recipients: z
-          .array(z.string().regex(AGE_RECIPIENT))
-          .min(1)
-          .describe("age public keys (age1…) every Secret is encrypted for; Flux holds a matching identity."),
-      }),
+      sops: z
+        .strictObject({
+          age_recipients: z
+            .array(
+              z
+                .string()
+                .regex(
+                  AGE_RECIPIENT,
+                  msg(
+                    "is not an age public key",
+                    "age public keys start with `age1` and are 62 characters long; `age-keygen -y KEYFILE` prints yours",
+                  ),
+                ),
+            )
+            .min(1)
+            .describe(
+              "age public keys (age1…) every Secret is encrypted for; Flux holds a matching identity.",
+            ),
+        })
+        .describe("SOPS settings."),
     })
     .optional()
     .describe("How QHub encrypts the Secrets it writes (SOPS with age)."),
 };
 
-const ClusterName = z.string().regex(DNS_LABEL).max(40);
+const ClusterName = z
+  .string()
+  .regex(
+    DNS_LABEL,
+    msg(
+      "must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit",
+      "e.g. `dev` or `ds-team`",
+    ),
+  )
+  .max(40);
 
 // A cluster's overrides: any top-level setting, deep-merged over the top level (maps merge, lists
 // and scalars replace). `project_name` stays shared; the cluster's name is its identity.
@@ -423,11 +612,17 @@ export const Gitops = z
   .strictObject({
     repository: z
       .string()
-      .regex(REPOSITORY)
+      .regex(
+        REPOSITORY,
+        msg(
+          "must be a GitHub repository as OWNER/NAME",
+          "e.g. `acme/ds-platform`, without https://github.com/",
+        ),
+      )
       .describe("GitHub repository, OWNER/NAME, that holds the rendered tree and receives pull requests."),
     branch: z
       .string()
-      .regex(/^[A-Za-z0-9._/-]+$/)
+      .regex(/^[A-Za-z0-9._/-]+$/, msg("is not a valid branch name", "e.g. `main`"))
       .default("main")
       .describe("Branch Flux syncs from and pull requests target."),
     clusters: z
@@ -445,7 +640,13 @@ export const QhubConfig = z
       .describe("Schema version of this file; `qhub upgrade` migrates older files."),
     project_name: z
       .string()
-      .regex(PROJECT_NAME)
+      .regex(
+        PROJECT_NAME,
+        msg(
+          "must be letters, digits, `-` and `_`, start with a letter and end with a letter or digit, at least 2 characters",
+          "e.g. `ds-team`",
+        ),
+      )
       .describe(
         "Name of the platform: letters, digits, `-` and `_`, starting with a letter. Identity field.",
       ),

@@ -47,10 +47,12 @@ function clusterInputs(raw: Record<string, unknown>): ClusterInput[] {
     const name = typeof raw.project_name === "string" ? defaultClusterName(raw.project_name) : "default";
     return [{ name, raw }];
   }
+  // The clusters map itself is not part of any cluster's settings.
+  const shared = { ...raw, gitops: { ...(gitops as Record<string, unknown>), clusters: undefined } };
   return names.map((name) => ({
     name,
     overridePath: ["gitops", "clusters", name],
-    raw: deepMerge(raw, clusters[name] ?? {}),
+    raw: deepMerge(shared, clusters[name] ?? {}),
   }));
 }
 

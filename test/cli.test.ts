@@ -1,0 +1,99 @@
+import { copyFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { VALID } from "./fixtures.js";
+import { ROOT, runBin, tempDir } from "./helpers.js";
+
+describe("the qhub binary", () => {
+  test("--help lists the commands, with examples, on stdout, exit 0", () => {
+    const r = runBin(["--help"], ROOT);
+    expect(r.code).toBe(0);
+    for (const word of ["init", "validate", "schema", "Examples:", "Exit status"])
+      expect(r.stdout).toContain(word);
+    const sub = runBin(["validate", "--help"], ROOT);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toContain('--config <path>  config file to read (default: "qhub-config.yaml")');
+  });
+
+  test("--version prints the package version", () => {
+    const r = runBin(["--version"], ROOT);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  test.each([[["frobnicate"]], [["validate", "--nope"]], [[]], [["init"]]])(
+    "bad usage %j exits 2",
+    (args) => {
+      const r = runBin(args, ROOT);
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    },
+  );
+
+  test("validate in a folder: the default config path, problems on stderr, exit 1, no stack trace", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "qhub-config.yaml"), `${VALID}namespce: dev\n`);
+    const r = runBin(["validate"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      'qhub-config.yaml:10:1: namespce: unknown key "namespce". Hint: did you mean "namespace"?\nqhub-config.yaml: 1 problem\n',
+    );
+  });
+
+  test("validate --json prints one JSON document on stdout", () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "qhub-config.yaml"),
+      VALID.replace("{ fromEnv: GITHUB_CLIENT_SECRET }", "hunter2"),
+    );
+    const r = runBin(["validate", "--json"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).not.toContain("hunter2");
+    const doc = JSON.parse(r.stdout) as {
+      valid: boolean;
+      problems: { line: number; col: number; path: string }[];
+    };
+    expect(doc.valid).toBe(false);
+    expect(doc.problems.map((p) => [p.line, p.col, p.path])).toEqual([
+      [9, 22, "security.authentication.config.client_secret"],
+    ]);
+  });
+
+  test("the bundled example validates (the README's main command)", () => {
+    const dir = tempDir();
+    copyFileSync(join(ROOT, "examples", "qhub-config.yaml"), join(dir, "qhub-config.yaml"));
+    const r = runBin(["validate", "--json"], dir);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      file: "qhub-config.yaml",
+      valid: true,
+      clusters: ["prod", "staging"],
+      problems: [],
+    });
+  });
+
+  test("a missing config file is a user error with a hint", () => {
+    const r = runBin(["validate", "--config", "nope.yaml"], tempDir());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "error: config file not found: nope.yaml\nhint: run `qhub init PROVIDER` to write one, or pass --config PATH\n",
+    );
+  });
+
+  test("a directory given as the config is a user error", () => {
+    const dir = tempDir();
+    const r = runBin(["validate", "--config", dir], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("is a directory");
+  });
+
+  test("init then validate with the binary, for a provider", () => {
+    const dir = tempDir();
+    expect(runBin(["init", "do", "--project-name", "ds-team"], dir).code).toBe(0);
+    expect(runBin(["validate"], dir).code).toBe(0);
+    const again = runBin(["init", "do"], dir);
+    expect(again.code).toBe(1);
+  });
+});

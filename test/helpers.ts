@@ -1,0 +1,58 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach } from "vitest";
+import { parseConfigText } from "../src/config/document.js";
+import { formatProblem } from "../src/config/problems.js";
+import { validateDocument } from "../src/config/validate.js";
+import type { Io } from "../src/io.js";
+import { main } from "../src/main.js";
+
+export const ROOT = resolve(import.meta.dirname, "..");
+export const BIN = join(ROOT, "dist", "qhub.js");
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed after the test. */
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "qhub-test-"));
+  dirs.push(d);
+  return d;
+}
+
+/** Validates config text as if read from `qhub-config.yaml`; returns the printed problem lines. */
+export function problemLines(text: string, file = "qhub-config.yaml"): string[] {
+  return validateDocument(parseConfigText(file, text)).problems.map(formatProblem);
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in this process with captured output. */
+export async function runMain(args: string[]): Promise<RunResult> {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    stdout: (t) => void (stdout += t.endsWith("\n") ? t : `${t}\n`),
+    stderr: (t) => void (stderr += t.endsWith("\n") ? t : `${t}\n`),
+  };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+/** Runs the built binary as a user would. */
+export function runBin(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

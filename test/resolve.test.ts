@@ -1,0 +1,517 @@
+import { describe, expect, test } from "vitest";
+import { parseConfigText } from "../src/config/document.js";
+import { loadDefaultEnvironments } from "../src/config/load.js";
+import { resolveConfig } from "../src/config/resolve.js";
+import type { ResolvedCluster } from "../src/config/resolve.js";
+import { validateDocument } from "../src/config/validate.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./helpers.js";
+
+const defaults = { environments: loadDefaultEnvironments(ROOT) };
+
+function resolveText(text: string) {
+  const result = validateDocument(parseConfigText("qhub-config.yaml", text));
+  expect(result.problems).toEqual([]);
+  return resolveConfig(result.clusters ?? [], defaults);
+}
+
+function minimal(provider: string, extra = ""): string {
+  return `project_name: team\nprovider: ${provider}\ndomain: hub.example.com\n${extra}`;
+}
+
+/** The provider-specific part of a resolved cluster, for the snapshots. */
+function providerDefaults(c: ResolvedCluster) {
+  return { cloud: c.cloud, nodeGroups: c.nodeGroups, storage: c.storage };
+}
+
+describe("resolveConfig: each provider's defaults", () => {
+  test("aws", () => {
+    expect(providerDefaults(resolveText(minimal("aws")).clusters[0]!)).toMatchInlineSnapshot(`
+      {
+        "cloud": {
+          "region": "us-west-2",
+        },
+        "nodeGroups": {
+          "general": {
+            "nodeSelector": {
+              "eks.amazonaws.com/nodegroup": "general",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "m5.2xlarge",
+              "maxNodes": 1,
+              "minNodes": 1,
+              "name": "general",
+            },
+            "role": "general",
+          },
+          "user": {
+            "nodeSelector": {
+              "eks.amazonaws.com/nodegroup": "user",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "m5.xlarge",
+              "maxNodes": 5,
+              "minNodes": 0,
+              "name": "user",
+            },
+            "role": "user",
+          },
+          "worker": {
+            "nodeSelector": {
+              "eks.amazonaws.com/nodegroup": "worker",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "m5.xlarge",
+              "maxNodes": 5,
+              "minNodes": 0,
+              "name": "worker",
+            },
+            "role": "worker",
+          },
+        },
+        "storage": {
+          "condaStore": "60Gi",
+          "sharedFilesystem": "100Gi",
+          "type": "nfs",
+        },
+      }
+    `);
+  });
+  test("gcp", () => {
+    expect(
+      providerDefaults(
+        resolveText(minimal("gcp", "google_cloud_platform: { project: team-project }\n")).clusters[0]!,
+      ),
+    ).toMatchInlineSnapshot(`
+      {
+        "cloud": {
+          "project": "team-project",
+          "region": "us-central1",
+        },
+        "nodeGroups": {
+          "general": {
+            "nodeSelector": {
+              "cloud.google.com/gke-nodepool": "general",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "n1-standard-8",
+              "maxNodes": 1,
+              "minNodes": 1,
+              "name": "general",
+            },
+            "role": "general",
+          },
+          "user": {
+            "nodeSelector": {
+              "cloud.google.com/gke-nodepool": "user",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "n1-standard-4",
+              "maxNodes": 5,
+              "minNodes": 0,
+              "name": "user",
+            },
+            "role": "user",
+          },
+          "worker": {
+            "nodeSelector": {
+              "cloud.google.com/gke-nodepool": "worker",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "n1-standard-4",
+              "maxNodes": 5,
+              "minNodes": 0,
+              "name": "worker",
+            },
+            "role": "worker",
+          },
+        },
+        "storage": {
+          "condaStore": "60Gi",
+          "sharedFilesystem": "100Gi",
+          "type": "nfs",
+        },
+      }
+    `);
+  });
+  test("azure", () => {
+    expect(providerDefaults(resolveText(minimal("azure")).clusters[0]!)).toMatchInlineSnapshot(`
+      {
+        "cloud": {
+          "region": "Central US",
+        },
+        "nodeGroups": {
+          "general": {
+            "nodeSelector": {
+              "kubernetes.azure.com/agentpool": "general",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "Standard_D8_v3",
+              "maxNodes": 1,
+              "minNodes": 1,
+              "name": "general",
+            },
+            "role": "general",
+          },
+          "user": {
+            "nodeSelector": {
+              "kubernetes.azure.com/agentpool": "user",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "Standard_D4_v3",
+              "maxNodes": 5,
+              "minNodes": 0,
+              "name": "user",
+            },
+            "role": "user",
+          },
+          "worker": {
+            "nodeSelector": {
+              "kubernetes.azure.com/agentpool": "worker",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "Standard_D4_v3",
+              "maxNodes": 5,
+              "minNodes": 0,
+              "name": "worker",
+            },
+            "role": "worker",
+          },
+        },
+        "storage": {
+          "condaStore": "60Gi",
+          "sharedFilesystem": "100Gi",
+          "type": "nfs",
+        },
+      }
+    `);
+  });
+  test("do", () => {
+    expect(providerDefaults(resolveText(minimal("do")).clusters[0]!)).toMatchInlineSnapshot(`
+      {
+        "cloud": {
+          "region": "nyc3",
+        },
+        "nodeGroups": {
+          "general": {
+            "nodeSelector": {
+              "doks.digitalocean.com/node-pool": "general",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "g-8vcpu-32gb",
+              "maxNodes": 1,
+              "minNodes": 1,
+              "name": "general",
+            },
+            "role": "general",
+          },
+          "user": {
+            "nodeSelector": {
+              "doks.digitalocean.com/node-pool": "user",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "g-4vcpu-16gb",
+              "maxNodes": 5,
+              "minNodes": 0,
+              "name": "user",
+            },
+            "role": "user",
+          },
+          "worker": {
+            "nodeSelector": {
+              "doks.digitalocean.com/node-pool": "worker",
+            },
+            "pool": {
+              "gpu": false,
+              "instance": "g-4vcpu-16gb",
+              "maxNodes": 5,
+              "minNodes": 0,
+              "name": "worker",
+            },
+            "role": "worker",
+          },
+        },
+        "storage": {
+          "condaStore": "60Gi",
+          "sharedFilesystem": "100Gi",
+          "type": "nfs",
+        },
+      }
+    `);
+  });
+  test("local", () => {
+    expect(providerDefaults(resolveText(minimal("local")).clusters[0]!)).toMatchInlineSnapshot(`
+      {
+        "cloud": {},
+        "nodeGroups": {
+          "general": {
+            "nodeSelector": {
+              "kubernetes.io/os": "linux",
+            },
+            "role": "general",
+          },
+          "user": {
+            "nodeSelector": {
+              "kubernetes.io/os": "linux",
+            },
+            "role": "user",
+          },
+          "worker": {
+            "nodeSelector": {
+              "kubernetes.io/os": "linux",
+            },
+            "role": "worker",
+          },
+        },
+        "storage": {
+          "condaStore": "60Gi",
+          "sharedFilesystem": "100Gi",
+          "type": "nfs",
+        },
+      }
+    `);
+  });
+  test("existing", () => {
+    expect(
+      providerDefaults(
+        resolveText(
+          minimal("existing", "existing:\n  node_selectors:\n    user: { key: pool, value: users }\n"),
+        ).clusters[0]!,
+      ),
+    ).toMatchInlineSnapshot(`
+      {
+        "cloud": {},
+        "nodeGroups": {
+          "general": {
+            "nodeSelector": {
+              "kubernetes.io/os": "linux",
+            },
+            "role": "general",
+          },
+          "user": {
+            "nodeSelector": {
+              "pool": "users",
+            },
+            "role": "user",
+          },
+          "worker": {
+            "nodeSelector": {
+              "kubernetes.io/os": "linux",
+            },
+            "role": "worker",
+          },
+        },
+        "storage": {
+          "condaStore": "60Gi",
+          "sharedFilesystem": "100Gi",
+          "type": "nfs",
+        },
+      }
+    `);
+  });
+});
+
+describe("resolveConfig: what every provider shares", () => {
+  test("a minimal config resolves to QHub's defaults", () => {
+    const c = resolveText(minimal("aws")).clusters[0]!;
+    expect({ ...c, cloud: undefined, nodeGroups: undefined, storage: undefined }).toMatchInlineSnapshot(`
+      {
+        "authentication": {
+          "type": "password",
+        },
+        "certificate": {
+          "type": "self-signed",
+        },
+        "cloud": undefined,
+        "daskWorkerProfiles": [
+          {
+            "cores": 3,
+            "coresLimit": 4,
+            "image": "ghcr.io/dask/dask-gateway:2026.3.0",
+            "memory": "10G",
+            "memoryLimit": "16G",
+            "name": "Medium Worker",
+            "slug": "medium-worker",
+            "threads": 4,
+          },
+          {
+            "cores": 1.5,
+            "coresLimit": 2,
+            "image": "ghcr.io/dask/dask-gateway:2026.3.0",
+            "memory": "5G",
+            "memoryLimit": "8G",
+            "name": "Small Worker",
+            "slug": "small-worker",
+            "threads": 2,
+          },
+        ],
+        "domain": "hub.example.com",
+        "environments": [
+          {
+            "file": "environment-dashboard.yaml",
+            "spec": {
+              "channels": [
+                "conda-forge",
+              ],
+              "dependencies": [
+                "python=3.12",
+                "ipykernel",
+                "ipywidgets",
+                "dask-gateway=2026.3.0",
+                "param",
+                "python-graphviz",
+                "matplotlib",
+                "panel",
+                "voila",
+                "streamlit",
+                "dash",
+              ],
+              "name": "dashboard",
+            },
+          },
+          {
+            "file": "environment-dask.yaml",
+            "spec": {
+              "channels": [
+                "conda-forge",
+              ],
+              "dependencies": [
+                "python=3.12",
+                "ipykernel",
+                "ipywidgets",
+                "dask=2026.3",
+                "distributed=2026.3",
+                "dask-gateway=2026.3.0",
+                "numpy",
+                "pandas",
+                "numba",
+                "python-graphviz",
+              ],
+              "name": "dask",
+            },
+          },
+        ],
+        "gitops": {
+          "branch": "main",
+          "path": "clusters/team",
+        },
+        "groups": [],
+        "images": {
+          "daskWorker": "ghcr.io/dask/dask-gateway:2026.3.0",
+          "jupyterhub": "quay.io/jupyterhub/k8s-hub:4.4.0",
+          "jupyterlab": "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
+        },
+        "jupyterlabProfiles": [
+          {
+            "cpuGuarantee": 1.5,
+            "cpuLimit": 2,
+            "default": true,
+            "description": "Stable environment with 2 cpu / 8 GB ram",
+            "displayName": "Small Instance",
+            "extra": {},
+            "groups": [],
+            "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
+            "memGuarantee": "5G",
+            "memLimit": "8G",
+            "slug": "small-instance",
+            "users": [],
+          },
+          {
+            "cpuGuarantee": 3,
+            "cpuLimit": 4,
+            "default": false,
+            "description": "Stable environment with 4 cpu / 16 GB ram",
+            "displayName": "Medium Instance",
+            "extra": {},
+            "groups": [],
+            "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
+            "memGuarantee": "10G",
+            "memLimit": "16G",
+            "slug": "medium-instance",
+            "users": [],
+          },
+        ],
+        "name": "team",
+        "namespace": "dev",
+        "nodeGroups": undefined,
+        "projectName": "team",
+        "provider": "aws",
+        "sops": {
+          "ageRecipients": [],
+        },
+        "storage": undefined,
+        "theme": {},
+        "users": [],
+      }
+    `);
+  });
+
+  test("the bundled example resolves to two clusters with the staging overrides applied", () => {
+    const resolved = resolveText(readFileSync(join(ROOT, "examples", "qhub-config.yaml"), "utf8"));
+    expect(resolved.clusters.map((c) => c.name)).toEqual(["prod", "staging"]);
+    const [prod, staging] = resolved.clusters;
+    expect(prod?.certificate).toEqual({
+      type: "lets-encrypt",
+      acme_email: "platform@ds-team.example.org",
+      acme_server: "https://acme-v02.api.letsencrypt.org/directory",
+    });
+    expect(staging?.certificate).toEqual({ type: "self-signed" });
+    expect(staging?.domain).toBe("staging.hub.ds-team.example.org");
+    expect(staging?.nodeGroups.worker.pool).toEqual({
+      name: "worker",
+      instance: "m5.xlarge",
+      minNodes: 0,
+      maxNodes: 4,
+      gpu: false,
+    });
+    expect(staging?.nodeGroups.user.pool).toEqual(prod?.nodeGroups.user.pool);
+    expect(prod?.environments.map((e) => e.file)).toEqual([
+      "environment-dashboard.yaml",
+      "environment-dask.yaml",
+      "environment-ml.yaml",
+    ]);
+    expect(prod?.users.map((u) => [u.name, u.admin])).toEqual([
+      ["ada", true],
+      ["grace", false],
+    ]);
+    expect(prod?.gitops).toEqual({ repository: "ds-team/platform", branch: "main", path: "clusters/prod" });
+  });
+
+  test("resolving is deterministic: same input, same model, whatever the key order", () => {
+    const a = resolveText(
+      minimal(
+        "aws",
+        "profiles:\n  dask_worker:\n    b: { worker_cores: 1, worker_cores_limit: 1, worker_memory: 1G, worker_memory_limit: 1G }\n    a: { worker_cores: 1, worker_cores_limit: 1, worker_memory: 1G, worker_memory_limit: 1G }\n",
+      ),
+    );
+    const b = resolveText(
+      minimal(
+        "aws",
+        "profiles:\n  dask_worker:\n    a: { worker_cores: 1, worker_cores_limit: 1, worker_memory: 1G, worker_memory_limit: 1G }\n    b: { worker_cores: 1, worker_cores_limit: 1, worker_memory: 1G, worker_memory_limit: 1G }\n",
+      ),
+    );
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+
+  test("with no default profile the first one is the default", () => {
+    const c = resolveText(
+      minimal("aws", "profiles:\n  jupyterlab:\n    - display_name: One\n    - display_name: Two\n"),
+    ).clusters[0]!;
+    expect(c.jupyterlabProfiles.map((p) => [p.slug, p.default])).toEqual([
+      ["one", true],
+      ["two", false],
+    ]);
+  });
+});

@@ -1,0 +1,290 @@
+import { describe, expect, test } from "vitest";
+import { parseConfigText } from "../src/config/document.js";
+import { validateDocument } from "../src/config/validate.js";
+import { VALID } from "./fixtures.js";
+import { problemLines } from "./helpers.js";
+
+describe("qhub validate: the three errors users hit most", () => {
+  test("a typo'd key: one line, the key's position, the closest valid key", () => {
+    expect(problemLines(`${VALID}namespce: dev\n`)).toEqual([
+      'qhub-config.yaml:10:1: namespce: unknown key "namespce". Hint: did you mean "namespace"?',
+    ]);
+  });
+
+  test("a wrong enum value: one line, the value's position, the allowed values and the closest", () => {
+    expect(problemLines(`${VALID}certificate:\n  type: letsencrypt\n`)).toEqual([
+      'qhub-config.yaml:11:9: certificate.type: "letsencrypt" is not one of: self-signed, lets-encrypt, existing, disabled. Hint: did you mean "lets-encrypt"?',
+    ]);
+    expect(problemLines(VALID.replace("type: GitHub", "type: github"))).toEqual([
+      'qhub-config.yaml:6:11: security.authentication.type: "github" is not one of: password, GitHub, Auth0. Hint: did you mean "GitHub"?',
+    ]);
+  });
+
+  test("a literal client secret: one line, how to fix it, and the value is never echoed", () => {
+    const text = VALID.replace("{ fromEnv: GITHUB_CLIENT_SECRET }", "s3cr3t-value-123");
+    const lines = problemLines(text);
+    expect(lines).toEqual([
+      "qhub-config.yaml:9:22: security.authentication.config.client_secret: a secret value is written in the config; secrets are never stored in qhub-config.yaml. Hint: replace it with `client_secret: { fromEnv: GITHUB_CLIENT_SECRET }`, export GITHUB_CLIENT_SECRET with the value when you run qhub, and remove the value from the file and its history",
+    ]);
+    const all = JSON.stringify(validateDocument(parseConfigText("qhub-config.yaml", text)));
+    expect(all).not.toContain("s3cr3t");
+  });
+});
+
+describe("YAML-level problems, each with a position", () => {
+  test.each([
+    [
+      "duplicate keys",
+      "a: 1\na: 2\n",
+      'qhub-config.yaml:2:1: YAML error: duplicate key "a". Hint: keep one of the two keys; YAML mappings cannot repeat a key.',
+    ],
+    [
+      "a tab as indentation",
+      "project_name: x\n\tprovider: aws\n",
+      "qhub-config.yaml:2:1: YAML error: Tabs are not allowed as indentation. Hint: indent with spaces, not tabs.",
+    ],
+    [
+      "an empty file",
+      "",
+      "qhub-config.yaml:1:1: the file is empty. Hint: run `qhub init PROVIDER` to write a commented starting config.",
+    ],
+    [
+      "a comment-only file",
+      "# nothing\n",
+      "qhub-config.yaml:1:1: the file is empty. Hint: run `qhub init PROVIDER` to write a commented starting config.",
+    ],
+    [
+      "a list",
+      "- a\n- b\n",
+      "qhub-config.yaml:1:1: the file must be a mapping of keys such as `project_name: ...`, but it holds a list. Hint: start from `qhub init PROVIDER`, which writes a valid config.",
+    ],
+    [
+      "a scalar",
+      "hello\n",
+      "qhub-config.yaml:1:1: the file must be a mapping of keys such as `project_name: ...`, but it holds a single value. Hint: start from `qhub init PROVIDER`, which writes a valid config.",
+    ],
+  ])("%s", (_name, text, line) => {
+    expect(
+      problemLines(text)
+        .map((l) => l.replace(/\.$/, "") + ".")
+        .map((l) => l.replace(/\.\.$/, ".")),
+    ).toEqual([line]);
+  });
+
+  test("a syntax error points at the line", () => {
+    const [line] = problemLines("project_name: x\nprofiles: [1, 2\n");
+    expect(line).toMatch(/^qhub-config\.yaml:\d+:\d+: YAML error: /);
+    expect(line).toContain("Hint:");
+  });
+
+  test("an alias bomb is refused, not expanded", () => {
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 0; i < 8; i++)
+      bomb.push(`${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(", ")}]`);
+    const lines = problemLines(`${bomb.join("\n")}\n`);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("YAML aliases could not be expanded");
+  });
+});
+
+describe("shape problems", () => {
+  test("wrong types name what was expected and what was found", () => {
+    expect(
+      problemLines(
+        `${VALID}amazon_web_services:\n  node_groups:\n    user: { instance: m5.xlarge, min_nodes: five, max_nodes: 5 }\n`,
+      ),
+    ).toEqual([
+      "qhub-config.yaml:12:45: amazon_web_services.node_groups.user.min_nodes: expected a number, found a string. Hint: Fewest nodes.",
+    ]);
+  });
+
+  test("a missing required key is reported where it belongs", () => {
+    expect(problemLines(VALID.replace("domain: hub.example.com\n", ""))).toEqual([
+      'qhub-config.yaml:1:1: domain: missing required key "domain". Hint: add `domain:` (Host name users reach JupyterHub at, without scheme or path)',
+    ]);
+  });
+
+  test("a host name with a scheme says to drop it", () => {
+    expect(problemLines(VALID.replace("hub.example.com", "https://hub.example.com/"))).toEqual([
+      "qhub-config.yaml:3:9: domain: must be a host name such as hub.example.com, without scheme, port or path. Hint: write only the host name, e.g. `hub.example.com` instead of `https://hub.example.com/`",
+    ]);
+  });
+
+  test("a malformed secret reference explains the two accepted forms", () => {
+    expect(problemLines(VALID.replace("{ fromEnv: GITHUB_CLIENT_SECRET }", "{ env: X }"))).toEqual([
+      "qhub-config.yaml:9:22: security.authentication.config.client_secret: a secret reference must be exactly `{ fromEnv: NAME }` or `{ fromFile: PATH }`. Hint: write `client_secret: { fromEnv: GITHUB_CLIENT_SECRET }`; NAME is letters, digits and `_`, not starting with a digit",
+    ]);
+    expect(problemLines(VALID.replace("GITHUB_CLIENT_SECRET", "1BAD"))).toEqual([
+      "qhub-config.yaml:9:33: security.authentication.config.client_secret.fromEnv: is not a valid environment variable name. Hint: use letters, digits and `_`, not starting with a digit, e.g. GITHUB_CLIENT_SECRET",
+    ]);
+  });
+
+  test("a literal user password is refused like any secret", () => {
+    const lines = problemLines(
+      `${VALID.replace(/security:[\s\S]*/, "")}security:\n  users:\n    ada:\n      password: hunter2\n`,
+    );
+    expect(lines).toEqual([
+      "qhub-config.yaml:7:17: security.users.ada.password: a secret value is written in the config; secrets are never stored in qhub-config.yaml. Hint: replace it with `password: { fromEnv: QHUB_PASSWORD_ADA }`, export QHUB_PASSWORD_ADA with the value when you run qhub, and remove the value from the file and its history",
+    ]);
+  });
+
+  test("QHub 0.3/0.4 files are pointed at qhub upgrade", () => {
+    expect(problemLines(`qhub_version: 0.4.3\n${VALID}ci_cd:\n  type: github-actions\n`)).toEqual([
+      'qhub-config.yaml:1:15: qhub_version: this file is for QHub "0.4.3"; this QHub reads schema version 1. Hint: run `qhub upgrade` to migrate it in place (comments are kept)',
+      'qhub-config.yaml:11:1: ci_cd: unknown key "ci_cd". Hint: this QHub 0.3/0.4 key has no place here: the rendered repository\'s GitHub workflow and `qhub pr` replace it; run `qhub upgrade` to migrate the file',
+    ]);
+  });
+
+  test("an invalid map key is reported at the key", () => {
+    expect(problemLines(`${VALID}environments:\n  c.txt: { name: y, dependencies: [python] }\n`)).toEqual([
+      'qhub-config.yaml:11:3: environments["c.txt"]: "c.txt" must be a file name ending in .yaml or .yml. Hint: e.g. `environment-ml.yaml`',
+    ]);
+  });
+
+  test("every problem is reported at once, in file order", () => {
+    const lines = problemLines(
+      `${VALID.replace("provider: aws", "provider: amazon")}namespce: dev\nstorage:\n  conda_store: 60\n`,
+    );
+    expect(lines.map((l) => l.split(": ")[0])).toEqual([
+      "qhub-config.yaml:2:11",
+      "qhub-config.yaml:10:1",
+      "qhub-config.yaml:12:16",
+    ]);
+  });
+});
+
+describe("cross-field rules", () => {
+  const rules = (extra: string, base = VALID) => problemLines(`${base}${extra}`);
+
+  test("project names follow QHub 0.4's per-cloud rules", () => {
+    expect(problemLines(VALID.replace("provider: aws", "provider: azure"))).toEqual([
+      "qhub-config.yaml:1:15: project_name: must not contain '-' with provider azure. Hint: Azure resource names do not allow it; try \"dsteam\"",
+    ]);
+    expect(problemLines(VALID.replace("ds-team", "aws-team"))).toEqual([
+      'qhub-config.yaml:1:15: project_name: must not start with "aws" with provider aws. Hint: AWS reserves the prefix; pick another name',
+    ]);
+    expect(problemLines(VALID.replace("ds-team", "a-very-long-project-name"))[0]).toContain(
+      "is 24 characters long; at most 16 are allowed",
+    );
+  });
+
+  test("profiles: one default, unique names, known groups, guarantees within limits", () => {
+    const lines = rules(
+      "security:\n  groups:\n    analysts: {}\n" +
+        "profiles:\n  jupyterlab:\n" +
+        "    - display_name: A\n      default: true\n      groups: [nope]\n      kubespawner_override: { cpu_limit: 1, cpu_guarantee: 2, mem_limit: 1G, mem_guarantee: 2Gi }\n" +
+        "    - display_name: a\n      default: true\n" +
+        "  dask_worker:\n    W: { worker_cores: 4, worker_cores_limit: 2, worker_memory: 1G, worker_memory_limit: 2G }\n",
+      VALID.replace(/security:[\s\S]*/, ""),
+    );
+    expect(lines).toEqual([
+      'qhub-config.yaml:11:16: profiles.jupyterlab[0].groups[0]: group "nope" is not defined in security.groups. Hint: add it under security.groups, or correct the name',
+      "qhub-config.yaml:12:60: profiles.jupyterlab[0].kubespawner_override.cpu_guarantee: cpu_guarantee (2) is more than cpu_limit (1). Hint: Kubernetes rejects a request above its limit; lower cpu_guarantee or raise cpu_limit",
+      "qhub-config.yaml:12:93: profiles.jupyterlab[0].kubespawner_override.mem_guarantee: mem_guarantee (2Gi) is more than mem_limit (1G). Hint: Kubernetes rejects a request above its limit; lower mem_guarantee or raise mem_limit",
+      'qhub-config.yaml:13:21: profiles.jupyterlab[1].display_name: "a" is already the name of profile 0. Hint: give each profile its own display_name; JupyterHub tells them apart by it',
+      "qhub-config.yaml:14:16: profiles.jupyterlab[1].default: a second default profile; profile 0 is already the default. Hint: keep `default: true` on one profile only",
+      "qhub-config.yaml:16:24: profiles.dask_worker.W.worker_cores: worker_cores (4) is more than worker_cores_limit (2). Hint: Kubernetes rejects a request above its limit; lower worker_cores or raise worker_cores_limit",
+    ]);
+  });
+
+  test("users: defined groups, unique ids", () => {
+    const lines = rules(
+      "security:\n  users:\n    a: { uid: 1000, primary_group: g }\n    b: { uid: 1000 }\n  groups:\n    h: { gid: 100 }\n",
+      VALID.replace(/security:[\s\S]*/, ""),
+    );
+    expect(lines).toEqual([
+      'qhub-config.yaml:6:36: security.users.a.primary_group: group "g" is not defined in security.groups. Hint: add it under security.groups, or correct the name',
+      'qhub-config.yaml:7:15: security.users.b.uid: uid 1000 is already used by "a". Hint: give each entry of security.users its own uid',
+    ]);
+  });
+
+  test("provider blocks, node pools, certificates, storage, environments", () => {
+    expect(rules("google_cloud_platform:\n  project: my-project-1\n")).toEqual([
+      "qhub-config.yaml:10:1: google_cloud_platform: settings for provider gcp, which no cluster uses (provider is aws). Hint: remove the `google_cloud_platform` block, or set `provider: gcp`",
+    ]);
+    expect(rules("", VALID.replace("provider: aws", "provider: gcp"))).toEqual([
+      "qhub-config.yaml:2:11: provider: provider gcp needs a `google_cloud_platform` block with your project ID. Hint: add `google_cloud_platform: { project: YOUR-PROJECT-ID }`",
+    ]);
+    expect(
+      rules(
+        "amazon_web_services:\n  node_groups:\n    user: { instance: m5.large, min_nodes: 6, max_nodes: 5 }\n",
+      ),
+    ).toEqual([
+      "qhub-config.yaml:12:44: amazon_web_services.node_groups.user.min_nodes: min_nodes (6) is more than max_nodes (5). Hint: lower min_nodes or raise max_nodes",
+    ]);
+    expect(
+      rules(
+        "certificate: { type: lets-encrypt, acme_email: ops@example.com }\n",
+        VALID.replace("hub.example.com", "hub.localhost"),
+      ),
+    ).toEqual([
+      'qhub-config.yaml:10:22: certificate.type: Let\'s Encrypt cannot issue a certificate for "hub.localhost". Hint: use a public DNS name in `domain`, or `certificate: { type: self-signed }`',
+    ]);
+    expect(rules("storage: { type: cloud }\n", VALID.replace("provider: aws", "provider: do"))).toEqual([
+      "qhub-config.yaml:10:18: storage.type: provider do has no managed shared file service. Hint: use `type: nfs` (an in-cluster NFS server); `cloud` works with aws, gcp and azure",
+    ]);
+    expect(
+      rules(
+        "environments:\n  a.yaml: { name: x, dependencies: [python] }\n  b.yaml: { name: x, dependencies: [python, { pip: [a] }, { pip: [b] }] }\n",
+      ),
+    ).toEqual([
+      'qhub-config.yaml:12:19: environments["b.yaml"].name: environment name "x" is already used by a.yaml. Hint: give each environment its own name; conda-store builds them by name',
+      'qhub-config.yaml:12:27: environments["b.yaml"].dependencies: has 2 `pip:` lists. Hint: merge them into one `pip:` list',
+    ]);
+  });
+});
+
+describe("clusters", () => {
+  const withClusters = (clusters: string, base = VALID) =>
+    `${base}gitops:\n  repository: acme/platform\n  clusters:\n${clusters}`;
+
+  test("overrides deep-merge; a changed type replaces its mapping; one model per cluster", () => {
+    const text = withClusters(
+      "    prod:\n      certificate: { type: lets-encrypt, acme_email: ops@example.com }\n    dev:\n      provider: local\n      domain: dev.localhost\n",
+    );
+    const result = validateDocument(parseConfigText("qhub-config.yaml", text));
+    expect(result.problems).toEqual([]);
+    expect(
+      result.clusters?.map((c) => [c.name, c.config.provider, c.config.domain, c.config.certificate.type]),
+    ).toEqual([
+      ["dev", "local", "dev.localhost", "self-signed"],
+      ["prod", "aws", "hub.example.com", "lets-encrypt"],
+    ]);
+  });
+
+  test("problems in a cluster's merged settings are reported at its override", () => {
+    const lines = problemLines(
+      withClusters(
+        "    prod: {}\n    edge:\n      provider: do\n      namespace: Bad\n      certificate: { type: existing }\n",
+      ),
+    );
+    expect(lines).toEqual([
+      "qhub-config.yaml:16:18: gitops.clusters.edge.namespace: must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit. Hint: e.g. `dev` or `ds-team`",
+      'qhub-config.yaml:17:7: gitops.clusters.edge.certificate.secret_name: missing required key "secret_name". Hint: add `secret_name:` (Name of a kubernetes.io/tls Secret, in the namespace, that you manage)',
+    ]);
+  });
+
+  test("a rule that fails for some clusters names them", () => {
+    const lines = problemLines(withClusters("    prod: {}\n    eu:\n      provider: azure\n"));
+    expect(lines).toEqual([
+      "qhub-config.yaml:1:15: project_name: cluster eu: must not contain '-' with provider azure. Hint: Azure resource names do not allow it; try \"dsteam\"",
+    ]);
+  });
+
+  test("with clusters, provider and domain may be set per cluster, and must be set somewhere", () => {
+    const base = VALID.replace("provider: aws\ndomain: hub.example.com\n", "");
+    expect(
+      problemLines(
+        withClusters("    a: { provider: aws, domain: a.example.com }\n    b: { provider: aws }\n", base),
+      ),
+    ).toEqual([
+      'qhub-config.yaml:12:5: gitops.clusters.b.domain: missing required key "domain". Hint: add `domain:` (Host name users reach JupyterHub at, without scheme or path)',
+    ]);
+  });
+
+  test("cluster names are DNS labels", () => {
+    expect(problemLines(withClusters("    Prod_1: {}\n"))).toEqual([
+      'qhub-config.yaml:13:5: gitops.clusters.Prod_1: "Prod_1" must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit. Hint: e.g. `dev` or `ds-team`',
+    ]);
+  });
+});
