@@ -229,7 +229,7 @@ describe("cross-field rules", () => {
       ),
     ).toEqual([
       'qhub-config.yaml:12:19: environments["b.yaml"].name: environment name "x" is already used by a.yaml. Hint: give each environment its own name; conda-store builds them by name',
-      'qhub-config.yaml:12:27: environments["b.yaml"].dependencies: has 2 `pip:` lists. Hint: merge them into one `pip:` list',
+      'qhub-config.yaml:12:22: environments["b.yaml"].dependencies: has 2 `pip:` lists. Hint: merge them into one `pip:` list',
     ]);
   });
 });
