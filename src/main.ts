@@ -4,8 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { reportError, UsageError } from "./errors.js";
 import { processIo } from "./io.js";
 import type { Io } from "./io.js";
-
-declare const QHUB_VERSION: string;
+import { VERSION } from "./version.js";
 
 const configOption = () =>
   new Option("-c, --config <path>", "config file to read").default("qhub-config.yaml");
@@ -14,7 +13,7 @@ const jsonOption = () => new Option("--json", "print one JSON document on stdout
 function program(io: Io, setExit: (code: number) => void): Command {
   const cli = new Command("qhub")
     .description("Compile qhub-config.yaml into a GitOps repository for JupyterHub + Dask on Kubernetes.")
-    .version(typeof QHUB_VERSION === "string" ? QHUB_VERSION : "0.0.0-dev", "-V, --version")
+    .version(VERSION, "-V, --version")
     .option("--verbose", "more detail in error reports", false)
     .showHelpAfterError("(run `qhub --help` for usage)")
     .exitOverride()
@@ -77,6 +76,22 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
     .action(async (opts: { config: string; json: boolean }) => {
       const { runValidate } = await import("./commands/validate.js");
       setExit(runValidate(opts, io));
+    });
+
+  cli
+    .command("render")
+    .description("compile the config into the GitOps repository and write it (or --check it)")
+    .addOption(configOption())
+    .option("-o, --output <dir>", "root of the rendered repository (default: the config's folder)")
+    .option("--check", "write nothing; exit 3 when the tree on disk differs", false)
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      "\nExit status: 0 written or up to date, 1 invalid config or user error, 3 --check found differences.\n\nExamples:\n  qhub render\n  qhub render --config examples/qhub-config.yaml --output /tmp/platform\n  qhub render --check",
+    )
+    .action(async (opts: { config: string; output?: string; check: boolean; json: boolean }) => {
+      const { runRender } = await import("./commands/render.js");
+      setExit(runRender(opts, io));
     });
 
   cli

@@ -95,6 +95,8 @@ export interface ResolvedCluster {
     availabilityZones?: string[];
     kubernetesVersion?: string;
     kubeContext?: string;
+    /** AWS: the EFS file system behind `storage.type: cloud`. */
+    efsFileSystemId?: string;
   };
   nodeGroups: Record<NodeGroupRole, ResolvedNodeGroup>;
   sops: { ageRecipients: string[] };

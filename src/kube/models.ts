@@ -1,0 +1,79 @@
+// Schema validation of any Kubernetes object QHub renders, by apiVersion and kind, with the
+// typed models of @kubernetes-models (Kubernetes, Flux and cert-manager CRDs).
+import { Certificate, ClusterIssuer, Issuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1";
+import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
+import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1";
+import {
+  GitRepository,
+  HelmRepository,
+  OCIRepository,
+} from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1";
+import { DaemonSet, Deployment, StatefulSet } from "kubernetes-models/apps/v1";
+import { Ingress, IngressClass } from "kubernetes-models/networking.k8s.io/v1";
+import {
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
+} from "kubernetes-models/rbac.authorization.k8s.io/v1";
+import { StorageClass } from "kubernetes-models/storage.k8s.io/v1";
+import {
+  ConfigMap,
+  Namespace,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Secret,
+  Service,
+  ServiceAccount,
+} from "kubernetes-models/v1";
+
+interface ModelClass {
+  apiVersion: string;
+  kind: string;
+  new (data: never): { validate(): void };
+}
+
+const MODELS: readonly ModelClass[] = [
+  Namespace,
+  ConfigMap,
+  Secret,
+  Service,
+  ServiceAccount,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Deployment,
+  StatefulSet,
+  DaemonSet,
+  Ingress,
+  IngressClass,
+  Role,
+  RoleBinding,
+  ClusterRole,
+  ClusterRoleBinding,
+  StorageClass,
+  Kustomization,
+  HelmRelease,
+  HelmRepository,
+  GitRepository,
+  OCIRepository,
+  Certificate,
+  ClusterIssuer,
+  Issuer,
+] as unknown as ModelClass[];
+
+const BY_TYPE = new Map(MODELS.map((m) => [`${m.apiVersion}/${m.kind}`, m]));
+
+export type ValidationOutcome =
+  { status: "valid" } | { status: "invalid"; message: string } | { status: "unknown" };
+
+/** Validates one object against its schema; kinds QHub has no schema for are "unknown", not valid. */
+export function validateObject(object: { apiVersion?: unknown; kind?: unknown }): ValidationOutcome {
+  const model = BY_TYPE.get(`${String(object.apiVersion)}/${String(object.kind)}`);
+  if (!model) return { status: "unknown" };
+  try {
+    new model(object as never).validate();
+    return { status: "valid" };
+  } catch (err) {
+    return { status: "invalid", message: err instanceof Error ? err.message : String(err) };
+  }
+}

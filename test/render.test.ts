@@ -1,0 +1,356 @@
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { describe, expect, test } from "vitest";
+import { assertSafePath, MANIFEST_PATH } from "../src/render/write.js";
+import { validateObject } from "../src/kube/models.js";
+import { ROOT, runBin, runMain, tempDir } from "./helpers.js";
+import type { KubeObject } from "./kustomize.js";
+import { kustomizeBuild, kustomizeTest } from "./kustomize.js";
+
+const FIXTURES = join(ROOT, "test", "fixtures", "render");
+const GOLDEN = join(ROOT, "test", "golden");
+const CASES: [string, string][] = [
+  ["aws", join(ROOT, "examples", "qhub-config.yaml")],
+  ...["gcp", "azure", "do", "local", "existing"].map((p): [string, string] => [
+    p,
+    join(FIXTURES, `${p}.yaml`),
+  ]),
+];
+
+function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else out.push(relative(root, full).split(sep).join("/"));
+    }
+  };
+  if (existsSync(root)) walk(root);
+  return out;
+}
+
+function readTree(root: string, skip: (p: string) => boolean = () => false): Record<string, string> {
+  return Object.fromEntries(
+    listFiles(root)
+      .filter((p) => !skip(p))
+      .map((p) => [p, readFileSync(join(root, p), "utf8")]),
+  );
+}
+
+/** Renders a config into a fresh folder (the config is copied there, as users keep it). */
+async function renderInto(config: string, dir = tempDir()): Promise<string> {
+  const r = await runMain(["render", "--config", config, "--output", dir]);
+  expect(r.code, r.stderr).toBe(0);
+  return dir;
+}
+
+// blueprints/ and overlays/ are byte copies of the project's folders, checked on their own.
+const copied = (p: string) => p.startsWith("blueprints/") || p.startsWith("overlays/");
+
+describe("qhub render: golden trees", () => {
+  test.each(CASES)("%s renders exactly the golden tree", async (name, config) => {
+    const out = await renderInto(config);
+    const tree = readTree(out, copied);
+    const golden = join(GOLDEN, name);
+    if (process.env.UPDATE_GOLDEN) {
+      rmSync(golden, { recursive: true, force: true });
+      for (const [p, content] of Object.entries(tree)) {
+        mkdirSync(dirname(join(golden, p)), { recursive: true });
+        writeFileSync(join(golden, p), content);
+      }
+    }
+    expect(Object.keys(tree)).toEqual(listFiles(golden));
+    for (const [p, content] of Object.entries(tree))
+      expect(content, p).toBe(readFileSync(join(golden, p), "utf8"));
+  });
+
+  test("blueprints and overlays are copied byte for byte", async () => {
+    const out = await renderInto(CASES[0]![1]);
+    for (const dir of ["blueprints", "overlays"]) {
+      const project = readTree(join(ROOT, dir));
+      const rendered = readTree(join(out, dir));
+      expect(rendered).toEqual(project);
+    }
+  });
+
+  test("the same config renders byte-identical trees in two different folders", async () => {
+    for (const [, config] of CASES) {
+      const a = readTree(await renderInto(config));
+      const b = readTree(await renderInto(config));
+      expect(b).toEqual(a);
+    }
+  });
+
+  test("no absolute paths, timestamps or folded lines in the output", async () => {
+    const out = await renderInto(CASES[0]![1]);
+    for (const [p, content] of Object.entries(readTree(out))) {
+      expect(content, p).not.toContain(out);
+      expect(content, p).not.toMatch(/20\d\d-\d\d-\d\dT\d\d:\d\d/);
+      expect(content.endsWith("\n"), p).toBe(true);
+    }
+  });
+});
+
+interface ClusterBuild {
+  flux: KubeObject[];
+  byLayer: Map<string, KubeObject[]>;
+}
+
+/** Follows the cluster's Flux entry point and builds every path it names with real Kustomize. */
+function buildCluster(root: string, cluster: string): ClusterBuild {
+  const entry = join(root, "clusters", cluster);
+  const flux = listFiles(entry).flatMap((f) =>
+    parseAllDocuments(readFileSync(join(entry, f), "utf8")).map((d) => d.toJS() as KubeObject),
+  );
+  const byLayer = new Map<string, KubeObject[]>();
+  for (const k of flux.filter((o) => o.kind === "Kustomization")) {
+    const path = String(k.spec?.path ?? "");
+    expect(path.startsWith("./"), path).toBe(true);
+    byLayer.set(k.metadata.name, kustomizeBuild(join(root, path)));
+  }
+  return { flux, byLayer };
+}
+
+const id = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+
+/** Every reference inside a cluster's objects resolves to an object Flux will apply there. */
+function danglingReferences(build: ClusterBuild): string[] {
+  const all = [...build.flux, ...[...build.byLayer.values()].flat()];
+  const has = (kind: string, name: string, namespace?: string) =>
+    all.some(
+      (o) =>
+        o.kind === kind &&
+        o.metadata.name === name &&
+        (namespace === undefined || o.metadata.namespace === namespace),
+    );
+  const problems: string[] = [];
+  // Created by `flux bootstrap`, not by QHub.
+  const external = (kind: string, name: string) => kind === "GitRepository" && name === "flux-system";
+  for (const o of all) {
+    const spec = o.spec ?? {};
+    if (o.kind === "Kustomization") {
+      for (const d of (spec.dependsOn as { name: string }[] | undefined) ?? [])
+        if (!has("Kustomization", d.name, "flux-system")) problems.push(`${id(o)} dependsOn ${d.name}`);
+      const src = spec.sourceRef as { kind: string; name: string };
+      if (!external(src.kind, src.name) && !has(src.kind, src.name))
+        problems.push(`${id(o)} sourceRef ${src.name}`);
+    }
+    if (o.kind === "HelmRelease") {
+      const ref = (spec.chart as { spec: { sourceRef: { kind: string; name: string; namespace?: string } } })
+        .spec.sourceRef;
+      if (!has(ref.kind, ref.name, ref.namespace ?? o.metadata.namespace))
+        problems.push(`${id(o)} sourceRef ${ref.name}`);
+      for (const v of (spec.valuesFrom as { kind: string; name: string }[] | undefined) ?? [])
+        if (!has(v.kind, v.name, o.metadata.namespace)) problems.push(`${id(o)} valuesFrom ${v.name}`);
+    }
+    if (o.kind === "PersistentVolumeClaim") {
+      const sc = spec.storageClassName as string | undefined;
+      if (sc && !has("StorageClass", sc)) problems.push(`${id(o)} storageClassName ${sc}`);
+      const vn = spec.volumeName as string | undefined;
+      if (vn && !has("PersistentVolume", vn)) problems.push(`${id(o)} volumeName ${vn}`);
+    }
+    if (o.kind === "PersistentVolume") {
+      const ref = spec.claimRef as { name: string; namespace: string } | undefined;
+      if (ref && !has("PersistentVolumeClaim", ref.name, ref.namespace))
+        problems.push(`${id(o)} claimRef ${ref.name}`);
+    }
+    if (o.kind === "Certificate") {
+      const ref = spec.issuerRef as { kind: string; name: string };
+      if (!has(ref.kind, ref.name)) problems.push(`${id(o)} issuerRef ${ref.name}`);
+    }
+    const pod = (
+      spec.template as
+        { spec?: { volumes?: { persistentVolumeClaim?: { claimName: string } }[] } } | undefined
+    )?.spec;
+    for (const v of pod?.volumes ?? [])
+      if (
+        v.persistentVolumeClaim &&
+        !has("PersistentVolumeClaim", v.persistentVolumeClaim.claimName, o.metadata.namespace)
+      )
+        problems.push(`${id(o)} claimName ${v.persistentVolumeClaim.claimName}`);
+    if (
+      o.metadata.namespace &&
+      !["flux-system", "kube-system"].includes(o.metadata.namespace) &&
+      !has("Namespace", o.metadata.namespace)
+    )
+      problems.push(`${id(o)} namespace ${o.metadata.namespace}`);
+  }
+  return problems;
+}
+
+describe("qhub render: what Flux will apply", () => {
+  for (const [name, config] of CASES) {
+    kustomizeTest(
+      `${name}: every Flux Kustomization path builds, every object validates, every reference resolves`,
+      async () => {
+        const out = await renderInto(config);
+        const clusters = readdirSync(join(out, "clusters")).sort();
+        expect(clusters.length).toBeGreaterThan(0);
+        for (const cluster of clusters) {
+          const build = buildCluster(out, cluster);
+          expect([...build.byLayer.keys()]).toEqual(["qhub-controllers", "qhub-configs", "qhub-platform"]);
+          const objects = [...build.flux, ...[...build.byLayer.values()].flat()];
+          const outcomes = objects.map((o) => [id(o), validateObject(o)] as const);
+          expect(outcomes.filter(([, r]) => r.status !== "valid")).toEqual([]);
+          expect(danglingReferences(build)).toEqual([]);
+          const ids = objects.map(id);
+          expect(new Set(ids).size, "no object is applied twice").toBe(ids.length);
+        }
+      },
+    );
+  }
+
+  kustomizeTest("a broken reference is caught by the reference check (the check can fail)", async () => {
+    const out = await renderInto(join(FIXTURES, "local.yaml"));
+    const storage = join(out, "cluster-overlays", "laptop", "platform", "storage.yaml");
+    writeFileSync(
+      storage,
+      readFileSync(storage, "utf8").replace("volumeName: qhub-storage-dev", "volumeName: nope"),
+    );
+    expect(danglingReferences(buildCluster(out, "laptop"))).toEqual([
+      "PersistentVolumeClaim/dev/qhub-storage volumeName nope",
+    ]);
+  });
+});
+
+describe("qhub render: the writer", () => {
+  test("a second render with no change writes nothing and leaves mtimes alone", async () => {
+    const out = await renderInto(CASES[0]![1]);
+    const before = listFiles(out).map((p) => [p, statSync(join(out, p)).mtimeMs]);
+    await new Promise((r) => setTimeout(r, 20));
+    const r = await runMain(["render", "--config", CASES[0]![1], "--output", out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^0 added, 0 changed, 0 removed, \d+ unchanged\n$/);
+    expect(listFiles(out).map((p) => [p, statSync(join(out, p)).mtimeMs])).toEqual(before);
+  });
+
+  test("files a person added are never touched; files QHub no longer generates are removed", async () => {
+    const dir = tempDir();
+    const config = join(dir, "qhub-config.yaml");
+    cpSync(CASES[0]![1], config);
+    await renderInto(config, dir);
+    writeFileSync(join(dir, "cluster-overlays", "prod", "my-notes.md"), "mine\n");
+    writeFileSync(join(dir, "clusters", "staging", "extra.yaml"), "kind: Mine\n");
+    // Drop the staging cluster.
+    writeFileSync(config, readFileSync(config, "utf8").replace(/\n    staging:[\s\S]*$/, "\n"));
+    const r = await runMain(["render", "--config", config, "--output", dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("removed  clusters/staging/qhub.yaml");
+    expect(existsSync(join(dir, "cluster-overlays", "staging"))).toBe(false);
+    expect(readFileSync(join(dir, "clusters", "staging", "extra.yaml"), "utf8")).toBe("kind: Mine\n");
+    expect(readFileSync(join(dir, "cluster-overlays", "prod", "my-notes.md"), "utf8")).toBe("mine\n");
+    expect(readFileSync(config, "utf8")).not.toContain("staging:");
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_PATH), "utf8")) as {
+      files: Record<string, string>;
+    };
+    expect(Object.keys(manifest.files).some((p) => p.includes("staging"))).toBe(false);
+  });
+
+  test("a file a person created where QHub would write stops the render, and nothing is written", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "clusters", "laptop"), { recursive: true });
+    writeFileSync(join(dir, "clusters", "laptop", "qhub.yaml"), "mine\n");
+    const r = await runMain(["render", "--config", join(FIXTURES, "local.yaml"), "--output", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("QHub would overwrite 1 file it did not create: clusters/laptop/qhub.yaml");
+    expect(listFiles(dir)).toEqual(["clusters/laptop/qhub.yaml"]);
+  });
+
+  test("render --check exits 3 and lists what differs, writing nothing", async () => {
+    const out = await renderInto(join(FIXTURES, "local.yaml"));
+    const check = await runMain([
+      "render",
+      "--check",
+      "--config",
+      join(FIXTURES, "local.yaml"),
+      "--output",
+      out,
+    ]);
+    expect(check.code).toBe(0);
+    expect(check.stderr).toBe("up to date\n");
+    writeFileSync(join(out, "README.md"), "edited\n");
+    rmSync(join(out, "cluster-overlays", "laptop", "platform", "storage.yaml"));
+    const after = readTree(out);
+    const differs = await runMain([
+      "render",
+      "--check",
+      "--config",
+      join(FIXTURES, "local.yaml"),
+      "--output",
+      out,
+    ]);
+    expect(differs.code).toBe(3);
+    expect(differs.stderr).toContain("would be added    cluster-overlays/laptop/platform/storage.yaml");
+    expect(differs.stderr).toContain("would be changed  README.md");
+    expect(readTree(out)).toEqual(after);
+  });
+
+  test("paths that escape the output root are refused", () => {
+    for (const bad of ["../x", "/etc/passwd", "a/../../b", "a//b", "./a", "a\\b", ""])
+      expect(() => assertSafePath(bad), bad).toThrow(/outside the output root/);
+    expect(() => assertSafePath("clusters/a/qhub.yaml")).not.toThrow();
+  });
+
+  test("an invalid config renders nothing and exits 1", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "qhub-config.yaml"), "project_name: x1\nprovider: aws\n");
+    const r = await runMain(["render", "--config", join(dir, "qhub-config.yaml")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('missing required key "domain"');
+    expect(listFiles(dir)).toEqual(["qhub-config.yaml"]);
+  });
+});
+
+describe("qhub render: killed at any point", () => {
+  test("every kill point leaves whole files only, and the next render converges", () => {
+    const a = join(FIXTURES, "do.yaml");
+    const dir = tempDir();
+    const config = join(dir, "qhub-config.yaml");
+    // Old tree: config A; new tree: A with another namespace and TLS disabled (many files change).
+    const textA = readFileSync(a, "utf8");
+    const textB = `${textA.replace("project_name: small-team", "project_name: small-team\nnamespace: other")}certificate:\n  type: disabled\n`;
+    const expected = (text: string) => {
+      const d = tempDir();
+      writeFileSync(join(d, "qhub-config.yaml"), text);
+      expect(runBin(["render"], d).code).toBe(0);
+      return readTree(d);
+    };
+    const treeA = expected(textA);
+    const treeB = expected(textB);
+    let point = 1;
+    for (; point < 400; point++) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+      writeFileSync(config, textA);
+      expect(runBin(["render"], dir).code).toBe(0);
+      writeFileSync(config, textB);
+      const killed = runBin(["render"], dir, { QHUB_FAULT_AFTER_OPS: String(point) });
+      const now = readTree(dir);
+      for (const [p, content] of Object.entries(now)) {
+        if (p === "qhub-config.yaml") continue;
+        if (p.endsWith(".qhub-tmp")) continue; // a temp file of the killed render; QHub cleans it up
+        if (p === MANIFEST_PATH) {
+          // Widened to old ∪ new mid-render: whole JSON either way.
+          expect(() => JSON.parse(content) as unknown, `kill point ${point}: manifest`).not.toThrow();
+          continue;
+        }
+        expect([treeA[p], treeB[p]], `kill point ${point}: ${p} is neither old nor new`).toContain(content);
+      }
+      expect(runBin(["render"], dir).code, `render after kill point ${point}`).toBe(0);
+      expect(readTree(dir), `converged after kill point ${point}`).toEqual(treeB);
+      if (killed.code === 0) break; // the render finished before the fault point: all points covered
+    }
+    expect(point).toBeGreaterThan(10);
+  });
+});
