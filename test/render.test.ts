@@ -115,7 +115,7 @@ function buildCluster(root: string, cluster: string): ClusterBuild {
   );
   const byLayer = new Map<string, KubeObject[]>();
   for (const k of flux.filter((o) => o.kind === "Kustomization")) {
-    const path = String(k.spec?.path ?? "");
+    const path = typeof k.spec?.path === "string" ? k.spec.path : "";
     expect(path.startsWith("./"), path).toBe(true);
     byLayer.set(k.metadata.name, kustomizeBuild(join(root, path)));
   }
@@ -243,7 +243,7 @@ describe("qhub render: the writer", () => {
     writeFileSync(join(dir, "cluster-overlays", "prod", "my-notes.md"), "mine\n");
     writeFileSync(join(dir, "clusters", "staging", "extra.yaml"), "kind: Mine\n");
     // Drop the staging cluster.
-    writeFileSync(config, readFileSync(config, "utf8").replace(/\n    staging:[\s\S]*$/, "\n"));
+    writeFileSync(config, readFileSync(config, "utf8").replace(/\n {4}staging:[\s\S]*$/, "\n"));
     const r = await runMain(["render", "--config", config, "--output", dir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("removed  clusters/staging/qhub.yaml");

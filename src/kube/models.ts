@@ -33,7 +33,7 @@ interface ModelClass {
   new (data: never): { validate(): void };
 }
 
-const MODELS: readonly ModelClass[] = [
+const MODELS = [
   Namespace,
   ConfigMap,
   Secret,
@@ -59,7 +59,7 @@ const MODELS: readonly ModelClass[] = [
   Certificate,
   ClusterIssuer,
   Issuer,
-] as unknown as ModelClass[];
+] as unknown as readonly ModelClass[];
 
 const BY_TYPE = new Map(MODELS.map((m) => [`${m.apiVersion}/${m.kind}`, m]));
 
