@@ -1,25 +1,141 @@
-// Bundles the CLI into dist/ with esbuild: one small entry chunk, commands split into lazily
-// loaded chunks, so `qhub --help` does not pay for zod or yaml.
+// Bundles the CLI into dist/ with esbuild:
+//   qhub.js            the entry: flags, help and error reports; all that `qhub --help` loads
+//   chunks/NAME.js     each command of src/commands/ with all it uses, loaded when it runs
+//   chunks/NAME.cache  V8's code cache for NAME.js, made here (see scripts/commands-loader.mjs)
+//   chunks/errors.cjs  the error classes, one copy for all, so that `instanceof` holds
+//   generate.js        writes the committed schema and config reference (`npm run gen`)
+// Compiling a command's code is most of what `qhub validate` costs; the code cache saves most of it
+// (measure with `npm run bench`).
 import { build } from "esbuild";
-import { readFileSync, rmSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { codeCacheOf, loadCommand } from "./commands-loader.mjs";
 
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: { qhub: "src/cli.ts", generate: "src/generate.ts" },
-  outdir: "dist",
+const root = new URL("../", import.meta.url);
+const rootDir = fileURLToPath(root);
+rmSync(new URL("dist", root), { recursive: true, force: true });
+
+const common = {
+  absWorkingDir: rootDir,
   bundle: true,
-  splitting: true,
-  format: "esm",
   platform: "node",
   target: "node20",
   minify: true,
   legalComments: "none",
-  chunkNames: "chunks/[name]-[hash]",
-  define: { QHUB_VERSION: JSON.stringify(pkg.version) },
-  // Some dependencies call require() for Node built-ins; give the ESM bundle one.
+  logLevel: "warning",
+};
+
+/**
+ * Makes imports of src/errors.ts `require(path)` at run time instead of bundling a copy. A require(),
+ * even in the ESM entry: Node imports CommonJS into ES modules more slowly than it requires it.
+ */
+function sharedErrors(path) {
+  const errorsTs = fileURLToPath(new URL("src/errors.ts", root));
+  return {
+    name: "shared-errors",
+    setup(b) {
+      // TypeScript sources import errors.ts as "./errors.js" or "../errors.js".
+      b.onResolve({ filter: /\/errors\.js$/ }, ({ path: p, importer }) =>
+        resolve(dirname(importer), p.replace(/\.js$/, ".ts")) === errorsTs
+          ? { path, namespace: "shared-errors" }
+          : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: "shared-errors" }, () => ({
+        contents: `module.exports = require(${JSON.stringify(path)});`,
+      }));
+      b.onResolve({ filter: /.*/, namespace: "shared-errors" }, () => ({ path, external: true }));
+    },
+  };
+}
+
+await build({ ...common, entryPoints: ["src/errors.ts"], outfile: "dist/chunks/errors.cjs", format: "cjs" });
+
+// Each command as a CommonJS module wrapped in a function expression: a script, which node:vm can
+// compile with a code cache. CommonJS has no import.meta.url, which load.ts needs to find the package.
+const commands = new Map();
+for (const file of readdirSync(new URL("src/commands/", root)).filter((f) => f.endsWith(".ts"))) {
+  const name = file.replace(/\.ts$/, "");
+  const out = await build({
+    ...common,
+    entryPoints: [`src/commands/${file}`],
+    format: "cjs",
+    write: false,
+    define: { "import.meta.url": "__qhubImportMetaUrl" },
+    banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [sharedErrors("./errors.cjs")],
+  });
+  const bundle = new URL(`dist/chunks/${name}.js`, root);
+  const body = out.outputFiles[0].text;
+  writeFileSync(bundle, `(function (exports, require, module, __filename) {\n${body}})\n`);
+  // Loaded here for the names it exports, and for its code cache.
+  commands.set(name, { bundle, ...loadCommand(bundle) });
+}
+
+const esm = {
+  ...common,
+  outdir: "dist",
+  format: "esm",
+  // Some dependencies call require() for Node built-ins; give the ESM bundles one.
   banner: {
     js: "import{createRequire as __qhubRequire}from'node:module';const require=__qhubRequire(import.meta.url);",
   },
-  logLevel: "warning",
+};
+
+const mainTs = fileURLToPath(new URL("src/main.ts", root));
+await build({
+  ...esm,
+  entryPoints: { qhub: "src/cli.ts" },
+  plugins: [
+    sharedErrors("./chunks/errors.cjs"),
+    {
+      // main.ts imports a command's module when the command runs: here, that loads chunks/NAME.js.
+      name: "command-bundles",
+      setup(b) {
+        const command = /^\.\/commands\/([^/]+)\.js$/;
+        b.onResolve({ filter: command }, ({ path, importer }) =>
+          importer === mainTs ? { path: command.exec(path)[1], namespace: "command-bundles" } : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: "command-bundles" }, ({ path: name }) => ({
+          contents: [
+            'import { loadCommand } from "./scripts/commands-loader.mjs";',
+            `const command = loadCommand(new URL("./chunks/${name}.js", import.meta.url)).exports;`,
+            `export const { ${Object.keys(commands.get(name).exports).join(", ")} } = command;`,
+          ].join("\n"),
+          resolveDir: rootDir,
+        }));
+      },
+    },
+  ],
 });
+
+await build({ ...esm, entryPoints: { generate: "src/generate.ts" } });
+
+// A code cache holds the bytecode of the functions compiled so far: run what a command usually
+// runs first (output dropped), so that its cache covers that too.
+const quiet = { stdout() {}, stderr() {} };
+const example = fileURLToPath(new URL("examples/qhub-config.yaml", root));
+const workloads = {
+  validate: ({ runValidate }) => runValidate({ config: example, json: false }, quiet),
+  schema: ({ runSchema }) => runSchema(quiet),
+  // --check into a folder that does not exist: the whole pipeline runs, nothing is written.
+  render: ({ runRender }) =>
+    runRender(
+      {
+        config: example,
+        output: fileURLToPath(new URL("dist/no-such-folder", root)),
+        check: true,
+        json: false,
+      },
+      quiet,
+    ),
+};
+for (const [name, { bundle, exports, script }] of commands) {
+  try {
+    workloads[name]?.(exports);
+  } catch (err) {
+    // The cache then holds less; QHub works the same.
+    console.warn(`warning: the code cache of ${name} was made without running it (${String(err)})`);
+  }
+  writeFileSync(codeCacheOf(bundle), script.createCachedData());
+}

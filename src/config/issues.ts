@@ -3,7 +3,8 @@
 import { closest, distance } from "fastest-levenshtein";
 import { isMap, isScalar, isSeq } from "yaml";
 import type { Node } from "yaml";
-import type * as z from "zod";
+import { globalRegistry } from "zod/mini";
+import type * as z from "zod/mini";
 import type { ConfigDocument } from "./document.js";
 import { locate, nodeAt } from "./document.js";
 import type { Problem } from "./problems.js";
@@ -45,7 +46,11 @@ interface Def {
 }
 interface ZodLike {
   _zod: { def: Def };
-  description?: string;
+}
+
+/** A schema's description, which schema.ts keeps in zod's global registry (as `.describe()` did). */
+function descriptionOf(s: ZodLike): string | undefined {
+  return globalRegistry.get(s as z.core.$ZodType)?.description;
 }
 
 function unwrap(s: ZodLike): ZodLike {
@@ -75,7 +80,7 @@ function pickOption(s: ZodLike, input: unknown): ZodLike[] {
 }
 
 /** The schemas that may apply at `path`, given the document's data. */
-export function schemasAt(root: z.ZodType, path: readonly PropertyKey[], data: unknown): ZodLike[] {
+export function schemasAt(root: z.core.$ZodType, path: readonly PropertyKey[], data: unknown): ZodLike[] {
   let current: ZodLike[] = [unwrap(root)];
   let value = data;
   for (const seg of path) {
@@ -98,7 +103,7 @@ export function schemasAt(root: z.ZodType, path: readonly PropertyKey[], data: u
   return current.flatMap((c) => (c._zod.def.type === "union" ? pickOption(c, value) : [c]));
 }
 
-function keysAt(root: z.ZodType, path: readonly PropertyKey[], data: unknown): string[] {
+function keysAt(root: z.core.$ZodType, path: readonly PropertyKey[], data: unknown): string[] {
   const keys = new Set<string>();
   for (const s of schemasAt(root, path, data)) {
     for (const k of Object.keys(s._zod.def.shape ?? {})) keys.add(k);
@@ -106,7 +111,7 @@ function keysAt(root: z.ZodType, path: readonly PropertyKey[], data: unknown): s
   return [...keys].sort();
 }
 
-function describeAt(root: z.ZodType, path: readonly PropertyKey[], data: unknown): string {
+function describeAt(root: z.core.$ZodType, path: readonly PropertyKey[], data: unknown): string {
   // Descriptions live on the wrapper (optional/default) as often as on the inner schema.
   let s: ZodLike | undefined = unwrap(root);
   let value = data;
@@ -120,7 +125,7 @@ function describeAt(root: z.ZodType, path: readonly PropertyKey[], data: unknown
       if (found) break;
     }
     if (!found) return "";
-    description = found.description ?? unwrap(found).description ?? "";
+    description = descriptionOf(found) ?? descriptionOf(unwrap(found)) ?? "";
     s = unwrap(found);
     value = value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[seg] : undefined;
   }
@@ -232,7 +237,7 @@ function messageAndHint(message: string, fallbackHint: string): [string, string]
 export function problemsFromIssues(
   issues: readonly z.core.$ZodIssue[],
   cd: ConfigDocument,
-  root: z.ZodType,
+  root: z.core.$ZodType,
   data: unknown,
   relocate: (path: PropertyKey[]) => PropertyKey[] = (p) => p,
 ): Problem[] {

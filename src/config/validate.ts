@@ -1,5 +1,6 @@
 // validate: a parsed YAML document in, every problem at once out, plus the per-cluster configs
 // when there are none. Pure: no file system, no environment.
+import { partial } from "zod/mini";
 import type { ConfigDocument } from "./document.js";
 import { hasPath, locate } from "./document.js";
 import { problemsFromIssues } from "./issues.js";
@@ -25,7 +26,7 @@ export interface ValidationResult {
 }
 
 // With clusters, `provider` and `domain` may be set per cluster instead of at the top.
-const TopLevelWithClusters = QhubConfig.partial({ provider: true, domain: true });
+const TopLevelWithClusters = partial(QhubConfig, { provider: true, domain: true });
 
 /** The cluster name used when `gitops.clusters` is absent. */
 export function defaultClusterName(projectName: string): string {

@@ -1,0 +1,170 @@
+// Benchmark: wall time of the built CLI next to a bare `node -e 0`, so that the numbers say what
+// QHub adds to Node's own startup on this machine, plus the render targets: a cold render of the
+// bundled example, a re-render with no change (it must write 0 files), and a large config (20
+// clusters, 100 profiles, 50 environments) with its peak memory and its time per cluster.
+// `npm run bench` builds first. BENCH_RUNS=N sets the measured runs per case (default 30).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { largeConfig } from "./large-config.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const runs = Number(process.env.BENCH_RUNS ?? 30);
+const WARMUP_ROUNDS = 3;
+
+const work = mkdtempSync(join(tmpdir(), "qhub-bench-"));
+const example = join(root, "examples", "qhub-config.yaml");
+const large = (clusters) => {
+  const path = join(work, `large-${clusters}.yaml`);
+  writeFileSync(path, largeConfig(clusters));
+  return path;
+};
+const coldOut = join(work, "cold");
+const warmOut = join(work, "warm");
+const largeOut = join(work, "large");
+const render = (config, out, ...flags) => [
+  "dist/qhub.js",
+  "render",
+  "--config",
+  config,
+  "--output",
+  out,
+  ...flags,
+];
+
+const cases = [
+  { name: "node -e 0", args: ["-e", "0"] },
+  { name: "qhub --help", args: ["dist/qhub.js", "--help"] },
+  { name: "qhub validate", args: ["dist/qhub.js", "validate", "--config", "examples/qhub-config.yaml"] },
+  // Each run renders into an empty folder (emptied before the clock starts).
+  {
+    name: "qhub render (cold)",
+    args: render(example, coldOut),
+    prepare: () => rmSync(coldOut, { recursive: true, force: true }),
+  },
+  { name: "qhub render (no change)", args: render(example, warmOut) },
+  {
+    name: "qhub render (large, cold)",
+    args: render(large(20), largeOut),
+    prepare: () => rmSync(largeOut, { recursive: true, force: true }),
+  },
+];
+
+/** Wall time of one run in ms. A failed run fails the bench: a fast crash is not a result. */
+function timeOnce({ name, args, prepare }) {
+  prepare?.();
+  const start = process.hrtime.bigint();
+  // stdio ignored: the terminal's speed is not QHub's.
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: "ignore" });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${name} exited with ${r.status ?? r.signal}`);
+  return ms;
+}
+
+const median = (sorted) => {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+/** Nearest-rank percentile. */
+const percentile = (sorted, p) => sorted[Math.ceil((p / 100) * sorted.length) - 1];
+const round = (x, digits) => Number(x.toFixed(digits));
+
+function main() {
+  if (!Number.isInteger(runs) || runs < 1) throw new Error("BENCH_RUNS must be a positive integer");
+  // Warm-up rounds fill the file cache and settle the CPU clock; their times are dropped.
+  for (let i = 0; i < WARMUP_ROUNDS; i++) for (const c of cases) timeOnce(c);
+
+  // Interleaved, and each round starts with the next case, so that changes in machine load (other
+  // processes, throttling) fall on every case alike rather than on whichever ran at the time.
+  const times = cases.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (let j = 0; j < cases.length; j++) {
+      const k = (i + j) % cases.length;
+      times[k].push(timeOnce(cases[k]));
+    }
+  }
+
+  const sorted = times.map((t) => [...t].sort((a, b) => a - b));
+  const baseline = median(sorted[0]);
+  const results = cases.map((c, k) => ({
+    name: c.name,
+    median_ms: round(median(sorted[k]), 1),
+    p90_ms: round(percentile(sorted[k], 90), 1),
+    ratio: round(median(sorted[k]) / baseline, 2),
+  }));
+
+  const header = ["case", "median ms", "p90 ms", "x baseline"];
+  const rows = results.map((r) => [r.name, r.median_ms.toFixed(1), r.p90_ms.toFixed(1), r.ratio.toFixed(2)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
+  console.log(
+    `node ${process.version}, ${runs} runs per case, interleaved, after ${WARMUP_ROUNDS} warm-up rounds`,
+  );
+  console.log([header, ...rows].map(line).join("\n"));
+
+  // A re-render with no change writes nothing: its own report says so.
+  const again = spawnSync(process.execPath, render(example, warmOut, "--json"), {
+    cwd: root,
+    encoding: "utf8",
+  });
+  const report = JSON.parse(again.stdout);
+  const written = report.added.length + report.changed.length + report.removed.length;
+  if (written !== 0) throw new Error(`a re-render with no change wrote ${written} files`);
+
+  // Peak memory of the large render: the process reports its own maximum resident set size.
+  rmSync(largeOut, { recursive: true, force: true });
+  const peak = spawnSync(process.execPath, ["bench/peak-rss.mjs", ...render(large(20), largeOut)], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  if (peak.status !== 0) throw new Error(`large render failed: ${peak.stderr}`);
+  const peakMb = round(JSON.parse(peak.stdout.trim().split("\n").at(-1)).maxRssKb / 1024, 1);
+
+  // Time per cluster: medians of cold renders with 5, 10 and 20 clusters.
+  const perCluster = [5, 10, 20].map((n) => {
+    const config = large(n);
+    const out = join(work, `linear-${n}`);
+    const t = Array.from({ length: 7 }, () =>
+      timeOnce({
+        name: `large ${n}`,
+        args: render(config, out),
+        prepare: () => rmSync(out, { recursive: true, force: true }),
+      }),
+    ).sort((a, b) => a - b);
+    return { clusters: n, median_ms: round(median(t), 1) };
+  });
+  const slope = (a, b) => (b.median_ms - a.median_ms) / (b.clusters - a.clusters);
+  const linearity = round(slope(perCluster[1], perCluster[2]) / slope(perCluster[0], perCluster[1]), 2);
+
+  console.log(`re-render with no change wrote ${written} files`);
+  console.log(`large render (20 clusters): peak RSS ${peakMb} MB`);
+  console.log(
+    `large render by clusters: ${perCluster.map((p) => `${p.clusters}: ${p.median_ms} ms`).join(", ")}; ` +
+      `ms per cluster 10->20 / 5->10 = ${linearity} (1.0 is linear, below 1 is fixed cost dominating)`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: {
+        node: process.version,
+        runs,
+        results,
+        noChangeWrites: written,
+        largePeakRssMb: peakMb,
+        perCluster,
+        linearity,
+      },
+    }),
+  );
+}
+
+try {
+  main();
+} catch (err) {
+  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
