@@ -21,7 +21,7 @@ const FIXTURES = join(ROOT, "test", "fixtures", "render");
 const GOLDEN = join(ROOT, "test", "golden");
 const CASES: [string, string][] = [
   ["aws", join(ROOT, "examples", "qhub-config.yaml")],
-  ...["gcp", "azure", "do", "local", "existing"].map((p): [string, string] => [
+  ...["aws-efs", "gcp", "azure", "do", "local", "existing"].map((p): [string, string] => [
     p,
     join(FIXTURES, `${p}.yaml`),
   ]),

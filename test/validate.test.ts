@@ -223,6 +223,9 @@ describe("cross-field rules", () => {
     expect(rules("storage: { type: cloud }\n", VALID.replace("provider: aws", "provider: do"))).toEqual([
       "qhub-config.yaml:10:18: storage.type: provider do has no managed shared file service. Hint: use `type: nfs` (an in-cluster NFS server); `cloud` works with aws, gcp and azure",
     ]);
+    expect(rules("storage: { type: cloud }\n")).toEqual([
+      "qhub-config.yaml:10:18: storage.type: shared storage on EFS needs the ID of an EFS file system. Hint: create one in the cluster's VPC and set `amazon_web_services.efs_file_system_id: fs-...`",
+    ]);
     expect(
       rules(
         "environments:\n  a.yaml: { name: x, dependencies: [python] }\n  b.yaml: { name: x, dependencies: [python, { pip: [a] }, { pip: [b] }] }\n",

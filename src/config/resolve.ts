@@ -164,6 +164,7 @@ function cloud(config: ParsedConfig): ResolvedCluster["cloud"] {
         region: b?.region ?? DEFAULT_REGIONS.aws,
         availabilityZones: b?.availability_zones,
         kubernetesVersion: b?.kubernetes_version,
+        efsFileSystemId: b?.efs_file_system_id,
       };
     }
     case "gcp": {

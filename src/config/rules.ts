@@ -283,6 +283,19 @@ export const cloudStorageAvailable: Rule = ({ config }) =>
       ]
     : [];
 
+/** EFS file systems are created outside the cluster; QHub needs to be told which one. */
+export const efsFileSystemNamed: Rule = ({ config }) =>
+  config.storage.type === "cloud" && config.provider === "aws" && !config.amazon_web_services?.efs_file_system_id
+    ? [
+        {
+          path: ["storage", "type"],
+          prefer: "value",
+          message: "shared storage on EFS needs the ID of an EFS file system",
+          hint: "create one in the cluster's VPC and set `amazon_web_services.efs_file_system_id: fs-...`",
+        },
+      ]
+    : [];
+
 export const uniqueEnvironmentNames: Rule = ({ config }) => {
   const seen = new Map<string, string>();
   const out: Finding[] = [];
@@ -314,6 +327,7 @@ export const RULES: readonly Rule[] = [
   providerBlocks,
   certificateFitsDomain,
   cloudStorageAvailable,
+  efsFileSystemNamed,
   nodeGroupBounds,
   oneDefaultProfile,
   uniqueProfileNames,

@@ -400,6 +400,19 @@ const AmazonWebServices = z.strictObject({
   availability_zones: describe(z.optional(z.array(nonEmpty())), "Zones to use."),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  efs_file_system_id: describe(
+    z.optional(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^fs-[0-9a-f]{8,40}$/,
+            msg("is not an EFS file system ID", "EFS file system IDs look like fs-0123456789abcdef0"),
+          ),
+        ),
+    ),
+    "EFS file system behind `storage.type: cloud` (QHub creates an access point per claim on it).",
+  ),
 });
 
 const GoogleCloudPlatform = z.strictObject({

@@ -159,6 +159,10 @@ function controllers(c: ResolvedCluster, files: StaticFiles): OutputFile {
   };
 }
 
+function missing(c: ResolvedCluster, key: string): never {
+  throw new BugError(`cluster ${c.name}: ${key} is missing (validation should have said so)`);
+}
+
 function sharedStorageClass(c: ResolvedCluster): StorageClass {
   const base = {
     metadata: { name: "qhub-shared" },
@@ -172,7 +176,7 @@ function sharedStorageClass(c: ResolvedCluster): StorageClass {
         provisioner: "efs.csi.aws.com",
         parameters: {
           provisioningMode: "efs-ap",
-          fileSystemId: c.cloud.efsFileSystemId ?? "",
+          fileSystemId: c.cloud.efsFileSystemId ?? missing(c, "amazon_web_services.efs_file_system_id"),
           directoryPerms: "775",
         },
       });
