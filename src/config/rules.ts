@@ -285,7 +285,9 @@ export const cloudStorageAvailable: Rule = ({ config }) =>
 
 /** EFS file systems are created outside the cluster; QHub needs to be told which one. */
 export const efsFileSystemNamed: Rule = ({ config }) =>
-  config.storage.type === "cloud" && config.provider === "aws" && !config.amazon_web_services?.efs_file_system_id
+  config.storage.type === "cloud" &&
+  config.provider === "aws" &&
+  !config.amazon_web_services?.efs_file_system_id
     ? [
         {
           path: ["storage", "type"],
