@@ -354,3 +354,25 @@ describe("qhub render: killed at any point", () => {
     expect(point).toBeGreaterThan(10);
   });
 });
+
+describe("qhub render: built objects are validated", () => {
+  test("an invalid built object is a bug report naming the cluster, the object and the config path", async () => {
+    const { buildRepository } = await import("../src/render/build.js");
+    const { resolveConfig } = await import("../src/config/resolve.js");
+    const { parseConfigText } = await import("../src/config/document.js");
+    const { validateDocument } = await import("../src/config/validate.js");
+    const { clusters } = validateDocument(
+      parseConfigText("x.yaml", readFileSync(join(FIXTURES, "local.yaml"), "utf8")),
+    );
+    const resolved = resolveConfig(clusters ?? [], { environments: {} });
+    // An e-mail address that is not a string: only a bug could produce it, and it must not be emitted.
+    resolved.clusters[0]!.certificate = {
+      type: "lets-encrypt",
+      acme_email: 42 as unknown as string,
+      acme_server: "https://acme.example.com/directory",
+    };
+    expect(() => buildRepository(resolved, { blueprints: [], overlays: [] })).toThrow(
+      /cluster laptop: ClusterIssuer qhub-letsencrypt, built from `certificate`, is invalid: .*email must be string/,
+    );
+  });
+});

@@ -35,13 +35,16 @@ interface Validatable {
   validate(): void;
 }
 
-/** Validates a built object; a failure is QHub's bug, named by cluster and object. */
-function checked<T extends Validatable>(cluster: string, what: string, object: T): T {
+/**
+ * Validates a built object; a failure is QHub's bug, named by cluster, object and the config
+ * path the object was built from.
+ */
+function checked<T extends Validatable>(cluster: string, what: string, from: string, object: T): T {
   try {
     object.validate();
   } catch (err) {
     throw new BugError(
-      `cluster ${cluster}: built ${what} is invalid: ${err instanceof Error ? err.message : String(err)}`,
+      `cluster ${cluster}: ${what}, built from \`${from}\`, is invalid: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
   return object;
@@ -102,6 +105,7 @@ function fluxKustomizations(c: ResolvedCluster): string {
     checked(
       c.name,
       `Flux Kustomization qhub-${layer.name}`,
+      "gitops",
       new FluxKustomization({
         metadata: { name: `qhub-${layer.name}`, namespace: "flux-system" },
         spec: {
@@ -227,8 +231,8 @@ function tlsObjects(c: ResolvedCluster): (ClusterIssuer | Certificate)[] {
     },
   });
   return [
-    checked(c.name, `ClusterIssuer ${issuerName}`, issuer),
-    checked(c.name, `Certificate ${TLS_SECRET}`, certificate),
+    checked(c.name, `ClusterIssuer ${issuerName}`, "certificate", issuer),
+    checked(c.name, `Certificate ${TLS_SECRET}`, "certificate, domain", certificate),
   ];
 }
 
@@ -243,6 +247,7 @@ function configs(c: ResolvedCluster, files: StaticFiles): OutputFile[] {
       checked(
         c.name,
         `Namespace ${c.namespace}`,
+        "namespace",
         new Namespace({
           metadata: {
             name: c.namespace,
@@ -257,7 +262,7 @@ function configs(c: ResolvedCluster, files: StaticFiles): OutputFile[] {
     resources.push("storageclass.yaml");
     out.push({
       path: `${dir}/storageclass.yaml`,
-      content: toYaml(checked(c.name, "StorageClass qhub-shared", sharedStorageClass(c))),
+      content: toYaml(checked(c.name, "StorageClass qhub-shared", "storage.type", sharedStorageClass(c))),
     });
   }
   const tls = tlsObjects(c);
@@ -311,6 +316,7 @@ function platform(c: ResolvedCluster): OutputFile[] {
       checked(
         c.name,
         "PersistentVolume",
+        "storage",
         new PersistentVolume({
           metadata: { name: `qhub-storage-${c.namespace}` },
           spec: {
@@ -334,6 +340,7 @@ function platform(c: ResolvedCluster): OutputFile[] {
     checked(
       c.name,
       `PersistentVolumeClaim ${STORAGE_CLAIM}`,
+      "storage",
       new PersistentVolumeClaim({
         metadata: { name: STORAGE_CLAIM, namespace: c.namespace },
         spec: {
