@@ -268,28 +268,16 @@ describe("qhub render: the writer", () => {
   });
 
   test("render --check exits 3 and lists what differs, writing nothing", async () => {
+    const checkLocal = (out: string) =>
+      runMain(["render", "--check", "--config", join(FIXTURES, "local.yaml"), "--output", out]);
     const out = await renderInto(join(FIXTURES, "local.yaml"));
-    const check = await runMain([
-      "render",
-      "--check",
-      "--config",
-      join(FIXTURES, "local.yaml"),
-      "--output",
-      out,
-    ]);
+    const check = await checkLocal(out);
     expect(check.code).toBe(0);
     expect(check.stderr).toBe("up to date\n");
     writeFileSync(join(out, "README.md"), "edited\n");
     rmSync(join(out, "cluster-overlays", "laptop", "platform", "storage.yaml"));
     const after = readTree(out);
-    const differs = await runMain([
-      "render",
-      "--check",
-      "--config",
-      join(FIXTURES, "local.yaml"),
-      "--output",
-      out,
-    ]);
+    const differs = await checkLocal(out);
     expect(differs.code).toBe(3);
     expect(differs.stderr).toContain("would be added    cluster-overlays/laptop/platform/storage.yaml");
     expect(differs.stderr).toContain("would be changed  README.md");
