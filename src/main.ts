@@ -95,6 +95,25 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
     });
 
   cli
+    .command("check")
+    .description("offline preflight: prove Flux will build and apply the rendered repository")
+    .argument("[dir]", "the rendered repository", ".")
+    .option(
+      "--chart-schemas <dir>",
+      "folder of <chart>-<version>.schema.json (+ .values.yaml) to check Helm values",
+    )
+    .option("--external <kind/namespace/name...>", "objects created outside the repository", [])
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      "\nNeeds kubectl (Kustomize v5). Exit status: 0 pass, 1 problems found.\n\nExamples:\n  qhub check\n  qhub check platform/ --chart-schemas charts/ --json",
+    )
+    .action(async (dir: string, opts: { chartSchemas?: string; external: string[]; json: boolean }) => {
+      const { runCheck } = await import("./commands/check.js");
+      setExit(await runCheck({ dir, ...opts }, io));
+    });
+
+  cli
     .command("schema")
     .description("print the config's JSON Schema (for editors and CI)")
     .addHelpText("after", "\nExample:\n  qhub schema > qhub-config.schema.json")

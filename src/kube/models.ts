@@ -77,3 +77,10 @@ export function validateObject(object: { apiVersion?: unknown; kind?: unknown })
     return { status: "invalid", message: err instanceof Error ? err.message : String(err) };
   }
 }
+
+/** The apiVersions QHub has a schema of `kind` at, e.g. ["apps/v1"] for Deployment. */
+export function knownVersionsOf(kind: string): string[] {
+  return MODELS.filter((m) => m.kind === kind)
+    .map((m) => m.apiVersion)
+    .sort();
+}

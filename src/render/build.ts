@@ -257,8 +257,40 @@ function configs(c: ResolvedCluster, files: StaticFiles): OutputFile[] {
       ),
     ),
   });
-  if (nfs) resources.push(`${UP}/blueprints/nfs-server`);
-  else {
+  if (nfs) {
+    // Its own folder, so that Kustomize's namespace transformer touches only the NFS server: it
+    // would also put cluster-scoped custom resources (the ClusterIssuer) into the namespace.
+    resources.push("nfs-server");
+    const up = `${UP}/..`;
+    out.push({
+      path: `${dir}/nfs-server/kustomization.yaml`,
+      content: kustomization({
+        namespace: c.namespace,
+        resources: [`${up}/blueprints/nfs-server`],
+        components: hasComponent(files, c.provider, "configs")
+          ? [`${up}/overlays/${c.provider}/configs`]
+          : undefined,
+        patches: [
+          {
+            patch: toYaml({
+              apiVersion: "v1",
+              kind: "PersistentVolumeClaim",
+              metadata: { name: "nfs-server-data" },
+              spec: { resources: { requests: { storage: totalStorage(c) } } },
+            }),
+          },
+          {
+            patch: toYaml({
+              apiVersion: "apps/v1",
+              kind: "Deployment",
+              metadata: { name: NFS_SERVICE },
+              spec: { template: { spec: { nodeSelector: c.nodeGroups.general.nodeSelector } } },
+            }),
+          },
+        ],
+      }),
+    });
+  } else {
     resources.push("storageclass.yaml");
     out.push({
       path: `${dir}/storageclass.yaml`,
@@ -270,38 +302,7 @@ function configs(c: ResolvedCluster, files: StaticFiles): OutputFile[] {
     resources.push("tls.yaml");
     out.push({ path: `${dir}/tls.yaml`, content: toYamlDocuments(tls) });
   }
-  const patches = nfs
-    ? [
-        {
-          patch: toYaml({
-            apiVersion: "v1",
-            kind: "PersistentVolumeClaim",
-            metadata: { name: "nfs-server-data" },
-            spec: { resources: { requests: { storage: totalStorage(c) } } },
-          }),
-        },
-        {
-          patch: toYaml({
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: NFS_SERVICE },
-            spec: { template: { spec: { nodeSelector: c.nodeGroups.general.nodeSelector } } },
-          }),
-        },
-      ]
-    : undefined;
-  out.push({
-    path: `${dir}/kustomization.yaml`,
-    content: kustomization({
-      namespace: c.namespace,
-      resources,
-      components:
-        nfs && hasComponent(files, c.provider, "configs")
-          ? [`${UP}/overlays/${c.provider}/configs`]
-          : undefined,
-      patches,
-    }),
-  });
+  out.push({ path: `${dir}/kustomization.yaml`, content: kustomization({ resources }) });
   return out;
 }
 

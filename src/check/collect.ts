@@ -1,0 +1,153 @@
+// What Flux will apply, read from a rendered repository: each cluster's entry folder (what
+// `flux bootstrap --path=clusters/<cluster>` applies), then every Flux Kustomization it names,
+// built with the real Kustomize, and the ones those name in turn.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, posix, relative, sep } from "node:path";
+import type { Finding, Unit } from "./analyze.js";
+import type { KubeObject } from "./kustomize.js";
+import { buildAll, parseObjects } from "./kustomize.js";
+
+export interface CollectedCluster {
+  cluster: string;
+  units: Unit[];
+  findings: Finding[];
+  /** Kustomize builds run, with their durations. */
+  builds: { path: string; ms: number }[];
+}
+
+const isFluxKustomization = (o: KubeObject) =>
+  o.kind === "Kustomization" &&
+  typeof o.apiVersion === "string" &&
+  o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/");
+
+function yamlFiles(root: string, dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...yamlFiles(root, full));
+    else if (/\.ya?ml$/.test(name)) out.push(relative(root, full).split(sep).join("/"));
+  }
+  return out;
+}
+
+export async function collectCluster(root: string, cluster: string): Promise<CollectedCluster> {
+  const findings: Finding[] = [];
+  const builds: { path: string; ms: number }[] = [];
+  const entry = `clusters/${cluster}`;
+  const units: Unit[] = [];
+
+  // Flux bootstrap applies the entry folder as kustomize-controller does: its kustomization.yaml
+  // when there is one, otherwise every manifest below it.
+  const entryUnit: Unit = {
+    name: "flux-system",
+    namespace: "flux-system",
+    file: entry,
+    path: entry,
+    spec: {},
+  };
+  if (existsSync(join(root, entry, "kustomization.yaml"))) {
+    const [built] = await buildAll([join(root, entry)]);
+    if (built) builds.push({ path: entry, ms: built.ms });
+    if (built?.ok) entryUnit.objects = built.objects;
+    else
+      findings.push({
+        cluster,
+        file: entry,
+        object: "",
+        message: `Kustomize cannot build it: ${built?.error ?? ""}`,
+        hint: `run \`kubectl kustomize ${entry}\``,
+        severity: "error",
+      });
+  } else {
+    entryUnit.objects = yamlFiles(root, join(root, entry)).flatMap((f) => {
+      try {
+        return parseObjects(readFileSync(join(root, f), "utf8"));
+      } catch (err) {
+        findings.push({
+          cluster,
+          file: f,
+          object: "",
+          message: `is not valid YAML: ${String(err)}`,
+          hint: "fix the YAML",
+          severity: "error",
+        });
+        return [];
+      }
+    });
+  }
+  units.push(entryUnit);
+
+  const seen = new Set<string>();
+  let pending = (entryUnit.objects ?? [])
+    .filter(isFluxKustomization)
+    .map((o) => ({ object: o, file: entry }));
+  while (pending.length > 0) {
+    const level: Unit[] = [];
+    for (const { object, file } of pending) {
+      const name = String(object.metadata?.name ?? "");
+      const namespace = String(object.metadata?.namespace ?? "flux-system");
+      const spec = (object.spec ?? {}) as Record<string, unknown>;
+      const key = `${namespace}/${name}`;
+      // The bootstrap's own Kustomization points back at the entry folder.
+      if (seen.has(key) || (name === "flux-system" && namespace === "flux-system")) continue;
+      seen.add(key);
+      const source = spec.sourceRef as { kind?: string; name?: string } | undefined;
+      const rawPath = typeof spec.path === "string" ? spec.path : "./";
+      const path = posix.normalize(rawPath.replace(/^\.\//, "")).replace(/\/$/, "") || ".";
+      const unit: Unit = { name, namespace, file, path, spec };
+      if (source?.kind !== "GitRepository" || source.name !== "flux-system") {
+        findings.push({
+          cluster,
+          file,
+          object: `Kustomization/${key}`,
+          message: `not checked: its source ${source?.kind ?? "?"}/${source?.name ?? "?"} is not this repository`,
+          hint: "",
+          severity: "note",
+        });
+      } else if (
+        path.startsWith("..") ||
+        !existsSync(join(root, path)) ||
+        !statSync(join(root, path)).isDirectory()
+      ) {
+        findings.push({
+          cluster,
+          file,
+          object: `Kustomization/${key}`,
+          message: `spec.path ${rawPath} does not exist in the repository`,
+          hint: "create the folder, or correct spec.path (relative to the repository root)",
+          severity: "error",
+        });
+      } else level.push(unit);
+      units.push(unit);
+    }
+    const results = await buildAll(level.map((u) => join(root, u.path)));
+    pending = [];
+    level.forEach((unit, i) => {
+      const r = results[i];
+      if (!r) return;
+      builds.push({ path: unit.path, ms: r.ms });
+      if (r.ok) {
+        unit.objects = r.objects;
+        pending.push(...r.objects.filter(isFluxKustomization).map((o) => ({ object: o, file: unit.path })));
+      } else
+        findings.push({
+          cluster,
+          file: unit.path,
+          object: `Kustomization/${unit.namespace}/${unit.name}`,
+          message: `Kustomize cannot build ${unit.path}: ${r.error.split("\n").slice(0, 3).join(" ")}`,
+          hint: `run \`kubectl kustomize ${unit.path}\` for the whole error`,
+          severity: "error",
+        });
+    });
+  }
+  return { cluster, units, findings, builds };
+}
+
+/** The clusters of a rendered repository: the folders under clusters/. */
+export function clustersOf(root: string): string[] {
+  const dir = join(root, "clusters");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => statSync(join(dir, n)).isDirectory())
+    .sort();
+}

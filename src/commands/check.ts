@@ -1,0 +1,107 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse } from "yaml";
+import type { Io } from "../io.js";
+import { UserError } from "../errors.js";
+import { analyzeCluster } from "../check/analyze.js";
+import type { Finding } from "../check/analyze.js";
+import { clustersOf, collectCluster } from "../check/collect.js";
+import { assertKustomize } from "../check/kustomize.js";
+import { valuesValidator } from "../kube/chart-values.js";
+
+export interface CheckOptions {
+  /** The rendered repository. @default "." */
+  dir: string;
+  /** Folder of `<chart>-<version>.schema.json` and `.values.yaml` files. */
+  chartSchemas?: string;
+  /** Objects created outside the repository, as KIND/NAMESPACE/NAME (or KIND/NAME). */
+  external: string[];
+  json: boolean;
+}
+
+/** Created by `flux bootstrap` or by hand as the rendered README says. */
+const ALWAYS_EXTERNAL = ["GitRepository/flux-system/flux-system", "Secret/flux-system/sops-age"];
+
+function chartValues(dir: string | undefined) {
+  if (!dir) return undefined;
+  if (!existsSync(dir))
+    throw new UserError(
+      `--chart-schemas ${dir} does not exist`,
+      "pass a folder of <chart>-<version>.schema.json files",
+    );
+  const cache = new Map<string, ((values: unknown) => string[]) | undefined>();
+  return (chart: string, version: string, values: unknown) => {
+    const name = `${chart}-${version}`;
+    if (!cache.has(name)) {
+      const schema = join(dir, `${name}.schema.json`);
+      const defaults = join(dir, `${name}.values.yaml`);
+      cache.set(
+        name,
+        existsSync(schema)
+          ? valuesValidator({
+              schema: JSON.parse(readFileSync(schema, "utf8")) as Record<string, unknown>,
+              defaults: existsSync(defaults) ? (parse(readFileSync(defaults, "utf8")) as unknown) : {},
+            })
+          : undefined,
+      );
+    }
+    return cache.get(name)?.(values);
+  };
+}
+
+export function formatFinding(f: Finding): string {
+  const object = f.object ? `${f.object}: ` : "";
+  const hint = f.hint ? ` Hint: ${f.hint}` : "";
+  return `${f.severity === "note" ? "note: " : ""}${f.cluster}: ${f.file}: ${object}${f.message}.${hint}`;
+}
+
+/** `qhub check [DIR]`: offline proof that Flux will build and apply the repository. */
+export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
+  const root = resolve(opts.dir);
+  const clusters = clustersOf(root);
+  if (clusters.length === 0)
+    throw new UserError(
+      `${opts.dir} has no clusters/<cluster>/ folders`,
+      "run qhub check in a repository `qhub render` wrote, or pass its folder",
+    );
+  assertKustomize();
+  const external = new Set([...ALWAYS_EXTERNAL, ...opts.external]);
+  const helmValues = chartValues(opts.chartSchemas);
+  const findings: Finding[] = [];
+  const builds: { cluster: string; path: string; ms: number }[] = [];
+  let objects = 0;
+  for (const cluster of clusters) {
+    const collected = await collectCluster(root, cluster);
+    objects += collected.units.reduce((n, u) => n + (u.objects?.length ?? 0), 0);
+    builds.push(...collected.builds.map((b) => ({ cluster, ...b })));
+    findings.push(
+      ...collected.findings,
+      ...analyzeCluster({ cluster, units: collected.units, external, helmValues }),
+    );
+  }
+  const errors = findings.filter((f) => f.severity === "error");
+  if (opts.json) {
+    io.stdout(
+      JSON.stringify(
+        {
+          dir: opts.dir,
+          ok: errors.length === 0,
+          clusters,
+          objects,
+          findings,
+          builds: builds.map((b) => ({ ...b, ms: Math.round(b.ms) })),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    for (const f of findings) io.stderr(formatFinding(f));
+    io.stderr(
+      errors.length === 0
+        ? `ok: ${clusters.length} cluster${clusters.length === 1 ? "" : "s"}, ${builds.length} Kustomize builds, ${objects} objects`
+        : `${errors.length} problem${errors.length === 1 ? "" : "s"} in ${clusters.length} cluster${clusters.length === 1 ? "" : "s"}`,
+    );
+  }
+  return errors.length === 0 ? 0 : 1;
+}
