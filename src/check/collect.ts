@@ -84,8 +84,9 @@ export async function collectCluster(root: string, cluster: string): Promise<Col
   while (pending.length > 0) {
     const level: Unit[] = [];
     for (const { object, file } of pending) {
-      const name = String(object.metadata?.name ?? "");
-      const namespace = String(object.metadata?.namespace ?? "flux-system");
+      const name = typeof object.metadata?.name === "string" ? object.metadata.name : "";
+      const namespace =
+        typeof object.metadata?.namespace === "string" ? object.metadata.namespace : "flux-system";
       const spec = (object.spec ?? {}) as Record<string, unknown>;
       const key = `${namespace}/${name}`;
       // The bootstrap's own Kustomization points back at the entry folder.
