@@ -139,6 +139,36 @@ function main() {
   const slope = (a, b) => (b.median_ms - a.median_ms) / (b.clusters - a.clusters);
   const linearity = round(slope(perCluster[1], perCluster[2]) / slope(perCluster[0], perCluster[1]), 2);
 
+  // qhub check against the Kustomize builds it runs: the same paths built one after another by
+  // kubectl itself, in the same run.
+  const checked = join(work, "checked");
+  const rendered = spawnSync(process.execPath, render(example, checked), { cwd: root });
+  if (rendered.status !== 0) throw new Error("render for the check bench failed");
+  const report2 = JSON.parse(
+    spawnSync(process.execPath, ["dist/qhub.js", "check", checked, "--json"], { cwd: root, encoding: "utf8" })
+      .stdout,
+  );
+  const paths = report2.builds.map((b) => join(checked, b.path));
+  const checkTimes = [];
+  const kustomizeTimes = [];
+  for (let i = 0; i < Math.max(5, Math.round(runs / 3)); i++) {
+    checkTimes.push(timeOnce({ name: "qhub check", args: ["dist/qhub.js", "check", checked] }));
+    let sum = 0;
+    for (const p of paths) {
+      const start = process.hrtime.bigint();
+      const k = spawnSync("kubectl", ["kustomize", p], { stdio: "ignore" });
+      if (k.status !== 0) throw new Error(`kubectl kustomize ${p} failed`);
+      sum += Number(process.hrtime.bigint() - start) / 1e6;
+    }
+    kustomizeTimes.push(sum);
+  }
+  const checkMs = round(median(checkTimes.sort((a, b) => a - b)), 1);
+  const kustomizeMs = round(median(kustomizeTimes.sort((a, b) => a - b)), 1);
+  const checkRatio = round(checkMs / kustomizeMs, 2);
+
+  console.log(
+    `qhub check (example, ${paths.length} builds): ${checkMs} ms; the same Kustomize builds one by one: ${kustomizeMs} ms; ratio ${checkRatio}`,
+  );
   console.log(`re-render with no change wrote ${written} files`);
   console.log(`large render (20 clusters): peak RSS ${peakMb} MB`);
   console.log(
