@@ -92,9 +92,22 @@ export function analyzeCluster(input: ClusterInput): Finding[] {
     const key = `${kindOf(p.object)}/${nsOf(p.object)}/${nameOf(p.object)}`;
     index.set(key, [...(index.get(key) ?? []), p]);
   }
+  // A Kustomization that did not build may hold what others refer to: then a missing target
+  // proves nothing, and the build failure is the finding to fix first.
+  const unbuilt = units.filter((u) => u.objects === undefined);
   const exists = (kind: string, name: string, namespace = "") =>
+    unbuilt.length > 0 ||
     index.has(`${kind}/${namespace}/${name}`) ||
     input.external.has(`${kind}/${namespace}/${name}`.replace("//", "/"));
+  if (unbuilt.length > 0)
+    findings.push({
+      cluster,
+      file: unbuilt[0]!.path,
+      object: "",
+      message: `references and namespaces not checked: ${unbuilt.map((u) => u.name).join(", ")} did not build`,
+      hint: "",
+      severity: "note",
+    });
 
   // Duplicates: Flux would fight itself over the object.
   for (const [key, list] of index) {

@@ -10,6 +10,7 @@ import { quantityValue } from "../config/rules.js";
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
 import type { OutputFile } from "./emit.js";
 import { toYaml, toYamlDocuments } from "./emit.js";
+import { daskGatewayRelease, jupyterhubRelease } from "./platform.js";
 import { renderReadme } from "./readme.js";
 import { renderWorkflow } from "./workflow.js";
 
@@ -96,7 +97,11 @@ export function clusterLayers(c: ResolvedCluster): Layer[] {
         ...(tls ? [`${c.certificate.type} certificate`] : []),
       ],
     },
-    { name: "platform", dependsOn: "configs", summary: ["shared storage claim"] },
+    {
+      name: "platform",
+      dependsOn: "configs",
+      summary: ["shared storage claim", "JupyterHub", "Dask Gateway"],
+    },
   ];
 }
 
@@ -154,6 +159,9 @@ function controllers(c: ResolvedCluster, files: StaticFiles): OutputFile {
         `${UP}/blueprints/cert-manager`,
         `${UP}/blueprints/traefik`,
         ...(nfs ? [`${UP}/blueprints/csi-driver-nfs`] : []),
+        // Chart sources of the platform layer; its HelmReleases live in the platform namespace.
+        `${UP}/blueprints/jupyterhub`,
+        `${UP}/blueprints/dask-gateway`,
       ],
       components: hasComponent(files, c.provider, "controllers")
         ? [`${UP}/overlays/${c.provider}/controllers`]
@@ -353,11 +361,28 @@ function platform(c: ResolvedCluster): OutputFile[] {
       }),
     ),
   );
+  const hub = checked(
+    c.name,
+    "HelmRelease jupyterhub",
+    "security, profiles.jupyterlab, theme, domain",
+    jupyterhubRelease(c),
+  );
+  const gateway = checked(
+    c.name,
+    "HelmRelease dask-gateway",
+    "profiles.dask_worker, environments",
+    daskGatewayRelease(c),
+  );
   return [
     { path: `${dir}/storage.yaml`, content: toYamlDocuments(objects) },
+    { path: `${dir}/jupyterhub.yaml`, content: toYaml(hub) },
+    { path: `${dir}/dask-gateway.yaml`, content: toYaml(gateway) },
     {
       path: `${dir}/kustomization.yaml`,
-      content: kustomization({ namespace: c.namespace, resources: ["storage.yaml"] }),
+      content: kustomization({
+        namespace: c.namespace,
+        resources: ["storage.yaml", "jupyterhub.yaml", "dask-gateway.yaml"],
+      }),
     },
   ];
 }

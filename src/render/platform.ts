@@ -1,0 +1,332 @@
+// The platform every user touches: JupyterHub (Zero to JupyterHub) and Dask Gateway, as one
+// HelmRelease each, with every value a reviewer needs to see in that one file. Pure.
+import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
+import type { ResolvedCluster } from "../config/resolve.js";
+
+export const JUPYTERHUB_CHART = { name: "jupyterhub", version: "4.4.0", repository: "jupyterhub" } as const;
+export const DASK_GATEWAY_CHART = { name: "dask-gateway", version: "2026.3.0", repository: "dask" } as const;
+
+/** The Secret, made by the secrets layer (or by hand until then), that holds OAuth credentials. */
+export const OAUTH_SECRET = "qhub-oauth";
+/** The Secret that holds `password` users' passwords, one key per user. */
+export const PASSWORDS_SECRET = "qhub-passwords";
+/** Where the hub proxies Dask Gateway, for users' `Gateway()` with no arguments. */
+const GATEWAY_PREFIX = "/services/dask-gateway";
+// The Dask Gateway chart names its proxy Service traefik-<release>-dask-gateway... with release
+// `dask-gateway` it is `traefik-dask-gateway`.
+const GATEWAY_PROXY_SERVICE = "traefik-dask-gateway";
+
+/** `registry/name:tag` as Helm charts want it. */
+export function splitImage(image: string): { name: string; tag: string } {
+  const at = image.indexOf("@");
+  if (at !== -1) return { name: image.slice(0, at), tag: image.slice(at + 1) };
+  const colon = image.lastIndexOf(":");
+  return colon > image.lastIndexOf("/")
+    ? { name: image.slice(0, colon), tag: image.slice(colon + 1) }
+    : { name: image, tag: "latest" };
+}
+
+function tlsSecret(c: ResolvedCluster): string | undefined {
+  switch (c.certificate.type) {
+    case "lets-encrypt":
+    case "self-signed":
+      return "qhub-tls";
+    case "existing":
+      return c.certificate.secret_name;
+    case "disabled":
+      return undefined;
+  }
+}
+
+function scheme(c: ResolvedCluster): string {
+  return c.certificate.type === "disabled" ? "http" : "https";
+}
+
+function envFromSecret(name: string, secret: string, key: string) {
+  return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
+}
+
+/** Hub settings for the configured login. */
+function authentication(c: ResolvedCluster): {
+  config: Record<string, unknown>;
+  env: Record<string, unknown>[];
+  extraConfig: Record<string, string>;
+} {
+  const admins = c.users.filter((u) => u.admin).map((u) => u.name);
+  const users = c.users.map((u) => u.name);
+  const callback = `${scheme(c)}://${c.domain}/hub/oauth_callback`;
+  const common: Record<string, unknown> = {
+    ...(admins.length > 0 ? { admin_users: admins } : {}),
+    ...(users.length > 0 ? { allowed_users: users } : {}),
+  };
+  const auth = c.authentication;
+  if (auth.type === "password") {
+    // Per-user passwords, each from the Secret as QHUB_PASSWORD_<USER>; compared in constant time.
+    const env = c.users
+      .filter((u) => u.password)
+      .map((u) => envFromSecret(passwordEnv(u.name), PASSWORDS_SECRET, u.name));
+    return {
+      config: { JupyterHub: { authenticator_class: "qhub_password" }, Authenticator: common },
+      env,
+      extraConfig: {
+        "qhub-password-authenticator": [
+          "# Users of security.users log in with their own password, read from the environment.",
+          "import hmac, os, re",
+          "from jupyterhub.auth import Authenticator",
+          "",
+          "class QHubPasswordAuthenticator(Authenticator):",
+          "    async def authenticate(self, handler, data):",
+          '        user = data.get("username", "")',
+          '        env = "QHUB_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", user.upper())',
+          "        expected = os.environ.get(env)",
+          '        given = data.get("password", "")',
+          "        if expected and hmac.compare_digest(expected.encode(), given.encode()):",
+          "            return user",
+          "        return None",
+          "",
+          "c.JupyterHub.authenticator_class = QHubPasswordAuthenticator",
+          "",
+        ].join("\n"),
+      },
+    };
+  }
+  const clientId = typeof auth.config.client_id === "string" ? auth.config.client_id : undefined;
+  const env = [
+    envFromSecret("OAUTH_CLIENT_SECRET", OAUTH_SECRET, "client-secret"),
+    ...(clientId === undefined ? [envFromSecret("OAUTH_CLIENT_ID", OAUTH_SECRET, "client-id")] : []),
+  ];
+  if (auth.type === "GitHub") {
+    return {
+      config: {
+        JupyterHub: { authenticator_class: "github" },
+        GitHubOAuthenticator: {
+          ...common,
+          ...(clientId ? { client_id: clientId } : {}),
+          oauth_callback_url: callback,
+          ...(auth.config.allowed_organizations
+            ? { allowed_organizations: [...auth.config.allowed_organizations].sort() }
+            : {}),
+          scope: ["read:org"],
+        },
+      },
+      env,
+      extraConfig: {},
+    };
+  }
+  const tenant = `https://${auth.config.auth0_subdomain}.auth0.com`;
+  return {
+    config: {
+      JupyterHub: { authenticator_class: "generic-oauth" },
+      GenericOAuthenticator: {
+        ...common,
+        ...(clientId ? { client_id: clientId } : {}),
+        oauth_callback_url: callback,
+        authorize_url: `${tenant}/authorize`,
+        token_url: `${tenant}/oauth/token`,
+        userdata_url: `${tenant}/userinfo`,
+        scope: ["openid", "email", "profile"],
+        username_claim: "email",
+        login_service: "Auth0",
+      },
+    },
+    env,
+    extraConfig: {},
+  };
+}
+
+export function passwordEnv(user: string): string {
+  return `QHUB_PASSWORD_${user.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
+function helmRelease(
+  c: ResolvedCluster,
+  chart: { name: string; version: string; repository: string },
+  values: Record<string, unknown>,
+) {
+  return new HelmRelease({
+    metadata: { name: chart.name, namespace: c.namespace },
+    spec: {
+      interval: "30m",
+      timeout: "15m",
+      releaseName: chart.name,
+      chart: {
+        spec: {
+          chart: chart.name,
+          version: chart.version,
+          sourceRef: { kind: "HelmRepository", name: chart.repository, namespace: "flux-system" },
+        },
+      },
+      install: { remediation: { retries: 3 } },
+      upgrade: { remediation: { retries: 3, remediateLastFailure: true } },
+      values,
+    },
+  });
+}
+
+export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
+  const auth = authentication(c);
+  const hubImage = splitImage(c.images.jupyterhub);
+  const userImage = splitImage(c.images.jupyterlab);
+  const tls = tlsSecret(c);
+  const profiles = c.jupyterlabProfiles.map((p) => ({
+    display_name: p.displayName,
+    slug: p.slug,
+    description: p.description,
+    ...(p.default ? { default: true } : {}),
+    kubespawner_override: {
+      ...p.extra,
+      image: p.image,
+      ...(p.cpuLimit !== undefined ? { cpu_limit: p.cpuLimit } : {}),
+      ...(p.cpuGuarantee !== undefined ? { cpu_guarantee: p.cpuGuarantee } : {}),
+      ...(p.memLimit !== undefined ? { mem_limit: p.memLimit } : {}),
+      ...(p.memGuarantee !== undefined ? { mem_guarantee: p.memGuarantee } : {}),
+    },
+  }));
+  // Profiles limited to users or groups: JupyterHub shows each user only theirs.
+  const audience = Object.fromEntries(
+    c.jupyterlabProfiles
+      .filter((p) => p.users.length > 0 || p.groups.length > 0)
+      .map((p) => [p.slug, { users: p.users, groups: p.groups }]),
+  );
+  const extraConfig: Record<string, string> = { ...auth.extraConfig };
+  if (Object.keys(audience).length > 0)
+    extraConfig["qhub-profile-audience"] = [
+      "# Profiles limited by security users or groups (profiles.jupyterlab[].users / groups).",
+      "import json",
+      `_qhub_audience = json.loads(${JSON.stringify(JSON.stringify(audience))})`,
+      "_qhub_profiles = c.KubeSpawner.profile_list",
+      "",
+      "def _qhub_visible_profiles(spawner):",
+      "    groups = {g.name for g in spawner.user.groups}",
+      "    def visible(profile):",
+      '        who = _qhub_audience.get(profile.get("slug"))',
+      '        return who is None or spawner.user.name in who["users"] or bool(groups & set(who["groups"]))',
+      "    return [p for p in _qhub_profiles if visible(p)]",
+      "",
+      "c.KubeSpawner.profile_list = _qhub_visible_profiles",
+      "",
+    ].join("\n");
+  const conda = "/home/conda";
+  return helmRelease(c, JUPYTERHUB_CHART, {
+    hub: {
+      image: hubImage,
+      nodeSelector: c.nodeGroups.general.nodeSelector,
+      config: auth.config,
+      ...(auth.env.length > 0 ? { extraEnv: auth.env } : {}),
+      ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
+      // The chart generates this service's token and keeps it in the Secret `hub`, where the
+      // Dask Gateway chart reads it (gateway.auth.jupyterhub.apiTokenFromSecretName).
+      services: { "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` } },
+      ...(Object.keys(c.theme).length > 0 ? { templateVars: c.theme } : {}),
+    },
+    proxy: {
+      // Traefik (the cluster's ingress) terminates TLS; the hub's own proxy stays inside.
+      service: { type: "ClusterIP" },
+      chp: { nodeSelector: c.nodeGroups.general.nodeSelector },
+    },
+    ingress: {
+      enabled: true,
+      ingressClassName: "traefik",
+      hosts: [c.domain],
+      ...(tls ? { tls: [{ hosts: [c.domain], secretName: tls }] } : {}),
+    },
+    singleuser: {
+      image: userImage,
+      nodeSelector: c.nodeGroups.user.nodeSelector,
+      profileList: profiles,
+      storage: {
+        type: "static",
+        static: { pvcName: "qhub-storage", subPath: "home/{username}" },
+        extraVolumes: [{ name: "qhub-shared", persistentVolumeClaim: { claimName: "qhub-storage" } }],
+        extraVolumeMounts: [
+          { name: "qhub-shared", mountPath: "/home/shared", subPath: "shared" },
+          { name: "qhub-shared", mountPath: conda, subPath: "conda", readOnly: true },
+        ],
+      },
+      extraEnv: {
+        DASK_GATEWAY__ADDRESS: `http://proxy-public${GATEWAY_PREFIX}`,
+        DASK_GATEWAY__PROXY_ADDRESS: `gateway://${GATEWAY_PROXY_SERVICE}.${c.namespace}:80`,
+        DASK_GATEWAY__PUBLIC_ADDRESS: `${GATEWAY_PREFIX}/`,
+        DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
+      },
+    },
+    cull: { enabled: true, timeout: 3600, every: 600 },
+    prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
+    scheduling: { userScheduler: { enabled: false } },
+  });
+}
+
+export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
+  const workerImage = splitImage(c.images.daskWorker);
+  const options = c.daskWorkerProfiles.map((w) => ({
+    name: w.name,
+    cores: w.cores,
+    cores_limit: w.coresLimit,
+    memory: w.memory,
+    memory_limit: w.memoryLimit,
+    threads: w.threads,
+    image: w.image,
+  }));
+  const environments = c.environments.map((e) => e.spec.name).sort();
+  const workerPod = { nodeSelector: c.nodeGroups.worker.nodeSelector };
+  const condaMount = {
+    volumeMounts: [{ name: "qhub-conda", mountPath: "/home/conda", subPath: "conda", readOnly: true }],
+  };
+  const condaVolume = {
+    volumes: [{ name: "qhub-conda", persistentVolumeClaim: { claimName: "qhub-storage" } }],
+  };
+  return helmRelease(c, DASK_GATEWAY_CHART, {
+    gateway: {
+      prefix: GATEWAY_PREFIX,
+      nodeSelector: c.nodeGroups.general.nodeSelector,
+      auth: { type: "jupyterhub" },
+      backend: {
+        image: workerImage,
+        scheduler: { extraPodConfig: { ...workerPod, ...condaVolume }, extraContainerConfig: condaMount },
+        worker: { extraPodConfig: { ...workerPod, ...condaVolume }, extraContainerConfig: condaMount },
+      },
+      extraConfig: {
+        "qhub-cluster-options": [
+          "# Cluster options: a worker size (profiles.dask_worker) and a conda environment.",
+          "import json",
+          "from dask_gateway_server.options import Options, Select",
+          "",
+          `_qhub_workers = json.loads(${JSON.stringify(JSON.stringify(options))})`,
+          `_qhub_environments = json.loads(${JSON.stringify(JSON.stringify(environments))})`,
+          "",
+          "def _qhub_options(profile, environment):",
+          '    w = next(w for w in _qhub_workers if w["name"] == profile)',
+          "    return {",
+          '        "worker_cores": w["cores"],',
+          '        "worker_cores_limit": w["cores_limit"],',
+          '        "worker_memory": w["memory"],',
+          '        "worker_memory_limit": w["memory_limit"],',
+          '        "worker_threads": w["threads"],',
+          '        "image": w["image"],',
+          "        # Built by conda-store onto the shared volume, mounted read-only at /home/conda.",
+          '        **({"scheduler_cmd": f"/home/conda/envs/{environment}/bin/dask-scheduler",',
+          '            "worker_cmd": f"/home/conda/envs/{environment}/bin/dask-worker"} if environment else {}),',
+          "    }",
+          "",
+          "c.Backend.cluster_options = Options(",
+          '    Select("profile", [w["name"] for w in _qhub_workers], default=_qhub_workers[0]["name"], label="Worker size"),',
+          '    Select("environment", _qhub_environments, default=_qhub_environments[0] if _qhub_environments else None, label="Conda environment"),',
+          "    handler=lambda options: _qhub_options(options.profile, options.environment),",
+          ")",
+          "# Adaptive scaling stays within the worker node pool's size.",
+          `c.ClusterConfig.cluster_max_workers = ${maxWorkers(c)}`,
+          "c.ClusterConfig.idle_timeout = 1800",
+          "",
+        ].join("\n"),
+      },
+    },
+    controller: { nodeSelector: c.nodeGroups.general.nodeSelector },
+    traefik: { nodeSelector: c.nodeGroups.general.nodeSelector, service: { type: "ClusterIP" } },
+  });
+}
+
+/** Most workers one cluster may have: what the worker pool holds at its largest (100 when unknown). */
+function maxWorkers(c: ResolvedCluster): number {
+  const pool = c.nodeGroups.worker.pool;
+  return pool ? Math.max(1, pool.maxNodes * 4) : 100;
+}
