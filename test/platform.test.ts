@@ -200,7 +200,7 @@ describe("platform: JupyterHub and Dask Gateway", () => {
     expect(p.extraEnv).toEqual([
       { name: "QHUB_PASSWORD_LEAD", valueFrom: { secretKeyRef: { key: "lead", name: "qhub-passwords" } } },
     ]);
-    expect(Object.keys(p.extraConfig as object)).toContain("qhub-password-authenticator");
+    expect(Object.keys(p.extraConfig as unknown as object)).toContain("qhub-password-authenticator");
   });
 
   test("image references split into the charts' name and tag", () => {
