@@ -6,6 +6,12 @@ export interface Io {
   stderr: (text: string) => void;
 }
 
+// A reader that stops early (`qhub --help | head`) closes the pipe: that ends the output, not QHub.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
+
 export const processIo: Io = {
   stdout: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
   stderr: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),

@@ -114,6 +114,21 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
     });
 
   cli
+    .command("upgrade")
+    .description("migrate a QHub 0.3/0.4 config to the current schema, in place, keeping comments")
+    .addOption(configOption())
+    .option("--dry-run", "write nothing; print the upgraded config on stdout", false)
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      "\nThe old file is kept as FILE.bak (or FILE.bak.N). Secrets written in it become { fromEnv: NAME }\nreferences; the report names each variable to set and never shows a value.\n\nExit status: 0 upgraded (or already current), 1 problems left to decide or user error.\n\nExamples:\n  qhub upgrade\n  qhub upgrade --config old/qhub-config.yaml --dry-run > upgraded.yaml",
+    )
+    .action(async (opts: { config: string; dryRun: boolean; json: boolean }) => {
+      const { runUpgrade } = await import("./commands/upgrade.js");
+      setExit(runUpgrade(opts, io));
+    });
+
+  cli
     .command("schema")
     .description("print the config's JSON Schema (for editors and CI)")
     .addHelpText("after", "\nExample:\n  qhub schema > qhub-config.schema.json")

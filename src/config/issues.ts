@@ -29,6 +29,11 @@ export const RETIRED_KEYS: Record<string, string> = {
   keycloak: "users and groups are in `security.users` and `security.groups`",
   prevent_deploy: "deployment is a reviewed pull request now",
   external_container_reg: "use image pull secrets in the rendered repository instead",
+  terraform_modules: "add Kustomize patches to the rendered repository instead",
+  smtp: "this QHub sends no e-mail",
+  extensions: "add your own manifests to the rendered repository instead",
+  ingress:
+    "Traefik's settings are in the rendered repository; change them with a Kustomize patch of its HelmRelease",
 };
 
 // Just enough of zod's internal definition to walk a schema.

@@ -67,7 +67,7 @@ export function renderReadme(config: ResolvedConfig): string {
     "cluster-overlays/<cluster>/     per-cluster overlays, one folder per layer:",
     "  controllers/                  cert-manager, Traefik, NFS CSI driver (Helm releases with CRDs)",
     "  configs/                      namespace, NFS server or shared storage class, TLS issuer and certificate",
-    "  platform/                     shared storage claim (JupyterHub, Dask Gateway, conda-store join here)",
+    "  platform/                     shared storage claim, JupyterHub, Dask Gateway",
     "blueprints/                     shared Kustomize bases, the same for every cluster",
     "overlays/<cloud>/               per-cloud Kustomize components",
     ".github/workflows/qhub.yaml     checks pull requests: qhub render --check, qhub check",

@@ -1,0 +1,107 @@
+import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { Io } from "../io.js";
+import { UserError } from "../errors.js";
+import { formatProblem } from "../config/problems.js";
+import { formatReport } from "../upgrade/report.js";
+import type { UpgradeOutcome } from "../upgrade/report.js";
+import { upgradeConfigText } from "../upgrade/upgrade.js";
+
+export interface UpgradeOptions {
+  /** Path of the config file. @default "qhub-config.yaml" */
+  config: string;
+  /** Print one JSON document on stdout instead of lines on stderr. */
+  json: boolean;
+  /** Write nothing; print the upgraded config on stdout (without --json). */
+  dryRun?: boolean;
+}
+
+function readConfig(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT")
+      throw new UserError(
+        `config file not found: ${path}`,
+        "pass --config PATH to the qhub-config.yaml to upgrade",
+      );
+    if (code === "EISDIR")
+      throw new UserError(`${path} is a directory, not a config file`, "pass --config PATH/qhub-config.yaml");
+    throw new UserError(`cannot read ${path} (${code ?? "unknown error"})`, "check the file's permissions");
+  }
+}
+
+function cannotWrite(path: string, err: unknown): UserError {
+  const code = (err as NodeJS.ErrnoException).code ?? "unknown error";
+  return new UserError(
+    `cannot write ${path} (${code})`,
+    "check the folder's permissions; nothing was changed",
+  );
+}
+
+/**
+ * Copies the old file next to it before anything is replaced: NAME.bak, or NAME.bak.1, .2, ... when
+ * that exists. Readable by the owner only: it still holds any secrets the upgrade took out.
+ */
+function writeBackup(path: string, bytes: Buffer): string {
+  for (let i = 0; i < 1000; i++) {
+    const candidate = i === 0 ? `${path}.bak` : `${path}.bak.${i}`;
+    try {
+      writeFileSync(candidate, bytes, { flag: "wx", mode: 0o600 });
+      return candidate;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw cannotWrite(candidate, err);
+    }
+  }
+  throw new UserError(`${path}.bak and 999 numbered backups exist`, "remove old backups, then run again");
+}
+
+/** Replaces the file by rename, so it is whole at any moment; a symlink's target is replaced. */
+function writeAtomic(path: string, text: string): void {
+  const target = realpathSync(path);
+  const mode = statSync(target).mode & 0o777;
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text, { mode });
+    renameSync(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw cannotWrite(path, err);
+  }
+}
+
+/** `qhub upgrade`: migrates a QHub 0.3/0.4 config in place; 0 done, 1 problems left to decide. */
+export function runUpgrade(opts: UpgradeOptions, io: Io): number {
+  const dryRun = opts.dryRun ?? false;
+  const bytes = readConfig(opts.config);
+  const result = upgradeConfigText(opts.config, bytes.toString("utf8"));
+  let backup: string | null = null;
+  if (result.text !== undefined && !dryRun) {
+    backup = writeBackup(opts.config, bytes);
+    writeAtomic(opts.config, result.text);
+  }
+  const outcome: UpgradeOutcome = {
+    ...result.report,
+    dryRun,
+    written: backup !== null,
+    backup,
+    problems: result.problems,
+  };
+  if (opts.json) {
+    io.stdout(JSON.stringify(outcome, null, 2));
+  } else {
+    for (const line of formatReport(outcome)) io.stderr(line);
+    if (result.problems.length > 0) {
+      for (const p of result.problems) io.stderr(formatProblem(p));
+      const n = result.problems.length;
+      io.stderr(
+        `${n} problem${n === 1 ? "" : "s"} left for you to decide; fix ${n === 1 ? "it" : "them"}, then run \`qhub validate --config ${opts.config}\``,
+      );
+    } else if (result.text !== undefined) {
+      io.stderr(`next: \`qhub validate --config ${opts.config}\`, then \`qhub render\``);
+    }
+    if (dryRun && result.text !== undefined) io.stdout(result.text);
+  }
+  return result.problems.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,386 @@
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { describe, expect, test } from "vitest";
+import type { UpgradeOutcome } from "../src/upgrade/report.js";
+import { formatReport } from "../src/upgrade/report.js";
+import { detectEra } from "../src/upgrade/detect.js";
+import { fixNamespace, fixProjectName, upgradeConfigText } from "../src/upgrade/upgrade.js";
+import { ROOT, runBin, runMain, tempDir } from "./helpers.js";
+
+const FIXTURES = join(ROOT, "test", "fixtures", "upgrade");
+const GOLDEN = join(ROOT, "test", "golden", "upgrade");
+const NAMES = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort()
+  .map((f) => f.replace(/\.yaml$/, ""));
+
+// Every secret value in the fixtures contains this word; no output of QHub may.
+const CANARY = /canary/i;
+
+const fixture = (name: string) => readFileSync(join(FIXTURES, `${name}.yaml`), "utf8");
+
+/** The human report as the command prints it after writing `qhub-config.yaml`. */
+function reportText(name: string): { text: string; report: string } {
+  const r = upgradeConfigText("qhub-config.yaml", fixture(name));
+  const outcome: UpgradeOutcome = {
+    ...r.report,
+    dryRun: false,
+    written: true,
+    backup: "qhub-config.yaml.bak",
+    problems: r.problems,
+  };
+  return { text: r.text ?? "", report: `${formatReport(outcome).join("\n")}\n` };
+}
+
+/** Copies a fixture into a fresh folder as qhub-config.yaml; returns the folder and the path. */
+function inTempDir(text: string, name = "qhub-config.yaml"): { dir: string; config: string } {
+  const dir = tempDir();
+  const config = join(dir, name);
+  writeFileSync(config, text);
+  return { dir, config };
+}
+
+describe("qhub upgrade: golden upgraded configs", () => {
+  test("the fixtures cover every provider, every login type and both QHub 0.3 and 0.4", () => {
+    const docs = NAMES.map((n) => parse(fixture(n)) as Record<string, unknown>);
+    const providers = new Set(docs.map((d) => d.provider));
+    expect([...providers].sort()).toEqual(["aws", "azure", "do", "existing", "gcp", "local"]);
+    const auth = new Set(
+      docs.map((d) => {
+        const type = (d.security as { authentication?: { type?: string } }).authentication?.type;
+        return type?.toLowerCase();
+      }),
+    );
+    for (const type of ["password", "github", "auth0", "custom"]) expect(auth).toContain(type);
+    const eras = NAMES.map((n) => upgradeConfigText("qhub-config.yaml", fixture(n)).report.detected);
+    expect(new Set(eras)).toEqual(new Set(["0.3", "0.4"]));
+    expect(NAMES.length).toBeGreaterThanOrEqual(8);
+  });
+
+  test.each(NAMES)("%s upgrades to exactly the golden text and report", (name) => {
+    const { text, report } = reportText(name);
+    const goldenText = join(GOLDEN, `${name}.yaml`);
+    const goldenReport = join(GOLDEN, `${name}.report.txt`);
+    if (process.env.UPDATE_GOLDEN) {
+      mkdirSync(GOLDEN, { recursive: true });
+      writeFileSync(goldenText, text);
+      writeFileSync(goldenReport, report);
+    }
+    expect(text).toBe(readFileSync(goldenText, "utf8"));
+    expect(report).toBe(readFileSync(goldenReport, "utf8"));
+  });
+
+  test("the golden files are exactly the fixtures' (no stale ones)", () => {
+    expect(readdirSync(GOLDEN).sort()).toEqual(NAMES.flatMap((n) => [`${n}.report.txt`, `${n}.yaml`]).sort());
+  });
+});
+
+describe("qhub upgrade: each fixture end to end", () => {
+  test.each(NAMES)(
+    "%s: upgrade, then validate and render pass; a second upgrade is a no-op",
+    async (name) => {
+      const original = fixture(name);
+      const { dir, config } = inTempDir(original);
+      const up = await runMain(["upgrade", "--config", config]);
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stdout).toBe("");
+      expect(up.stderr).toContain(`wrote ${config}; the old file is ${config}.bak`);
+      expect(readFileSync(config, "utf8")).toBe(readFileSync(join(GOLDEN, `${name}.yaml`), "utf8"));
+      // The backup is the old file, byte for byte, readable by its owner only.
+      expect(readFileSync(`${config}.bak`, "utf8")).toBe(original);
+      expect(statSync(`${config}.bak`).mode & 0o777).toBe(0o600);
+
+      const validate = await runMain(["validate", "--config", config]);
+      expect(validate.code, validate.stderr).toBe(0);
+      const render = await runMain(["render", "--config", config, "--output", join(dir, "out")]);
+      expect(render.code, render.stderr).toBe(0);
+      expect(readdirSync(join(dir, "out", "clusters")).length).toBe(1);
+
+      const again = await runMain(["upgrade", "--config", config]);
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain("already schema version 1; nothing to upgrade (no file written)");
+      expect(existsSync(`${config}.bak.1`)).toBe(false);
+    },
+  );
+
+  test.each(NAMES)("%s: no output and no written file holds a secret value", async (name) => {
+    const original = fixture(name);
+    const { config } = inTempDir(original);
+    const dry = await runMain(["upgrade", "--config", config, "--dry-run"]);
+    const json = await runMain(["upgrade", "--config", config, "--dry-run", "--json"]);
+    expect(readFileSync(config, "utf8")).toBe(original);
+    expect(existsSync(`${config}.bak`)).toBe(false);
+    const real = await runMain(["upgrade", "--config", config]);
+    for (const out of [dry.stdout, dry.stderr, json.stdout, json.stderr, real.stdout, real.stderr])
+      expect(out).not.toMatch(CANARY);
+    expect(readFileSync(config, "utf8")).not.toMatch(CANARY);
+    // The secrets were there to begin with, and are still in the backup (which the report says).
+    if (CANARY.test(original)) {
+      expect(readFileSync(`${config}.bak`, "utf8")).toMatch(CANARY);
+      expect(real.stderr).toContain("which still holds the old secret values");
+    }
+  });
+});
+
+describe("qhub upgrade: the command", () => {
+  test("--json prints one JSON document on stdout and nothing on stderr", async () => {
+    const { config } = inTempDir(fixture("aws-0.3-github"));
+    const r = await runMain(["upgrade", "--config", config, "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const doc = JSON.parse(r.stdout) as UpgradeOutcome;
+    expect(doc).toMatchObject({
+      file: config,
+      detected: "0.3",
+      version: "0.3.13",
+      detectedBy: "qhub_version",
+      schemaVersion: 1,
+      upToDate: false,
+      secretsRemoved: true,
+      dryRun: false,
+      written: true,
+      backup: `${config}.bak`,
+      problems: [],
+    });
+    expect(doc.environment).toEqual([
+      {
+        name: "GITHUB_CLIENT_SECRET",
+        path: "security.authentication.config.client_secret",
+        note: "the client secret of the GitHub OAuth app",
+      },
+    ]);
+    expect(doc.changes.map((c) => c.step)).toEqual([...doc.changes.map((c) => c.step)].sort());
+    expect(doc.changes).toContainEqual({
+      step: "0.4 -> 1",
+      action: "removed",
+      path: "ci_cd",
+      detail: "the rendered repository's GitHub workflow and `qhub pr` replace it",
+    });
+  });
+
+  test("--dry-run writes nothing and prints the upgraded config on stdout", async () => {
+    const { dir, config } = inTempDir(fixture("do-0.4-github"));
+    const r = await runMain(["upgrade", "--config", config, "--dry-run"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(GOLDEN, "do-0.4-github.yaml"), "utf8"));
+    expect(r.stderr).toContain(`dry run: ${config} was not changed`);
+    expect(readdirSync(dir)).toEqual(["qhub-config.yaml"]);
+  });
+
+  test("a current config is a no-op that says so: no backup, file untouched", async () => {
+    const example = readFileSync(join(ROOT, "examples", "qhub-config.yaml"), "utf8");
+    const { dir, config } = inTempDir(example);
+    const r = await runMain(["upgrade", "--config", config]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `${config}: already schema version 1; nothing to upgrade (no file written)\nnext: \`qhub validate --config ${config}\`\n`,
+    );
+    expect(readdirSync(dir)).toEqual(["qhub-config.yaml"]);
+    expect(readFileSync(config, "utf8")).toBe(example);
+    // Without qhub_version, a file in the current format is recognised by its shape.
+    const unversioned = inTempDir(example.replace("qhub_version: 1\n", ""));
+    const r2 = await runMain(["upgrade", "--config", unversioned.config, "--json"]);
+    expect(JSON.parse(r2.stdout)).toMatchObject({ upToDate: true, detectedBy: "shape", written: false });
+  });
+
+  test("an existing backup is never overwritten: the next one is numbered", async () => {
+    const { config } = inTempDir(fixture("local-0.3-password"));
+    writeFileSync(`${config}.bak`, "someone's backup\n");
+    writeFileSync(`${config}.bak.1`, "another\n");
+    const r = await runMain(["upgrade", "--config", config]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`the old file is ${config}.bak.2`);
+    expect(readFileSync(`${config}.bak`, "utf8")).toBe("someone's backup\n");
+    expect(readFileSync(`${config}.bak.2`, "utf8")).toBe(fixture("local-0.3-password"));
+  });
+
+  test("a config reached through a symlink: its target is upgraded, the link stays", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "real"));
+    writeFileSync(join(dir, "real", "qhub-config.yaml"), fixture("local-0.3-password"));
+    symlinkSync(join("real", "qhub-config.yaml"), join(dir, "qhub-config.yaml"));
+    const r = await runMain(["upgrade", "--config", join(dir, "qhub-config.yaml")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, "real", "qhub-config.yaml"), "utf8")).toContain("qhub_version: 1");
+    expect(readFileSync(join(dir, "qhub-config.yaml"), "utf8")).toContain("qhub_version: 1");
+  });
+
+  test("what the upgrade cannot decide is written, listed as problems, and exits 1", async () => {
+    const { config } = inTempDir(
+      "qhub_version: 0.4.2\nproject_name: team\nprovider: local\ndomain: team.localhost\ncertificate:\n  type: lets-encrypt\n",
+    );
+    const r = await runMain(["upgrade", "--config", config]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "certificate.acme_email: Let's Encrypt needs a contact address: add acme_email",
+    );
+    expect(r.stderr).toContain(`${config}:5:1: certificate.acme_email: missing required key "acme_email".`);
+    expect(r.stderr).toContain(
+      `1 problem left for you to decide; fix it, then run \`qhub validate --config ${config}\``,
+    );
+    expect(readFileSync(config, "utf8")).toContain("qhub_version: 1\n");
+    expect(existsSync(`${config}.bak`)).toBe(true);
+  });
+
+  test.each([
+    ["a missing file", null, "error: config file not found: ", "hint: pass --config PATH"],
+    [
+      "invalid YAML",
+      "project_name: x\nprofiles: [1, 2\n",
+      "error: qhub-config.yaml cannot be upgraded: qhub-config.yaml:",
+      "hint: fix the YAML first",
+    ],
+    [
+      "a version it does not know",
+      "qhub_version: 2022.10.1\nproject_name: x\n",
+      'error: qhub_version "2022.10.1" is not a version qhub upgrade can migrate',
+      "hint: qhub upgrade migrates QHub 0.3.x and 0.4.x configs",
+    ],
+    [
+      "a Nebari config",
+      "nebari_version: 2023.1.1\nproject_name: x\n",
+      "error: this is a Nebari config",
+      "hint: start a new config",
+    ],
+    ["an empty file", "", "error: qhub-config.yaml cannot be upgraded: ", "hint: fix the YAML first"],
+  ])("%s is a user error with a hint, exit 1, no stack trace", (_name, text, error, hint) => {
+    const dir = tempDir();
+    if (text !== null) writeFileSync(join(dir, "qhub-config.yaml"), text);
+    const r = runBin(["upgrade"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(error);
+    expect(r.stderr).toContain(hint);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(dir)).toEqual(text === null ? [] : ["qhub-config.yaml"]);
+  });
+
+  test("upgrade --help describes the flags, the backup and the exit status", () => {
+    const r = runBin(["upgrade", "--help"], ROOT);
+    expect(r.code).toBe(0);
+    for (const s of ["--config <path>", "--dry-run", "--json", "FILE.bak", "Exit status"])
+      expect(r.stdout).toContain(s);
+  });
+});
+
+describe("qhub upgrade: version detection", () => {
+  const era = (text: string) => {
+    const data = parse(text) as Record<string, unknown>;
+    const source = /^qhub_version: (.*)$/m.exec(text)?.[1];
+    const d = detectEra(data, source);
+    return [d.era, d.version, d.by, d.evidence.join(" ")];
+  };
+
+  test.each([
+    ["qhub_version: 0.3.13\n", ["0.3", "0.3.13", "qhub_version", ""]],
+    ["qhub_version: v0.4.3\n", ["0.4", "v0.4.3", "qhub_version", ""]],
+    ["qhub_version: 0.4.0.dev2\n", ["0.4", "0.4.0.dev2", "qhub_version", ""]],
+    // YAML reads this as the number 0.4; the written text decides.
+    ["qhub_version: 0.4\n", ["0.4", "0.4", "qhub_version", ""]],
+    ["qhub_version: 0.2.1\n", ["0.3", "0.2.1", "qhub_version", ""]],
+    ["qhub_version: 1\n", ["current", "1", "qhub_version", ""]],
+    ["ci_cd: {type: none}\n", ["0.3", null, "shape", "ci_cd"]],
+    ["security:\n  keycloak: {}\nci_cd: {}\n", ["0.4", null, "shape", "security.keycloak"]],
+    [
+      "security:\n  authentication: {type: custom}\n",
+      ["0.3", null, "shape", "security.authentication.type: custom"],
+    ],
+    ["security:\n  users:\n    ada: {password: x}\n", ["0.3", null, "shape", "security.users.ada.password"]],
+    ["project_name: x\nsecurity:\n  users:\n    ada: {uid: 1000}\n", ["current", null, "shape", ""]],
+  ])("%j", (text, expected) => {
+    expect(era(text)).toEqual(expected);
+  });
+
+  test("versions after 0.4 are refused", () => {
+    for (const v of ["0.5.0", "2022.10.1", "2"])
+      expect(() => era(`qhub_version: ${v}\n`)).toThrow(/cannot|not a version/);
+  });
+});
+
+describe("qhub upgrade: edits", () => {
+  const base = "project_name: team\nprovider: local\ndomain: team.localhost\n";
+  const up = (text: string) => upgradeConfigText("qhub-config.yaml", text);
+
+  test("qhub_version goes first, below the file's header comment", () => {
+    expect(up(`# Our hub.\n# Second line.\n${base}ci_cd: {type: none}\n`).text).toBe(
+      `# Our hub.\n# Second line.\nqhub_version: 1\n${base}`,
+    );
+    expect(up(`# Header.\n\n# The name.\n${base}ci_cd: {type: none}\n`).text).toBe(
+      `# Header.\nqhub_version: 1\n\n# The name.\n${base}`,
+    );
+  });
+
+  test("a removed key takes its own comment with it, not the section comment above it", () => {
+    const text = `qhub_version: 0.4.3\n${base}\n# --- Deployment ---\n\n# CI settings\nci_cd:\n  type: none # never used\nnamespace: dev\n`;
+    expect(up(text).text).toBe(`qhub_version: 1\n${base}\n# --- Deployment ---\nnamespace: dev\n`);
+  });
+
+  test("comments, key order and quoting of untouched keys stay as they were", () => {
+    const text = `qhub_version: "0.4.3" # managed by hand\n${base}theme:\n  jupyterhub:\n    hub_title: 'Team'   # shown on top\n    welcome: "Hi"\nstorage: {conda_store: 10Gi, shared_filesystem: 20Gi}\n`;
+    expect(up(text).text).toBe(
+      `qhub_version: 1 # managed by hand\n${base}theme:\n  jupyterhub:\n    hub_title: 'Team' # shown on top\n    welcome: "Hi"\nstorage: { conda_store: 10Gi, shared_filesystem: 20Gi }\n`,
+    );
+  });
+
+  test("Windows line endings stay Windows line endings", () => {
+    const r = up(`qhub_version: 0.4.3\r\n${base.replace(/\n/g, "\r\n")}`);
+    expect(r.text).toBe(`qhub_version: 1\r\n${base.replace(/\n/g, "\r\n")}`);
+  });
+
+  test("two users whose names make the same variable name get distinct ones", () => {
+    const r = up(
+      `qhub_version: 0.3.13\n${base}security:\n  users:\n    a.b: {primary_group: admin, password: canary-1}\n    a_b: {primary_group: admin, password: canary-2}\n  groups:\n    admin: {}\n`,
+    );
+    expect(r.report.environment.map((e) => e.name)).toEqual(["QHUB_PASSWORD_A_B", "QHUB_PASSWORD_A_B_2"]);
+    expect(r.problems).toEqual([]);
+  });
+
+  test("a removed secret's value written elsewhere in the file is pointed at, never shown", () => {
+    const secret = "canary-reused-value-77";
+    const r = up(
+      `qhub_version: 0.3.13\n${base}security:\n  authentication:\n    type: GitHub\n    config:\n      client_id: abc\n      client_secret: ${secret} # ${secret}\ntheme:\n  jupyterhub:\n    welcome: "debug ${secret}"\n`,
+    );
+    expect(r.report.review).toContainEqual({
+      path: "theme.jupyterhub.welcome",
+      message: "holds a value that was removed from the file as a secret: remove it here too",
+    });
+    expect(JSON.stringify(r.report)).not.toMatch(CANARY);
+    // Only the user's own text keeps it; the comment beside the secret went.
+    expect(r.text?.match(/canary/g)).toHaveLength(1);
+  });
+
+  test("YAML aliases are written out so each copy upgrades on its own", () => {
+    const r = up(
+      `qhub_version: 0.4.3\n${base}default_images:\n  jupyterlab: &lab quansight/qhub-jupyterlab:v0.4.3\nprofiles:\n  jupyterlab:\n    - display_name: A\n      kubespawner_override: &ko\n        image: *lab\n        cpu_limit: 1\n    - display_name: B\n      kubespawner_override: *ko\n`,
+    );
+    expect(r.text).not.toMatch(/[&*](lab|ko)/);
+    expect(r.problems).toEqual([]);
+    expect(r.report.changes.filter((c) => c.detail.includes("alias")).map((c) => c.path)).toEqual([
+      "profiles.jupyterlab[0].kubespawner_override.image",
+      "profiles.jupyterlab[1].kubespawner_override",
+    ]);
+  });
+
+  test("project names and namespaces get the smallest fix the new rules accept", () => {
+    expect(fixProjectName("ml-platform", "azure")).toBe("mlplatform");
+    expect(fixProjectName("aws-platform-production", "aws")).toBe("platform-product");
+    expect(fixProjectName("my team!", "gcp")).toBe("my-team");
+    expect(fixProjectName("1x", "gcp")).toBe("qhub");
+    expect(fixNamespace("Data_Science")).toBe("data-science");
+    expect(fixNamespace("__")).toBe("dev");
+  });
+
+  test("lowercase login types are spelled as the schema spells them", () => {
+    const r = up(`qhub_version: 0.4.3\n${base}security:\n  authentication:\n    type: Password\n`);
+    expect(r.text).toContain("    type: password\n");
+  });
+});
