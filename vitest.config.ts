@@ -5,5 +5,13 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
+    // The secret values the example and fixtures name; fake, and never to appear in any output.
+    env: {
+      GITHUB_CLIENT_ID: "example-client-id",
+      GITHUB_CLIENT_SECRET: "canary-github-client-secret",
+      AUTH0_CLIENT_ID: "example-auth0-client-id",
+      AUTH0_CLIENT_SECRET: "canary-auth0-client-secret",
+      QHUB_PASSWORD_ALICE: "canary-alice-password",
+    },
   },
 });

@@ -11,6 +11,7 @@ import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { codeCacheOf, loadCommand } from "./commands-loader.mjs";
+import { EXAMPLE_ENV } from "./example-env.mjs";
 
 const root = new URL("../", import.meta.url);
 const rootDir = fileURLToPath(root);
@@ -119,8 +120,9 @@ const workloads = {
   validate: ({ runValidate }) => runValidate({ config: example, json: false }, quiet),
   schema: ({ runSchema }) => runSchema(quiet),
   // --check into a folder that does not exist: the whole pipeline runs, nothing is written.
-  render: ({ runRender }) =>
-    runRender(
+  render: async ({ runRender }) => {
+    Object.assign(process.env, EXAMPLE_ENV);
+    return runRender(
       {
         config: example,
         output: fileURLToPath(new URL("dist/no-such-folder", root)),
@@ -128,11 +130,12 @@ const workloads = {
         json: false,
       },
       quiet,
-    ),
+    );
+  },
 };
 for (const [name, { bundle, exports, script }] of commands) {
   try {
-    workloads[name]?.(exports);
+    await workloads[name]?.(exports);
   } catch (err) {
     // The cache then holds less; QHub works the same.
     console.warn(`warning: the code cache of ${name} was made without running it (${String(err)})`);

@@ -91,7 +91,7 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
     )
     .action(async (opts: { config: string; output?: string; check: boolean; json: boolean }) => {
       const { runRender } = await import("./commands/render.js");
-      setExit(runRender(opts, io));
+      setExit(await runRender(opts, io));
     });
 
   cli

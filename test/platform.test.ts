@@ -35,6 +35,9 @@ profiles:
   dask_worker:
     Standard: { worker_cores: 1, worker_cores_limit: 2, worker_memory: 4G, worker_memory_limit: 8G }
     Big: { worker_cores: 4, worker_cores_limit: 4, worker_memory: 16G, worker_memory_limit: 16G, image: "ghcr.io/dask/dask-gateway:2026.3.0" }
+secrets:
+  sops:
+    age_recipients: [age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29]
 environments:
   environment-ml.yaml:
     name: ml
@@ -187,6 +190,7 @@ describe("platform: JupyterHub and Dask Gateway", () => {
       "OAUTH_CLIENT_SECRET",
       "OAUTH_CLIENT_ID",
     ]);
+    process.env.LEAD_PASSWORD = "canary-lead-password";
     const password = await render(
       TEAM.replace(
         / {4}type: GitHub\n[\s\S]*?allowed_organizations: \[team-org\]\n/,

@@ -84,6 +84,9 @@ describe("qhub upgrade: golden upgraded configs", () => {
   });
 });
 
+// Flux's published test key (test/fixtures/secrets/flux-age.txt).
+const TEST_RECIPIENT = "age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29";
+
 describe("qhub upgrade: each fixture end to end", () => {
   test.each(NAMES)(
     "%s: upgrade, then validate and render pass; a second upgrade is a no-op",
@@ -101,8 +104,14 @@ describe("qhub upgrade: each fixture end to end", () => {
 
       const validate = await runMain(["validate", "--config", config]);
       expect(validate.code, validate.stderr).toBe(0);
+      // Rendering needs what the upgraded file names: its variables set, and an age recipient.
+      const upgraded = readFileSync(config, "utf8");
+      for (const m of upgraded.matchAll(/fromEnv: ([A-Za-z_][A-Za-z0-9_]*)/g))
+        process.env[m[1]!] = `canary-${m[1]!}`;
+      writeFileSync(config, `${upgraded}secrets:\n  sops:\n    age_recipients: [${TEST_RECIPIENT}]\n`);
       const render = await runMain(["render", "--config", config, "--output", join(dir, "out")]);
       expect(render.code, render.stderr).toBe(0);
+      writeFileSync(config, upgraded);
       expect(readdirSync(join(dir, "out", "clusters")).length).toBe(1);
 
       const again = await runMain(["upgrade", "--config", config]);

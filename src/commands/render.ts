@@ -7,6 +7,7 @@ import { validateDocument } from "../config/validate.js";
 import { buildRepository } from "../render/build.js";
 import { loadStaticFiles } from "../render/static.js";
 import { writeTree } from "../render/write.js";
+import { sealClusterSecrets } from "../secrets/render.js";
 
 export interface RenderOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
@@ -20,8 +21,8 @@ export interface RenderOptions {
 
 export const EXIT_DIFFERENT = 3;
 
-/** `qhub render`: load -> validate -> resolve -> build -> emit -> write. */
-export function runRender(opts: RenderOptions, io: Io): number {
+/** `qhub render`: load -> validate -> resolve -> seal secrets (edge) -> build -> emit -> write. */
+export async function runRender(opts: RenderOptions, io: Io): Promise<number> {
   const validation = validateDocument(loadConfigDocument(opts.config));
   if (!validation.clusters) {
     for (const p of validation.problems) io.stderr(formatProblem(p));
@@ -29,8 +30,15 @@ export function runRender(opts: RenderOptions, io: Io): number {
     return 1;
   }
   const resolved = resolveConfig(validation.clusters, { environments: loadDefaultEnvironments() });
-  const files = buildRepository(resolved, loadStaticFiles());
   const root = resolve(opts.output ?? dirname(opts.config));
+  const secrets = await sealClusterSecrets({
+    clusters: resolved.clusters,
+    configPath: opts.config,
+    outputRoot: root,
+    env: process.env,
+    now: new Date(),
+  });
+  const files = buildRepository(resolved, loadStaticFiles(), secrets);
   const fault = process.env.QHUB_FAULT_AFTER_OPS;
   const result = writeTree({
     root,

@@ -26,9 +26,13 @@ export interface Layer {
   /** What it holds, for people (README, PR body). */
   summary: string[];
   dependsOn?: Layer["name"];
+  /** Holds SOPS-encrypted Secrets: Flux must decrypt them with the `sops-age` Secret. */
+  decrypts?: boolean;
 }
 
 export const TLS_SECRET = "qhub-tls";
+/** The Secret in flux-system that holds the age identity Flux decrypts with (made by hand, once). */
+export const SOPS_SECRET = "sops-age";
 export const STORAGE_CLAIM = "qhub-storage";
 const NFS_SERVICE = "nfs-server";
 
@@ -80,7 +84,7 @@ function hasComponent(files: StaticFiles, cloud: string, layer: string): boolean
 }
 
 /** The layers every cluster gets, with what each holds. */
-export function clusterLayers(c: ResolvedCluster): Layer[] {
+export function clusterLayers(c: ResolvedCluster, secrets: readonly string[] = []): Layer[] {
   const nfs = c.storage.type === "nfs";
   const tls = c.certificate.type === "lets-encrypt" || c.certificate.type === "self-signed";
   return [
@@ -100,13 +104,19 @@ export function clusterLayers(c: ResolvedCluster): Layer[] {
     {
       name: "platform",
       dependsOn: "configs",
-      summary: ["shared storage claim", "JupyterHub", "Dask Gateway"],
+      summary: [
+        "shared storage claim",
+        "JupyterHub",
+        "Dask Gateway",
+        ...(secrets.length > 0 ? [`encrypted Secrets (${secrets.join(", ")})`] : []),
+      ],
+      decrypts: secrets.length > 0,
     },
   ];
 }
 
-function fluxKustomizations(c: ResolvedCluster): string {
-  const docs = clusterLayers(c).map((layer) =>
+function fluxKustomizations(c: ResolvedCluster, secrets: readonly string[]): string {
+  const docs = clusterLayers(c, secrets).map((layer) =>
     checked(
       c.name,
       `Flux Kustomization qhub-${layer.name}`,
@@ -122,6 +132,7 @@ function fluxKustomizations(c: ResolvedCluster): string {
           wait: true,
           sourceRef: { kind: "GitRepository", name: "flux-system" },
           dependsOn: layer.dependsOn ? [{ name: `qhub-${layer.dependsOn}` }] : undefined,
+          decryption: layer.decrypts ? { provider: "sops", secretRef: { name: SOPS_SECRET } } : undefined,
         },
       }),
     ),
@@ -314,7 +325,7 @@ function configs(c: ResolvedCluster, files: StaticFiles): OutputFile[] {
   return out;
 }
 
-function platform(c: ResolvedCluster): OutputFile[] {
+function platform(c: ResolvedCluster, secrets: readonly OutputFile[]): OutputFile[] {
   const dir = `cluster-overlays/${c.name}/platform`;
   const size = totalStorage(c);
   const objects: (PersistentVolume | PersistentVolumeClaim)[] = [];
@@ -374,6 +385,7 @@ function platform(c: ResolvedCluster): OutputFile[] {
     daskGatewayRelease(c),
   );
   return [
+    ...secrets,
     { path: `${dir}/storage.yaml`, content: toYamlDocuments(objects) },
     { path: `${dir}/jupyterhub.yaml`, content: toYaml(hub) },
     { path: `${dir}/dask-gateway.yaml`, content: toYaml(gateway) },
@@ -381,28 +393,46 @@ function platform(c: ResolvedCluster): OutputFile[] {
       path: `${dir}/kustomization.yaml`,
       content: kustomization({
         namespace: c.namespace,
-        resources: ["storage.yaml", "jupyterhub.yaml", "dask-gateway.yaml"],
+        resources: [
+          "storage.yaml",
+          "jupyterhub.yaml",
+          "dask-gateway.yaml",
+          ...secrets.map((f) => f.path.slice(dir.length + 1)),
+        ],
       }),
     },
   ];
 }
 
-function cluster(c: ResolvedCluster, files: StaticFiles): OutputFile[] {
+function cluster(c: ResolvedCluster, files: StaticFiles, secrets: readonly OutputFile[]): OutputFile[] {
+  for (const f of secrets)
+    if (!f.path.startsWith(`cluster-overlays/${c.name}/platform/secrets/`))
+      throw new BugError(`cluster ${c.name}: encrypted Secret ${f.path} is outside its platform layer`);
+  const names = secretNames(secrets);
   return [
-    { path: `clusters/${c.name}/qhub.yaml`, content: fluxKustomizations(c) },
+    { path: `clusters/${c.name}/qhub.yaml`, content: fluxKustomizations(c, names) },
     controllers(c, files),
     ...configs(c, files),
-    ...platform(c),
+    ...platform(c, secrets),
   ];
 }
 
+/** Secret names from their files' names (`NAME.sops.yaml`). */
+export function secretNames(secrets: readonly OutputFile[]): string[] {
+  return secrets.map((f) => f.path.replace(/^.*\//, "").replace(/\.sops\.yaml$/, "")).sort();
+}
+
 /** Every file of the rendered repository, sorted by path. */
-export function buildRepository(config: ResolvedConfig, files: StaticFiles): OutputFile[] {
+export function buildRepository(
+  config: ResolvedConfig,
+  files: StaticFiles,
+  secrets: Readonly<Record<string, readonly OutputFile[]>> = {},
+): OutputFile[] {
   const out: OutputFile[] = [
     ...files.blueprints,
     ...files.overlays,
-    ...config.clusters.flatMap((c) => cluster(c, files)),
-    { path: "README.md", content: renderReadme(config) },
+    ...config.clusters.flatMap((c) => cluster(c, files, secrets[c.name] ?? [])),
+    { path: "README.md", content: renderReadme(config, secrets) },
     { path: ".github/workflows/qhub.yaml", content: renderWorkflow(config) },
   ];
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

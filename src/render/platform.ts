@@ -64,7 +64,7 @@ function authentication(c: ResolvedCluster): {
     // Per-user passwords, each from the Secret as QHUB_PASSWORD_<USER>; compared in constant time.
     const env = c.users
       .filter((u) => u.password)
-      .map((u) => envFromSecret(passwordEnv(u.name), PASSWORDS_SECRET, u.name));
+      .map((u) => envFromSecret(passwordEnv(u.name), PASSWORDS_SECRET, passwordKey(u.name)));
     return {
       config: { JupyterHub: { authenticator_class: "qhub_password" }, Authenticator: common },
       env,
@@ -132,6 +132,11 @@ function authentication(c: ResolvedCluster): {
     env,
     extraConfig: {},
   };
+}
+
+/** A user's key in the Secret `qhub-passwords` (Secret keys allow `-`, `.`, `_` and alphanumerics). */
+export function passwordKey(user: string): string {
+  return user.replace(/[^-._a-zA-Z0-9]/g, "_");
 }
 
 export function passwordEnv(user: string): string {

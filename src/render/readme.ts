@@ -1,7 +1,8 @@
 // The rendered repository's README: what is where, how to bootstrap Flux on each cluster, and a
 // Mermaid diagram (GitHub renders it) of each cluster's layers in dependsOn order.
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
-import { clusterLayers } from "./build.js";
+import { clusterLayers, secretNames, SOPS_SECRET } from "./build.js";
+import type { OutputFile } from "./emit.js";
 
 function bootstrap(c: ResolvedCluster): string {
   const [owner, name] = (c.gitops.repository ?? "OWNER/NAME").split("/");
@@ -12,8 +13,8 @@ function bootstrap(c: ResolvedCluster): string {
   ].join("\n");
 }
 
-function mermaid(c: ResolvedCluster): string {
-  const layers = clusterLayers(c);
+function mermaid(c: ResolvedCluster, secrets: readonly string[]): string {
+  const layers = clusterLayers(c, secrets);
   const lines = ["```mermaid", "graph LR"];
   for (const l of layers) lines.push(`  ${l.name}["qhub-${l.name}<br/>${l.summary.join(", ")}"]`);
   for (const l of layers) if (l.dependsOn) lines.push(`  ${l.dependsOn} --> ${l.name}`);
@@ -34,7 +35,23 @@ function nodeTable(c: ResolvedCluster): string {
   return ["| role | instance | min | max | pods select |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
-export function renderReadme(config: ResolvedConfig): string {
+function sopsSection(c: ResolvedCluster, secrets: readonly string[]): string[] {
+  if (secrets.length === 0) return [];
+  return [
+    "",
+    `Encrypted Secrets (${secrets.join(", ")}) are SOPS files for these age recipients: ${c.sops.ageRecipients.map((r) => `\`${r}\``).join(", ")}.`,
+    `Before Flux applies the platform layer, give it an identity of one of them, once per cluster:`,
+    "",
+    "```sh",
+    `kubectl create secret generic ${SOPS_SECRET} --namespace=flux-system --from-file=age.agekey=$HOME/.config/sops/age/keys.txt`,
+    "```",
+  ];
+}
+
+export function renderReadme(
+  config: ResolvedConfig,
+  sealed: Readonly<Record<string, readonly OutputFile[]>> = {},
+): string {
   const clusters = config.clusters.map((c) =>
     [
       `### Cluster \`${c.name}\` (${c.provider}, https://${c.domain})`,
@@ -45,12 +62,13 @@ export function renderReadme(config: ResolvedConfig): string {
       "",
       "Layers, applied in this order (each waits for the one before it to be ready):",
       "",
-      mermaid(c),
+      mermaid(c, secretNames(sealed[c.name] ?? [])),
       "",
       "Node pools: QHub places pods by the cloud's node-pool label. Create the pools with these sizes",
       "(QHub does not create cloud infrastructure; Flux cannot resize node pools):",
       "",
       nodeTable(c),
+      ...sopsSection(c, secretNames(sealed[c.name] ?? [])),
     ].join("\n"),
   );
   return `${[
@@ -73,6 +91,16 @@ export function renderReadme(config: ResolvedConfig): string {
     ".github/workflows/qhub.yaml     checks pull requests: qhub render --check, qhub check",
     ".qhub/manifest.json             the files QHub generated",
     "```",
+    "",
+    "## Secrets",
+    "",
+    "QHub writes Secrets only as SOPS files encrypted for the age recipients in `secrets.sops.age_recipients`",
+    "(`cluster-overlays/<cluster>/platform/secrets/*.sops.yaml`); Flux decrypts them with the identity in the",
+    `Secret \`${SOPS_SECRET}\` of \`flux-system\`. Re-rendering with the same values leaves them byte for byte.`,
+    "To rotate keys: make a new identity (`age-keygen -o new.agekey`), add its public key to",
+    "`secrets.sops.age_recipients`, render with `SOPS_AGE_KEY_FILE` naming the old identity (QHub re-encrypts",
+    `every Secret for the new recipients), replace \`${SOPS_SECRET}\` in each cluster with the new identity, then`,
+    "remove the old public key and render again. To change a value, change the variable or file the config names and render.",
     "",
     "## Clusters",
     "",

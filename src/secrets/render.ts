@@ -1,0 +1,178 @@
+// The edge of the render where secrets enter: values are read from the environment or files the
+// config names, sealed with SOPS for the config's age recipients, and handed to the pure build as
+// finished files. Nothing here prints or returns a value in plain text.
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { UserError } from "../errors.js";
+import type { ResolvedCluster } from "../config/resolve.js";
+import type { SecretRef } from "../config/schema.js";
+import type { OutputFile } from "../render/emit.js";
+import { OAUTH_SECRET, PASSWORDS_SECRET, passwordKey } from "../render/platform.js";
+import { parseIdentities } from "./age.js";
+import type { PlainSecret } from "./sops.js";
+import { sealSecret } from "./stable.js";
+import type { ScryptCost } from "./stable.js";
+
+/**
+ * The digest that tells an unchanged Secret without a key: scrypt N=2^15 (32 MiB, ~90 ms),
+ * once per Secret and render. Stronger costs made every render of a multi-cluster repository
+ * take seconds; the values QHub encrypts are OAuth secrets and passwords users choose.
+ */
+export const RENDER_DIGEST_COST: ScryptCost = { log2N: 15, r: 8, p: 1 };
+
+interface Needed {
+  secret: PlainSecret;
+  /** Where each value comes from, by stringData key, with its config path for messages. */
+  refs: Record<string, { ref: SecretRef; path: string }>;
+}
+
+/** The Secrets a cluster needs, with where their values come from (no values yet). */
+export function neededSecrets(c: ResolvedCluster): Needed[] {
+  const meta = (name: string) => ({
+    name,
+    namespace: c.namespace,
+    labels: { "app.kubernetes.io/part-of": "qhub" },
+  });
+  const out: Needed[] = [];
+  const auth = c.authentication;
+  if (auth.type === "GitHub" || auth.type === "Auth0") {
+    const refs: Needed["refs"] = {
+      "client-secret": {
+        ref: auth.config.client_secret,
+        path: "security.authentication.config.client_secret",
+      },
+    };
+    if (typeof auth.config.client_id !== "string")
+      refs["client-id"] = { ref: auth.config.client_id, path: "security.authentication.config.client_id" };
+    out.push({
+      secret: {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: meta(OAUTH_SECRET),
+        type: "Opaque",
+        stringData: {},
+      },
+      refs,
+    });
+  }
+  const withPasswords = c.users.filter((u) => u.password);
+  if (auth.type === "password" && withPasswords.length > 0) {
+    const refs: Needed["refs"] = {};
+    for (const u of withPasswords)
+      refs[passwordKey(u.name)] = { ref: u.password!, path: `security.users.${u.name}.password` };
+    out.push({
+      secret: {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: meta(PASSWORDS_SECRET),
+        type: "Opaque",
+        stringData: {},
+      },
+      refs,
+    });
+  }
+  return out;
+}
+
+/** The path of a cluster's encrypted Secret in the rendered repository. */
+export function secretPath(cluster: string, name: string): string {
+  return `cluster-overlays/${cluster}/platform/secrets/${name}.sops.yaml`;
+}
+
+/** Age identities to open earlier files with: SOPS's own places (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, the default file). */
+export async function loadIdentities(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const texts: [string, string][] = [];
+  if (env.SOPS_AGE_KEY) texts.push([env.SOPS_AGE_KEY, "SOPS_AGE_KEY"]);
+  const file = env.SOPS_AGE_KEY_FILE ?? defaultKeyFile(env);
+  if (existsSync(file))
+    texts.push([readFileSync(file, "utf8"), env.SOPS_AGE_KEY_FILE ? "SOPS_AGE_KEY_FILE" : file]);
+  const ids: string[] = [];
+  for (const [text, source] of texts)
+    ids.push(...(await parseIdentities(text, source)).map((p) => p.identity));
+  return ids;
+}
+
+/** Where SOPS looks for age identities by default (Linux): $XDG_CONFIG_HOME/sops/age/keys.txt. */
+export function defaultKeyFile(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CONFIG_HOME ?? join(env.HOME ?? homedir(), ".config"), "sops", "age", "keys.txt");
+}
+
+export interface SealInput {
+  clusters: readonly ResolvedCluster[];
+  configPath: string;
+  outputRoot: string;
+  env: NodeJS.ProcessEnv;
+  now: Date;
+}
+
+/**
+ * Every cluster's encrypted Secrets, by cluster. All problems (unset variables, unreadable files,
+ * no recipients) are reported together, before anything is written.
+ */
+export async function sealClusterSecrets(input: SealInput): Promise<Record<string, OutputFile[]>> {
+  const problems: string[] = [];
+  const work: { cluster: ResolvedCluster; needed: Needed }[] = [];
+  for (const c of input.clusters) {
+    const needed = neededSecrets(c);
+    if (needed.length > 0 && c.sops.ageRecipients.length === 0)
+      problems.push(
+        `cluster ${c.name} needs Secrets (${needed.map((n) => n.secret.metadata.name).join(", ")}) but secrets.sops.age_recipients is empty`,
+      );
+    for (const n of needed) work.push({ cluster: c, needed: n });
+  }
+  const values = new Map<Needed, Record<string, string>>();
+  for (const { needed } of work) {
+    const stringData: Record<string, string> = {};
+    for (const [key, { ref, path }] of Object.entries(needed.refs)) {
+      const value = readRef(ref, path, input, problems);
+      if (value !== undefined) stringData[key] = value;
+    }
+    values.set(needed, stringData);
+  }
+  if (problems.length > 0)
+    throw new UserError(
+      `cannot render the encrypted Secrets: ${problems.join("; ")}`,
+      "export the variables (or create the files) the config names, and list your age public key in secrets.sops.age_recipients (`qhub init` makes one); nothing was written",
+    );
+
+  const identities = await loadIdentities(input.env);
+  const lastModified = input.now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const out: Record<string, OutputFile[]> = {};
+  for (const { cluster, needed } of work) {
+    const path = secretPath(cluster.name, needed.secret.metadata.name);
+    const target = join(input.outputRoot, path);
+    const previous = existsSync(target) ? readFileSync(target, "utf8") : undefined;
+    const sealed = await sealSecret(
+      { ...needed.secret, stringData: values.get(needed) ?? {} },
+      {
+        previous,
+        recipients: cluster.sops.ageRecipients,
+        identities,
+        lastModified,
+        file: path,
+        digestCost: RENDER_DIGEST_COST,
+      },
+    );
+    (out[cluster.name] ??= []).push({ path, content: sealed.text });
+  }
+  return out;
+}
+
+function readRef(ref: SecretRef, path: string, input: SealInput, problems: string[]): string | undefined {
+  if ("fromEnv" in ref) {
+    const value = input.env[ref.fromEnv];
+    if (value === undefined || value === "")
+      problems.push(`${path} names the environment variable ${ref.fromEnv}, which is not set`);
+    return value || undefined;
+  }
+  const file = resolve(dirname(input.configPath), ref.fromFile);
+  try {
+    const value = readFileSync(file, "utf8").replace(/\r?\n+$/, "");
+    if (value === "") problems.push(`${path} names ${ref.fromFile}, which is empty`);
+    return value || undefined;
+  } catch {
+    problems.push(`${path} names ${ref.fromFile}, which cannot be read`);
+    return undefined;
+  }
+}
