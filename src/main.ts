@@ -60,7 +60,7 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
         },
       ) => {
         const { runInit } = await import("./commands/init.js");
-        setExit(runInit({ provider, ...opts }, io));
+        setExit(await runInit({ provider, ...opts }, io));
       },
     );
 

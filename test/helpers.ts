@@ -10,6 +10,9 @@ import type { Io } from "../src/io.js";
 import { main } from "../src/main.js";
 
 export const ROOT = resolve(import.meta.dirname, "..");
+
+// `qhub init` writes an age identity to SOPS's key file under XDG_CONFIG_HOME: never the real one.
+process.env.XDG_CONFIG_HOME = mkdtempSync(join(tmpdir(), "qhub-test-xdg-"));
 export const BIN = join(ROOT, "dist", "qhub.js");
 
 const dirs: string[] = [];
@@ -52,7 +55,12 @@ export function runBin(args: string[], cwd: string, env: NodeJS.ProcessEnv = {})
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     encoding: "utf8",
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME,
+      ...env,
+    },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

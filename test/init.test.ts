@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { PROVIDERS } from "../src/config/schema.js";
@@ -110,3 +110,61 @@ describe("qhub init", () => {
     expect(projectNameFrom("123", "gcp")).toBe("qhub");
   });
 });
+
+describe("qhub init sets SOPS up", () => {
+  test("makes an age identity outside the repository (0600), puts its public key in the config, and render encrypts for it", async () => {
+    const { decryptSecret } = await import("../src/secrets/sops.js");
+    const dir = tempDir();
+    const keyFile = join(tempDir(), "keys.txt");
+    const config = join(dir, "qhub-config.yaml");
+    const r = await runInitWith(["init", "local", "--config", config, "--project-name", "team"], {
+      SOPS_AGE_KEY_FILE: keyFile,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`wrote a new age identity to ${keyFile} (mode 0600`);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const identity = readFileSync(keyFile, "utf8");
+    const recipient = /# public key: (age1\S+)/.exec(identity)![1]!;
+    expect(readFileSync(config, "utf8")).toContain(`age_recipients:\n      - ${recipient}`);
+    expect(r.stderr).not.toContain("AGE-SECRET-KEY");
+    // The password user init writes gets an encrypted Secret that the new identity opens.
+    process.env.QHUB_PASSWORD_ADMIN = "canary-admin-password";
+    expect((await runMain(["render", "--config", config])).code).toBe(0);
+    const sealed = readFileSync(
+      join(dir, "cluster-overlays", "team", "platform", "secrets", "qhub-passwords.sops.yaml"),
+      "utf8",
+    );
+    const key = identity.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-1"))!;
+    expect((await decryptSecret(sealed, [key])).stringData).toEqual({ admin: "canary-admin-password" });
+    // A second init reuses the identity instead of replacing it.
+    const again = await runInitWith(["init", "aws", "--config", join(tempDir(), "qhub-config.yaml")], {
+      SOPS_AGE_KEY_FILE: keyFile,
+    });
+    expect(again.stderr).toContain(`using the age identity in ${keyFile} (public key ${recipient})`);
+    expect(readFileSync(keyFile, "utf8")).toBe(identity);
+  });
+
+  test("refuses to put the private key inside the repository", async () => {
+    const dir = tempDir();
+    const r = await runInitWith(["init", "local", "--config", join(dir, "qhub-config.yaml")], {
+      SOPS_AGE_KEY_FILE: join(dir, "keys.txt"),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("would be inside the repository folder");
+    expect(existsSync(join(dir, "keys.txt"))).toBe(false);
+    expect(existsSync(join(dir, "qhub-config.yaml"))).toBe(false);
+  });
+});
+
+/** Runs the CLI with extra environment variables, restored afterwards. */
+async function runInitWith(args: string[], env: Record<string, string>) {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await runMain(args);
+  } finally {
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  }
+}

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import type { Io } from "../io.js";
 import { UserError, UsageError } from "../errors.js";
 import { configJsonSchemaText, SCHEMA_ID } from "../config/json-schema.js";
@@ -9,6 +9,8 @@ import { parseConfigText } from "../config/document.js";
 import { formatProblem } from "../config/problems.js";
 import { validateDocument } from "../config/validate.js";
 import { BugError } from "../errors.js";
+import { generateIdentity, identityFileText, parseIdentities } from "../secrets/age.js";
+import { defaultKeyFile } from "../secrets/render.js";
 import {
   AUTH_TYPES,
   defaultDomain,
@@ -39,8 +41,38 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/**
+ * The age identity SOPS will use: reused when SOPS's key file exists, else made, written with
+ * mode 0600 outside the repository, and announced. Returns its public key.
+ */
+async function ageRecipient(configDir: string, env: NodeJS.ProcessEnv, io: Io): Promise<string> {
+  const keyFile = resolve(env.SOPS_AGE_KEY_FILE ?? defaultKeyFile(env));
+  const repo = resolve(configDir);
+  if (keyFile === repo || keyFile.startsWith(repo + sep))
+    throw new UserError(
+      `the age identity file ${keyFile} would be inside the repository folder ${repo}`,
+      "set SOPS_AGE_KEY_FILE to a path outside the repository; a private key must never be committed",
+    );
+  if (existsSync(keyFile)) {
+    const [pair] = await parseIdentities(readFileSync(keyFile, "utf8"), keyFile);
+    io.stderr(`using the age identity in ${keyFile} (public key ${pair!.recipient})`);
+    return pair!.recipient;
+  }
+  const pair = await generateIdentity();
+  mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
+  writeFileSync(keyFile, identityFileText(pair, new Date()), { mode: 0o600, flag: "wx" });
+  io.stderr(
+    `wrote a new age identity to ${keyFile} (mode 0600; keep it secret, back it up: Flux needs it as the sops-age Secret)`,
+  );
+  return pair.recipient;
+}
+
 /** `qhub init PROVIDER`: writes a commented config that validates as written. */
-export function runInit(opts: InitCommandOptions, io: Io): number {
+export async function runInit(
+  opts: InitCommandOptions,
+  io: Io,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   if (!(PROVIDERS as readonly string[]).includes(opts.provider))
     throw new UsageError(`unknown provider "${opts.provider}"`, `use one of: ${PROVIDERS.join(", ")}`);
   const provider = opts.provider as Provider;
@@ -55,16 +87,15 @@ export function runInit(opts: InitCommandOptions, io: Io): number {
 
   const folder = basename(dirname(resolve(opts.config)));
   const projectName = opts.projectName ?? projectNameFrom(folder, provider);
-  const text = renderInitConfig({
+  const options = {
     provider,
     projectName,
     domain: opts.domain ?? defaultDomain(projectName, provider),
     auth: auth as AuthType,
     repository: opts.repository,
-  });
-
-  // Flag values are the user's: check what they make before writing anything.
-  const result = validateDocument(parseConfigText(opts.config, text));
+  };
+  // Flag values are the user's: check what they make before writing anything (the key included).
+  const result = validateDocument(parseConfigText(opts.config, renderInitConfig(options)));
   if (result.problems.length > 0) {
     const flagged = result.problems.filter((p) => /^(project_name|domain|gitops)/.test(p.path));
     if (flagged.length === 0)
@@ -78,6 +109,10 @@ export function runInit(opts: InitCommandOptions, io: Io): number {
     );
   }
 
+  const text = renderInitConfig({
+    ...options,
+    ageRecipient: await ageRecipient(dirname(resolve(opts.config)), env, io),
+  });
   writeAtomic(opts.config, text);
   const schemaPath = join(dirname(opts.config), SCHEMA_FILE);
   if (!existsSync(schemaPath) || ownsSchema(schemaPath)) writeAtomic(schemaPath, configJsonSchemaText());

@@ -22,6 +22,8 @@ export interface InitOptions {
   auth: AuthType;
   /** GitHub repository OWNER/NAME for the rendered tree; omitted: the gitops block is left out. */
   repository?: string;
+  /** The age public key Secrets are encrypted for (`qhub init` makes the identity). */
+  ageRecipient?: string;
 }
 
 /** A project name QHub accepts (QHub 0.4's rules) made from any text, e.g. a folder name. */
@@ -135,6 +137,7 @@ export function renderInitConfig(opts: InitOptions): string {
       })),
       dask_worker: DEFAULT_DASK_WORKER_PROFILES,
     },
+    ...(opts.ageRecipient ? { secrets: { sops: { age_recipients: [opts.ageRecipient] } } } : {}),
     ...(opts.repository ? { gitops: { repository: opts.repository, branch: "main" } } : {}),
   };
 
@@ -180,6 +183,8 @@ export function renderInitConfig(opts: InitOptions): string {
     profiles:
       "What users choose from: JupyterLab server sizes (one default) and Dask worker sizes.\nConda environments: QHub ships environment-dask.yaml and environment-dashboard.yaml;\nadd your own under `environments:` (file name -> conda spec).",
     gitops: "The GitHub repository that holds the rendered tree; Flux syncs it from `branch`.",
+    secrets:
+      "QHub writes Secrets only SOPS-encrypted for these age public keys. `qhub init` made the\nidentity (private key) outside this folder; give it to Flux as the sops-age Secret.",
   });
   setComments(child("security"), { authentication: authComment });
 
