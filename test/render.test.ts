@@ -240,6 +240,9 @@ describe("qhub render: the writer", () => {
   });
 });
 
+// Re-encrypting the generated tokens (the namespace changes) needs an identity that opens them.
+const KEY = { SOPS_AGE_KEY_FILE: join(ROOT, "test", "fixtures", "secrets", "flux-age.txt") };
+
 describe("qhub render: killed at any point", () => {
   test("every kill point leaves whole files only, and the next render converges", () => {
     const a = join(FIXTURES, "local.yaml");
@@ -251,7 +254,7 @@ describe("qhub render: killed at any point", () => {
     const expected = (text: string) => {
       const d = tempDir();
       writeFileSync(join(d, "qhub-config.yaml"), text);
-      expect(runBin(["render"], d).code).toBe(0);
+      expect(runBin(["render"], d, KEY).code).toBe(0);
       return readTree(d);
     };
     const treeA = expected(textA);
@@ -261,13 +264,18 @@ describe("qhub render: killed at any point", () => {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir);
       writeFileSync(config, textA);
-      expect(runBin(["render"], dir).code).toBe(0);
+      expect(runBin(["render"], dir, KEY).code).toBe(0);
       writeFileSync(config, textB);
-      const killed = runBin(["render"], dir, { QHUB_FAULT_AFTER_OPS: String(point) });
+      const killed = runBin(["render"], dir, { QHUB_FAULT_AFTER_OPS: String(point), ...KEY });
       const now = readTree(dir);
       for (const [p, content] of Object.entries(now)) {
         if (p === "qhub-config.yaml") continue;
         if (p.endsWith(".qhub-tmp")) continue; // a temp file of the killed render; QHub cleans it up
+        if (sealed(p)) {
+          // Fresh ciphertext on every render: whole YAML with its SOPS block, either way.
+          expect(content, `kill point ${point}: ${p}`).toMatch(/\nsops:\n[\s\S]*\n {2}mac: ENC\[/);
+          continue;
+        }
         if (p === MANIFEST_PATH) {
           // Widened to old ∪ new mid-render: whole JSON either way.
           expect(() => JSON.parse(content) as unknown, `kill point ${point}: manifest`).not.toThrow();
@@ -275,8 +283,12 @@ describe("qhub render: killed at any point", () => {
         }
         expect([treeA[p], treeB[p]], `kill point ${point}: ${p} is neither old nor new`).toContain(content);
       }
-      expect(runBin(["render"], dir).code, `render after kill point ${point}`).toBe(0);
-      expect(readTree(dir), `converged after kill point ${point}`).toEqual(treeB);
+      expect(runBin(["render"], dir, KEY).code, `render after kill point ${point}`).toBe(0);
+      const now2 = readTree(dir);
+      expect(comparable(now2), `converged after kill point ${point}`).toEqual(comparable(treeB));
+      expect(Object.keys(now2).filter(sealed), `sealed files after kill point ${point}`).toEqual(
+        Object.keys(treeB).filter(sealed),
+      );
       if (killed.code === 0) break; // the render finished before the fault point: all points covered
     }
     expect(point).toBeGreaterThan(10);

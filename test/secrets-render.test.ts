@@ -54,25 +54,36 @@ describe("encrypted Secrets from qhub render", () => {
       const sealed = sealedFiles(dir);
       expect(sealed).toEqual([
         "cluster-overlays/prod/platform/secrets/qhub-oauth.sops.yaml",
+        "cluster-overlays/prod/platform/secrets/qhub-platform-tokens.sops.yaml",
         "cluster-overlays/staging/platform/secrets/qhub-oauth.sops.yaml",
+        "cluster-overlays/staging/platform/secrets/qhub-platform-tokens.sops.yaml",
       ]);
+      const tokens: string[] = [];
       for (const f of sealed) {
         const text = readFileSync(join(dir, f), "utf8");
-        const expected = { "client-id": ENV.GITHUB_CLIENT_ID, "client-secret": CANARY };
         // 1. Debian's age unwraps the data key; node:crypto opens the values and recomputes the MAC.
         const [entry] = ageEntries(text);
         const key = ageCliKey(entry!.enc, VECTOR_IDENTITY);
-        expect(openStringData(text, key)).toEqual(expected);
+        const opened = openStringData(text, key);
+        if (f.endsWith("qhub-oauth.sops.yaml"))
+          expect(opened).toEqual({ "client-id": ENV.GITHUB_CLIENT_ID, "client-secret": CANARY });
+        else {
+          // The generated tokens: 32 random bytes each, in hex, different in every cluster.
+          expect(Object.keys(opened).sort()).toEqual(["cookie-secret", "dask-gateway-token", "proxy-token"]);
+          for (const v of Object.values(opened)) expect(v).toMatch(/^[0-9a-f]{64}$/);
+          tokens.push(...Object.values(opened));
+        }
         const mac = independentMac(text, key);
         expect(mac.computed).toBe(mac.stored);
         // 2. The npm sops-age decoder, on the whole file.
         const whole = (await decryptSops(text, { secretKey: VECTOR_IDENTITY, fileType: "yaml" })) as {
           stringData: unknown;
         };
-        expect(whole.stringData).toEqual(expected);
+        expect(whole.stringData).toEqual(opened);
         // 3. QHub's own reader, which checks the MAC too.
-        expect((await decryptSecret(text, [VECTOR_IDENTITY])).stringData).toEqual(expected);
+        expect((await decryptSecret(text, [VECTOR_IDENTITY])).stringData).toEqual(opened);
       }
+      expect(new Set(tokens).size).toBe(tokens.length);
     },
   );
 
@@ -162,7 +173,7 @@ describe("encrypted Secrets from qhub render", () => {
     const none = runBin(["render"], dir, ENV);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain(
-      "cluster prod needs Secrets (qhub-oauth) but secrets.sops.age_recipients is empty",
+      "cluster prod needs Secrets (qhub-platform-tokens, qhub-oauth) but secrets.sops.age_recipients is empty",
     );
     expect(existsSync(join(dir, "clusters"))).toBe(false);
   });
@@ -179,6 +190,6 @@ describe("encrypted Secrets from qhub render", () => {
     );
     const r = runBin(["render"], dir, { GITHUB_CLIENT_ID: "x" });
     expect(r.code, r.stderr).toBe(0);
-    expect(sealedFiles(dir)).toHaveLength(2);
+    expect(sealedFiles(dir)).toHaveLength(4);
   });
 });

@@ -10,6 +10,14 @@ export const DASK_GATEWAY_CHART = { name: "dask-gateway", version: "2026.3.0", r
 export const OAUTH_SECRET = "qhub-oauth";
 /** The Secret that holds `password` users' passwords, one key per user. */
 export const PASSWORDS_SECRET = "qhub-passwords";
+/** The Secret of tokens QHub generates once: the hub's cookie secret, the proxy's and Dask Gateway's tokens. */
+export const PLATFORM_TOKENS_SECRET = "qhub-platform-tokens";
+export const PLATFORM_TOKENS = ["cookie-secret", "dask-gateway-token", "proxy-token"] as const;
+
+/** A generated token, put into the chart's values by Flux (never written in the repository). */
+function token(key: (typeof PLATFORM_TOKENS)[number], targetPath: string) {
+  return { kind: "Secret" as const, name: PLATFORM_TOKENS_SECRET, valuesKey: key, targetPath };
+}
 /** Where the hub proxies Dask Gateway, for users' `Gateway()` with no arguments. */
 const GATEWAY_PREFIX = "/services/dask-gateway";
 // The Dask Gateway chart names its proxy Service traefik-<release>-dask-gateway... with release
@@ -147,6 +155,7 @@ function helmRelease(
   c: ResolvedCluster,
   chart: { name: string; version: string; repository: string },
   values: Record<string, unknown>,
+  valuesFrom: ReturnType<typeof token>[],
 ) {
   return new HelmRelease({
     metadata: { name: chart.name, namespace: c.namespace },
@@ -164,6 +173,7 @@ function helmRelease(
       install: { remediation: { retries: 3 } },
       upgrade: { remediation: { retries: 3, remediateLastFailure: true } },
       values,
+      valuesFrom,
     },
   });
 }
@@ -212,53 +222,61 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       "",
     ].join("\n");
   const conda = "/home/conda";
-  return helmRelease(c, JUPYTERHUB_CHART, {
-    hub: {
-      image: hubImage,
-      nodeSelector: c.nodeGroups.general.nodeSelector,
-      config: auth.config,
-      ...(auth.env.length > 0 ? { extraEnv: auth.env } : {}),
-      ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
-      // The chart generates this service's token and keeps it in the Secret `hub`, where the
-      // Dask Gateway chart reads it (gateway.auth.jupyterhub.apiTokenFromSecretName).
-      services: { "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` } },
-      ...(Object.keys(c.theme).length > 0 ? { templateVars: c.theme } : {}),
-    },
-    proxy: {
-      // Traefik (the cluster's ingress) terminates TLS; the hub's own proxy stays inside.
-      service: { type: "ClusterIP" },
-      chp: { nodeSelector: c.nodeGroups.general.nodeSelector },
-    },
-    ingress: {
-      enabled: true,
-      ingressClassName: "traefik",
-      hosts: [c.domain],
-      ...(tls ? { tls: [{ hosts: [c.domain], secretName: tls }] } : {}),
-    },
-    singleuser: {
-      image: userImage,
-      nodeSelector: c.nodeGroups.user.nodeSelector,
-      profileList: profiles,
-      storage: {
-        type: "static",
-        static: { pvcName: "qhub-storage", subPath: "home/{username}" },
-        extraVolumes: [{ name: "qhub-shared", persistentVolumeClaim: { claimName: "qhub-storage" } }],
-        extraVolumeMounts: [
-          { name: "qhub-shared", mountPath: "/home/shared", subPath: "shared" },
-          { name: "qhub-shared", mountPath: conda, subPath: "conda", readOnly: true },
-        ],
+  return helmRelease(
+    c,
+    JUPYTERHUB_CHART,
+    {
+      hub: {
+        image: hubImage,
+        nodeSelector: c.nodeGroups.general.nodeSelector,
+        config: auth.config,
+        ...(auth.env.length > 0 ? { extraEnv: auth.env } : {}),
+        ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
+        // Its token comes from qhub-platform-tokens (valuesFrom), as the gateway's does.
+        services: { "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` } },
+        ...(Object.keys(c.theme).length > 0 ? { templateVars: c.theme } : {}),
       },
-      extraEnv: {
-        DASK_GATEWAY__ADDRESS: `http://proxy-public${GATEWAY_PREFIX}`,
-        DASK_GATEWAY__PROXY_ADDRESS: `gateway://${GATEWAY_PROXY_SERVICE}.${c.namespace}:80`,
-        DASK_GATEWAY__PUBLIC_ADDRESS: `${GATEWAY_PREFIX}/`,
-        DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
+      proxy: {
+        // Traefik (the cluster's ingress) terminates TLS; the hub's own proxy stays inside.
+        service: { type: "ClusterIP" },
+        chp: { nodeSelector: c.nodeGroups.general.nodeSelector },
       },
+      ingress: {
+        enabled: true,
+        ingressClassName: "traefik",
+        hosts: [c.domain],
+        ...(tls ? { tls: [{ hosts: [c.domain], secretName: tls }] } : {}),
+      },
+      singleuser: {
+        image: userImage,
+        nodeSelector: c.nodeGroups.user.nodeSelector,
+        profileList: profiles,
+        storage: {
+          type: "static",
+          static: { pvcName: "qhub-storage", subPath: "home/{username}" },
+          extraVolumes: [{ name: "qhub-shared", persistentVolumeClaim: { claimName: "qhub-storage" } }],
+          extraVolumeMounts: [
+            { name: "qhub-shared", mountPath: "/home/shared", subPath: "shared" },
+            { name: "qhub-shared", mountPath: conda, subPath: "conda", readOnly: true },
+          ],
+        },
+        extraEnv: {
+          DASK_GATEWAY__ADDRESS: `http://proxy-public${GATEWAY_PREFIX}`,
+          DASK_GATEWAY__PROXY_ADDRESS: `gateway://${GATEWAY_PROXY_SERVICE}.${c.namespace}:80`,
+          DASK_GATEWAY__PUBLIC_ADDRESS: `${GATEWAY_PREFIX}/`,
+          DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
+        },
+      },
+      cull: { enabled: true, timeout: 3600, every: 600 },
+      prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
+      scheduling: { userScheduler: { enabled: false } },
     },
-    cull: { enabled: true, timeout: 3600, every: 600 },
-    prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
-    scheduling: { userScheduler: { enabled: false } },
-  });
+    [
+      token("cookie-secret", "hub.cookieSecret"),
+      token("proxy-token", "proxy.secretToken"),
+      token("dask-gateway-token", "hub.services.dask-gateway.apiToken"),
+    ],
+  );
 }
 
 export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
@@ -280,54 +298,61 @@ export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
   const condaVolume = {
     volumes: [{ name: "qhub-conda", persistentVolumeClaim: { claimName: "qhub-storage" } }],
   };
-  return helmRelease(c, DASK_GATEWAY_CHART, {
-    gateway: {
-      prefix: GATEWAY_PREFIX,
-      nodeSelector: c.nodeGroups.general.nodeSelector,
-      auth: { type: "jupyterhub" },
-      backend: {
-        image: workerImage,
-        scheduler: { extraPodConfig: { ...workerPod, ...condaVolume }, extraContainerConfig: condaMount },
-        worker: { extraPodConfig: { ...workerPod, ...condaVolume }, extraContainerConfig: condaMount },
+  return helmRelease(
+    c,
+    DASK_GATEWAY_CHART,
+    {
+      gateway: {
+        prefix: GATEWAY_PREFIX,
+        nodeSelector: c.nodeGroups.general.nodeSelector,
+        // apiToken comes from qhub-platform-tokens (valuesFrom below); the chart prefers it to the
+        // Secret the hub chart would make.
+        auth: { type: "jupyterhub" },
+        backend: {
+          image: workerImage,
+          scheduler: { extraPodConfig: { ...workerPod, ...condaVolume }, extraContainerConfig: condaMount },
+          worker: { extraPodConfig: { ...workerPod, ...condaVolume }, extraContainerConfig: condaMount },
+        },
+        extraConfig: {
+          "qhub-cluster-options": [
+            "# Cluster options: a worker size (profiles.dask_worker) and a conda environment.",
+            "import json",
+            "from dask_gateway_server.options import Options, Select",
+            "",
+            `_qhub_workers = json.loads(${JSON.stringify(JSON.stringify(options))})`,
+            `_qhub_environments = json.loads(${JSON.stringify(JSON.stringify(environments))})`,
+            "",
+            "def _qhub_options(profile, environment):",
+            '    w = next(w for w in _qhub_workers if w["name"] == profile)',
+            "    return {",
+            '        "worker_cores": w["cores"],',
+            '        "worker_cores_limit": w["cores_limit"],',
+            '        "worker_memory": w["memory"],',
+            '        "worker_memory_limit": w["memory_limit"],',
+            '        "worker_threads": w["threads"],',
+            '        "image": w["image"],',
+            "        # Built by conda-store onto the shared volume, mounted read-only at /home/conda.",
+            '        **({"scheduler_cmd": f"/home/conda/envs/{environment}/bin/dask-scheduler",',
+            '            "worker_cmd": f"/home/conda/envs/{environment}/bin/dask-worker"} if environment else {}),',
+            "    }",
+            "",
+            "c.Backend.cluster_options = Options(",
+            '    Select("profile", [w["name"] for w in _qhub_workers], default=_qhub_workers[0]["name"], label="Worker size"),',
+            '    Select("environment", _qhub_environments, default=_qhub_environments[0] if _qhub_environments else None, label="Conda environment"),',
+            "    handler=lambda options: _qhub_options(options.profile, options.environment),",
+            ")",
+            "# Adaptive scaling stays within the worker node pool's size.",
+            `c.ClusterConfig.cluster_max_workers = ${maxWorkers(c)}`,
+            "c.ClusterConfig.idle_timeout = 1800",
+            "",
+          ].join("\n"),
+        },
       },
-      extraConfig: {
-        "qhub-cluster-options": [
-          "# Cluster options: a worker size (profiles.dask_worker) and a conda environment.",
-          "import json",
-          "from dask_gateway_server.options import Options, Select",
-          "",
-          `_qhub_workers = json.loads(${JSON.stringify(JSON.stringify(options))})`,
-          `_qhub_environments = json.loads(${JSON.stringify(JSON.stringify(environments))})`,
-          "",
-          "def _qhub_options(profile, environment):",
-          '    w = next(w for w in _qhub_workers if w["name"] == profile)',
-          "    return {",
-          '        "worker_cores": w["cores"],',
-          '        "worker_cores_limit": w["cores_limit"],',
-          '        "worker_memory": w["memory"],',
-          '        "worker_memory_limit": w["memory_limit"],',
-          '        "worker_threads": w["threads"],',
-          '        "image": w["image"],',
-          "        # Built by conda-store onto the shared volume, mounted read-only at /home/conda.",
-          '        **({"scheduler_cmd": f"/home/conda/envs/{environment}/bin/dask-scheduler",',
-          '            "worker_cmd": f"/home/conda/envs/{environment}/bin/dask-worker"} if environment else {}),',
-          "    }",
-          "",
-          "c.Backend.cluster_options = Options(",
-          '    Select("profile", [w["name"] for w in _qhub_workers], default=_qhub_workers[0]["name"], label="Worker size"),',
-          '    Select("environment", _qhub_environments, default=_qhub_environments[0] if _qhub_environments else None, label="Conda environment"),',
-          "    handler=lambda options: _qhub_options(options.profile, options.environment),",
-          ")",
-          "# Adaptive scaling stays within the worker node pool's size.",
-          `c.ClusterConfig.cluster_max_workers = ${maxWorkers(c)}`,
-          "c.ClusterConfig.idle_timeout = 1800",
-          "",
-        ].join("\n"),
-      },
+      controller: { nodeSelector: c.nodeGroups.general.nodeSelector },
+      traefik: { nodeSelector: c.nodeGroups.general.nodeSelector, service: { type: "ClusterIP" } },
     },
-    controller: { nodeSelector: c.nodeGroups.general.nodeSelector },
-    traefik: { nodeSelector: c.nodeGroups.general.nodeSelector, service: { type: "ClusterIP" } },
-  });
+    [token("dask-gateway-token", "gateway.auth.jupyterhub.apiToken")],
+  );
 }
 
 /** Most workers one cluster may have: what the worker pool holds at its largest (100 when unknown). */

@@ -8,23 +8,32 @@ import { UserError } from "../errors.js";
 import type { ResolvedCluster } from "../config/resolve.js";
 import type { SecretRef } from "../config/schema.js";
 import type { OutputFile } from "../render/emit.js";
-import { OAUTH_SECRET, PASSWORDS_SECRET, passwordKey } from "../render/platform.js";
+import {
+  OAUTH_SECRET,
+  PASSWORDS_SECRET,
+  PLATFORM_TOKENS,
+  PLATFORM_TOKENS_SECRET,
+  passwordKey,
+} from "../render/platform.js";
 import { parseIdentities } from "./age.js";
 import type { PlainSecret } from "./sops.js";
-import { sealSecret } from "./stable.js";
-import type { ScryptCost } from "./stable.js";
+import { HEX_32, sealSecret } from "./stable.js";
+import type { GeneratedValue, ScryptCost } from "./stable.js";
 
 /**
- * The digest that tells an unchanged Secret without a key: scrypt N=2^15 (32 MiB, ~90 ms),
- * once per Secret and render. Stronger costs made every render of a multi-cluster repository
- * take seconds; the values QHub encrypts are OAuth secrets and passwords users choose.
+ * The digest that tells an unchanged Secret without a key: scrypt N=2^14 (16 MiB, ~45 ms; the
+ * cost scrypt's author gives for interactive logins), once per Secret and render, several at a
+ * time. Stronger costs made a render of a 20-cluster repository take seconds. The values are
+ * OAuth secrets, random tokens, and passwords users choose.
  */
-export const RENDER_DIGEST_COST: ScryptCost = { log2N: 15, r: 8, p: 1 };
+export const RENDER_DIGEST_COST: ScryptCost = { log2N: 14, r: 8, p: 1 };
 
 interface Needed {
   secret: PlainSecret;
   /** Where each value comes from, by stringData key, with its config path for messages. */
   refs: Record<string, { ref: SecretRef; path: string }>;
+  /** Keys QHub makes once from a CSPRNG and keeps (never regenerated on a render). */
+  generate?: Record<string, GeneratedValue>;
 }
 
 /** The Secrets a cluster needs, with where their values come from (no values yet). */
@@ -34,7 +43,19 @@ export function neededSecrets(c: ResolvedCluster): Needed[] {
     namespace: c.namespace,
     labels: { "app.kubernetes.io/part-of": "qhub" },
   });
-  const out: Needed[] = [];
+  const out: Needed[] = [
+    {
+      secret: {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: meta(PLATFORM_TOKENS_SECRET),
+        type: "Opaque",
+        stringData: {},
+      },
+      refs: {},
+      generate: Object.fromEntries(PLATFORM_TOKENS.map((k) => [k, HEX_32])),
+    },
+  ];
   const auth = c.authentication;
   if (auth.type === "GitHub" || auth.type === "Auth0") {
     const refs: Needed["refs"] = {
@@ -138,24 +159,29 @@ export async function sealClusterSecrets(input: SealInput): Promise<Record<strin
 
   const identities = await loadIdentities(input.env);
   const lastModified = input.now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  // Sealed several at a time: scrypt runs on libuv's thread pool.
+  const sealed = await Promise.all(
+    work.map(async ({ cluster, needed }) => {
+      const path = secretPath(cluster.name, needed.secret.metadata.name);
+      const target = join(input.outputRoot, path);
+      const previous = existsSync(target) ? readFileSync(target, "utf8") : undefined;
+      const result = await sealSecret(
+        { ...needed.secret, stringData: values.get(needed) ?? {} },
+        {
+          previous,
+          recipients: cluster.sops.ageRecipients,
+          identities,
+          lastModified,
+          file: path,
+          generate: needed.generate,
+          digestCost: RENDER_DIGEST_COST,
+        },
+      );
+      return { cluster: cluster.name, file: { path, content: result.text } };
+    }),
+  );
   const out: Record<string, OutputFile[]> = {};
-  for (const { cluster, needed } of work) {
-    const path = secretPath(cluster.name, needed.secret.metadata.name);
-    const target = join(input.outputRoot, path);
-    const previous = existsSync(target) ? readFileSync(target, "utf8") : undefined;
-    const sealed = await sealSecret(
-      { ...needed.secret, stringData: values.get(needed) ?? {} },
-      {
-        previous,
-        recipients: cluster.sops.ageRecipients,
-        identities,
-        lastModified,
-        file: path,
-        digestCost: RENDER_DIGEST_COST,
-      },
-    );
-    (out[cluster.name] ??= []).push({ path, content: sealed.text });
-  }
+  for (const { cluster, file } of sealed) (out[cluster] ??= []).push(file);
   return out;
 }
 
