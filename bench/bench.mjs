@@ -9,6 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { largeConfig } from "./large-config.mjs";
+import { EXAMPLE_ENV } from "../scripts/example-env.mjs";
+
+// The example's OAuth values (fake), for every process the bench starts.
+Object.assign(process.env, EXAMPLE_ENV);
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 30);

@@ -51,6 +51,10 @@ export function largeConfig(clusters = 20) {
       qhub_version: 1,
       project_name: "bench",
       security: { authentication: { type: "password" } },
+      // Flux's published test key: the render seals each cluster's generated tokens for it.
+      secrets: {
+        sops: { age_recipients: ["age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29"] },
+      },
       profiles: { jupyterlab: profiles },
       environments,
       gitops: { repository: "acme/bench", clusters: clusterMap },
