@@ -21,12 +21,13 @@ import { HEX_32, sealSecret } from "./stable.js";
 import type { GeneratedValue, ScryptCost } from "./stable.js";
 
 /**
- * The digest that tells an unchanged Secret without a key: scrypt N=2^14 (16 MiB, ~45 ms; the
- * cost scrypt's author gives for interactive logins), once per Secret and render, several at a
- * time. Stronger costs made a render of a 20-cluster repository take seconds. The values are
- * OAuth secrets, random tokens, and passwords users choose.
+ * The digest that tells an unchanged Secret without a key is a salted scrypt of its values, kept
+ * in the file. Its cost matters only against guessing low-entropy values: passwords people choose
+ * get scrypt's interactive-login cost (N=2^14, 16 MiB); OAuth client secrets and QHub's 256-bit
+ * tokens cannot be guessed, so theirs is cheap (N=2^10), which keeps a render of many clusters fast.
  */
-export const RENDER_DIGEST_COST: ScryptCost = { log2N: 14, r: 8, p: 1 };
+export const PASSWORD_DIGEST_COST: ScryptCost = { log2N: 14, r: 8, p: 1 };
+export const RANDOM_DIGEST_COST: ScryptCost = { log2N: 10, r: 8, p: 1 };
 
 interface Needed {
   secret: PlainSecret;
@@ -174,7 +175,8 @@ export async function sealClusterSecrets(input: SealInput): Promise<Record<strin
           lastModified,
           file: path,
           generate: needed.generate,
-          digestCost: RENDER_DIGEST_COST,
+          digestCost:
+            needed.secret.metadata.name === PASSWORDS_SECRET ? PASSWORD_DIGEST_COST : RANDOM_DIGEST_COST,
         },
       );
       return { cluster: cluster.name, file: { path, content: result.text } };
