@@ -435,4 +435,9 @@ export function finalChecks(ed: Editor): void {
     } else if (v === "PLACEHOLDER") ed.note(path, "QHub 0.4 wrote a placeholder here: fill it in");
   };
   walk(ed.doc.toJS(), []);
+  if (!ed.has(["secrets", "sops", "age_recipients"]))
+    ed.note(
+      ["secrets", "sops", "age_recipients"],
+      "QHub writes the platform's Secrets only SOPS-encrypted for age public keys: add yours (`age-keygen -y KEYFILE` prints it; `qhub init` makes a key) before `qhub render`",
+    );
 }
