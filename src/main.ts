@@ -95,6 +95,21 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
     });
 
   cli
+    .command("diff")
+    .description("show, per cluster and per Kubernetes object, what `qhub render` would change")
+    .addOption(configOption())
+    .option("-o, --output <dir>", "root of the rendered repository (default: the config's folder)")
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      "\nSecret values are never shown; a changed Secret is reported as changed.\nExit status: 0 no changes, 1 invalid config or user error, 3 differences.\n\nExample:\n  qhub diff --config qhub-config.yaml",
+    )
+    .action(async (opts: { config: string; output?: string; json: boolean }) => {
+      const { runDiff } = await import("./commands/diff.js");
+      setExit(await runDiff(opts, io));
+    });
+
+  cli
     .command("check")
     .description("offline preflight: prove Flux will build and apply the rendered repository")
     .argument("[dir]", "the rendered repository", ".")

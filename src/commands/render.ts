@@ -1,13 +1,7 @@
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import type { Io } from "../io.js";
-import { loadConfigDocument, loadDefaultEnvironments } from "../config/load.js";
-import { formatProblem } from "../config/problems.js";
-import { resolveConfig } from "../config/resolve.js";
-import { validateDocument } from "../config/validate.js";
-import { buildRepository } from "../render/build.js";
-import { loadStaticFiles } from "../render/static.js";
+import { planRender } from "../render/plan.js";
 import { writeTree } from "../render/write.js";
-import { sealClusterSecrets } from "../secrets/render.js";
 
 export interface RenderOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
@@ -23,22 +17,9 @@ export const EXIT_DIFFERENT = 3;
 
 /** `qhub render`: load -> validate -> resolve -> seal secrets (edge) -> build -> emit -> write. */
 export async function runRender(opts: RenderOptions, io: Io): Promise<number> {
-  const validation = validateDocument(loadConfigDocument(opts.config));
-  if (!validation.clusters) {
-    for (const p of validation.problems) io.stderr(formatProblem(p));
-    io.stderr(`${opts.config}: ${validation.problems.length} problem(s); nothing rendered`);
-    return 1;
-  }
-  const resolved = resolveConfig(validation.clusters, { environments: loadDefaultEnvironments() });
-  const root = resolve(opts.output ?? dirname(opts.config));
-  const secrets = await sealClusterSecrets({
-    clusters: resolved.clusters,
-    configPath: opts.config,
-    outputRoot: root,
-    env: process.env,
-    now: new Date(),
-  });
-  const files = buildRepository(resolved, loadStaticFiles(), secrets);
+  const plan = await planRender(opts.config, opts.output, io);
+  if (!plan) return 1;
+  const { root, resolved, files } = plan;
   const fault = process.env.QHUB_FAULT_AFTER_OPS;
   const result = writeTree({
     root,

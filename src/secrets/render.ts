@@ -154,7 +154,7 @@ export async function sealClusterSecrets(input: SealInput): Promise<Record<strin
   }
   if (problems.length > 0)
     throw new UserError(
-      `cannot render the encrypted Secrets: ${problems.join("; ")}`,
+      `cannot render the encrypted Secrets: ${[...new Set(problems)].join("; ")}`,
       "export the variables (or create the files) the config names, and list your age public key in secrets.sops.age_recipients (`qhub init` makes one); nothing was written",
     );
 

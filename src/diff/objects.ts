@@ -1,0 +1,150 @@
+// What a render would change, per cluster and per Kubernetes object, for reviewers. Pure: the
+// files on disk and the files the render would write in, changes out. Secret values never appear:
+// encrypted values and Secret data are masked, and a change to them is reported as "changed".
+import { createTwoFilesPatch } from "diff";
+import { parseAllDocuments } from "yaml";
+import { toYaml } from "../render/emit.js";
+
+export interface ObjectChange {
+  /** `Kind namespace/name` (or `Kind name` when cluster-scoped). */
+  object: string;
+  file: string;
+  change: "added" | "removed" | "changed";
+  /** A unified diff of the object's YAML, masked; empty for added/removed objects. */
+  diff: string;
+  /** Why a reviewer should look twice (deletions, identity fields). */
+  warning?: string;
+}
+
+export interface FileChange {
+  file: string;
+  change: "added" | "removed" | "changed";
+  diff: string;
+}
+
+export interface ClusterChanges {
+  /** The cluster, or "(shared)" for files every cluster uses (blueprints, overlays, README). */
+  cluster: string;
+  objects: ObjectChange[];
+  /** Files that are not Kubernetes objects (README, workflow, manifest). */
+  files: FileChange[];
+}
+
+const SHARED = "(shared)";
+const MASK = "(secret value)";
+
+function clusterOf(path: string): string {
+  const m = /^(?:clusters|cluster-overlays)\/([^/]+)\//.exec(path);
+  return m ? m[1]! : SHARED;
+}
+
+interface Obj {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  [k: string]: unknown;
+}
+
+function objectsOf(text: string | undefined): Obj[] {
+  if (text === undefined) return [];
+  try {
+    return parseAllDocuments(text)
+      .map((d) => d.toJS() as unknown)
+      .filter((o): o is Obj => typeof o === "object" && o !== null && !Array.isArray(o) && "kind" in o);
+  } catch {
+    return [];
+  }
+}
+
+/** How reviewers know the object; Kustomize's own files have no name, so their file names them. */
+const idOf = (o: Obj, file: string) => {
+  const ns = o.metadata?.namespace;
+  const name = o.metadata?.name;
+  return name === undefined ? `${o.kind ?? "?"} ${file}` : `${o.kind ?? "?"} ${ns ? `${ns}/` : ""}${name}`;
+};
+
+/** The object as reviewers see it: Secret values and the SOPS block masked. */
+export function masked(o: Obj): Obj {
+  if (o.kind !== "Secret") return o;
+  const mask = (m: unknown) =>
+    m && typeof m === "object" ? Object.fromEntries(Object.keys(m).map((k) => [k, MASK])) : m;
+  const { sops, ...rest } = o;
+  return {
+    ...rest,
+    data: mask(rest.data),
+    stringData: mask(rest.stringData),
+    ...(sops ? { sops: "(SOPS metadata)" } : {}),
+  };
+}
+
+/** A fingerprint that changes whenever the real object changes, masked parts included. */
+function fingerprint(o: Obj): string {
+  return JSON.stringify(o);
+}
+
+/** A unified diff without its file header (the file is named already); "" when nothing differs. */
+function patch(file: string, before: string, after: string): string {
+  const lines = createTwoFilesPatch(file, file, before, after, "", "", { context: 3 }).split("\n");
+  const first = lines.findIndex((l) => l.startsWith("@@"));
+  return first === -1 ? "" : lines.slice(first).join("\n").trimEnd();
+}
+
+export function diffTrees(
+  current: Readonly<Record<string, string>>,
+  next: Readonly<Record<string, string>>,
+): ClusterChanges[] {
+  const byCluster = new Map<string, ClusterChanges>();
+  const of = (cluster: string) => {
+    let c = byCluster.get(cluster);
+    if (!c) byCluster.set(cluster, (c = { cluster, objects: [], files: [] }));
+    return c;
+  };
+  const paths = [...new Set([...Object.keys(current), ...Object.keys(next)])].sort();
+  for (const path of paths) {
+    const before = current[path];
+    const after = next[path];
+    if (before === after) continue;
+    const target = of(clusterOf(path));
+    const oldObjects = objectsOf(before);
+    const newObjects = objectsOf(after);
+    if (!/\.ya?ml$/.test(path) || (oldObjects.length === 0 && newObjects.length === 0)) {
+      const change = before === undefined ? "added" : after === undefined ? "removed" : "changed";
+      target.files.push({
+        file: path,
+        change,
+        diff: change === "changed" ? patch(path, before ?? "", after ?? "") : "",
+      });
+      continue;
+    }
+    const oldById = new Map(oldObjects.map((o) => [idOf(o, path), o]));
+    const newById = new Map(newObjects.map((o) => [idOf(o, path), o]));
+    for (const id of [...new Set([...oldById.keys(), ...newById.keys()])].sort()) {
+      const o = oldById.get(id);
+      const n = newById.get(id);
+      if (o && n) {
+        if (fingerprint(o) === fingerprint(n)) continue;
+        const d = patch(path, toYaml(masked(o)), toYaml(masked(n)));
+        target.objects.push({
+          object: id,
+          file: path,
+          change: "changed",
+          diff: d || "(only encrypted values changed)",
+        });
+      } else if (n) target.objects.push({ object: id, file: path, change: "added", diff: "" });
+      else if (o)
+        target.objects.push({
+          object: id,
+          file: path,
+          change: "removed",
+          diff: "",
+          warning:
+            o.kind === "Namespace" || o.kind === "PersistentVolume" || o.kind === "PersistentVolumeClaim"
+              ? "deleting it deletes what it holds (an identity field such as `namespace` or a cluster name changed?)"
+              : "Flux will delete it from the cluster",
+        });
+    }
+  }
+  return [...byCluster.values()].sort((a, b) =>
+    a.cluster === SHARED ? 1 : b.cluster === SHARED ? -1 : a.cluster < b.cluster ? -1 : 1,
+  );
+}

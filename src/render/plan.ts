@@ -1,0 +1,45 @@
+// The render up to the files it would write: load -> validate -> resolve -> seal secrets -> build.
+// Shared by `qhub render` and `qhub diff`; touches the file system and environment only at its
+// edges (reading the config, the shipped files and the previous encrypted Secrets).
+import { dirname, resolve } from "node:path";
+import type { Io } from "../io.js";
+import { loadConfigDocument, loadDefaultEnvironments } from "../config/load.js";
+import { formatProblem } from "../config/problems.js";
+import { resolveConfig } from "../config/resolve.js";
+import type { ResolvedConfig } from "../config/resolve.js";
+import { validateDocument } from "../config/validate.js";
+import { sealClusterSecrets } from "../secrets/render.js";
+import { buildRepository } from "./build.js";
+import type { OutputFile } from "./emit.js";
+import { loadStaticFiles } from "./static.js";
+
+export interface RenderPlan {
+  /** The rendered repository's root. */
+  root: string;
+  resolved: ResolvedConfig;
+  files: OutputFile[];
+}
+
+/** The files a render would write, or undefined (problems printed) when the config is invalid. */
+export async function planRender(
+  config: string,
+  output: string | undefined,
+  io: Io,
+): Promise<RenderPlan | undefined> {
+  const validation = validateDocument(loadConfigDocument(config));
+  if (!validation.clusters) {
+    for (const p of validation.problems) io.stderr(formatProblem(p));
+    io.stderr(`${config}: ${validation.problems.length} problem(s); nothing rendered`);
+    return undefined;
+  }
+  const resolved = resolveConfig(validation.clusters, { environments: loadDefaultEnvironments() });
+  const root = resolve(output ?? dirname(config));
+  const secrets = await sealClusterSecrets({
+    clusters: resolved.clusters,
+    configPath: config,
+    outputRoot: root,
+    env: process.env,
+    now: new Date(),
+  });
+  return { root, resolved, files: buildRepository(resolved, loadStaticFiles(), secrets) };
+}
