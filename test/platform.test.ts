@@ -216,3 +216,44 @@ describe("platform: JupyterHub and Dask Gateway", () => {
     expect(splitImage("ghcr.io/x/y@sha256:abc")).toEqual({ name: "ghcr.io/x/y", tag: "sha256:abc" });
   });
 });
+
+describe("platform: conda-store and the environments", () => {
+  test("the specs are in environments/<cluster>/, one ConfigMap for conda-store, which builds onto the shared claim", async () => {
+    const dir = await render(TEAM);
+    const envDir = join(dir, "environments", "team");
+    const kustomization = parse(readFileSync(join(envDir, "kustomization.yaml"), "utf8")) as {
+      configMapGenerator: { name: string; files: string[] }[];
+    };
+    expect(kustomization.configMapGenerator).toEqual([
+      {
+        name: "conda-environments",
+        files: [
+          "environment-dashboard.yaml",
+          "environment-dask.yaml",
+          "environment-geo.yaml",
+          "environment-ml.yaml",
+        ],
+      },
+    ]);
+    expect(parse(readFileSync(join(envDir, "environment-geo.yaml"), "utf8"))).toEqual({
+      name: "geo",
+      channels: ["conda-forge"],
+      dependencies: ["python=3.12", "geopandas", "dask-gateway=2026.3.0", { pip: ["planetary-computer"] }],
+    });
+    const docs = parseAllDocuments(read(dir, "conda-store.yaml")).map(
+      (d) =>
+        d.toJS() as {
+          kind: string;
+          spec?: { template: { spec: { volumes: Record<string, { name?: string; claimName?: string }>[] } } };
+        },
+    );
+    const pod = docs.find((d) => d.kind === "Deployment")!.spec!.template.spec;
+    expect(pod.volumes.map((v) => v.configMap?.name ?? v.persistentVolumeClaim?.claimName)).toEqual([
+      "conda-store-config",
+      "conda-environments",
+      "qhub-storage",
+    ]);
+    // The gateway offers exactly these environments, built where the workers look for them.
+    expect(read(dir, "dask-gateway.yaml")).toContain("/home/conda/envs/{environment}/bin/dask-worker");
+  });
+});

@@ -10,7 +10,12 @@ import { quantityValue } from "../config/rules.js";
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
 import type { OutputFile } from "./emit.js";
 import { toYaml, toYamlDocuments } from "./emit.js";
-import { daskGatewayRelease, jupyterhubRelease } from "./platform.js";
+import {
+  condaStoreObjects,
+  daskGatewayRelease,
+  ENVIRONMENTS_CONFIGMAP,
+  jupyterhubRelease,
+} from "./platform.js";
 import { renderReadme } from "./readme.js";
 import { renderWorkflow } from "./workflow.js";
 
@@ -108,6 +113,7 @@ export function clusterLayers(c: ResolvedCluster, secrets: readonly string[] = [
         "shared storage claim",
         "JupyterHub",
         "Dask Gateway",
+        "conda-store",
         ...(secrets.length > 0 ? [`encrypted Secrets (${secrets.join(", ")})`] : []),
       ],
       decrypts: secrets.length > 0,
@@ -388,6 +394,15 @@ function platform(c: ResolvedCluster, secrets: readonly OutputFile[]): OutputFil
     ...secrets,
     { path: `${dir}/storage.yaml`, content: toYamlDocuments(objects) },
     { path: `${dir}/jupyterhub.yaml`, content: toYaml(hub) },
+    {
+      path: `${dir}/conda-store.yaml`,
+      content: toYamlDocuments(
+        condaStoreObjects(c).map((o) =>
+          checked(c.name, `${o.kind ?? "object"} conda-store`, "environments", o),
+        ),
+      ),
+    },
+    ...environments(c),
     { path: `${dir}/dask-gateway.yaml`, content: toYaml(gateway) },
     {
       path: `${dir}/kustomization.yaml`,
@@ -397,8 +412,30 @@ function platform(c: ResolvedCluster, secrets: readonly OutputFile[]): OutputFil
           "storage.yaml",
           "jupyterhub.yaml",
           "dask-gateway.yaml",
+          "conda-store.yaml",
+          `${UP}/environments/${c.name}`,
           ...secrets.map((f) => f.path.slice(dir.length + 1)),
         ],
+      }),
+    },
+  ];
+}
+
+/**
+ * The cluster's conda specs in the repository's environments/<cluster>/, and a kustomization that
+ * makes them one ConfigMap for conda-store (no hash suffix: conda-store watches the mounted files,
+ * so the name stays and the pod need not restart).
+ */
+function environments(c: ResolvedCluster): OutputFile[] {
+  const dir = `environments/${c.name}`;
+  return [
+    ...c.environments.map((e) => ({ path: `${dir}/${e.file}`, content: toYaml(e.spec) })),
+    {
+      path: `${dir}/kustomization.yaml`,
+      content: kustomization({
+        namespace: c.namespace,
+        generatorOptions: { disableNameSuffixHash: true, labels: { "app.kubernetes.io/part-of": "qhub" } },
+        configMapGenerator: [{ name: ENVIRONMENTS_CONFIGMAP, files: c.environments.map((e) => e.file) }],
       }),
     },
   ];
