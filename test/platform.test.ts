@@ -253,6 +253,18 @@ describe("platform: conda-store and the environments", () => {
       "conda-environments",
       "qhub-storage",
     ]);
+    // JupyterLab gets one kernel per environment, running that environment's Python.
+    const hub = (parse(read(dir, "jupyterhub.yaml")) as Release).spec.values;
+    const kernels = hub.singleuser!.extraFiles as unknown as Record<
+      string,
+      { mountPath: string; data: { argv: string[] } }
+    >;
+    expect(Object.values(kernels).map((k) => [k.mountPath, k.data.argv[0]])).toEqual(
+      ["dashboard", "dask", "geo", "ml"].map((n) => [
+        `/usr/local/share/jupyter/kernels/conda-${n}/kernel.json`,
+        `/home/conda/envs/${n}/bin/python`,
+      ]),
+    );
     // The gateway offers exactly these environments, built where the workers look for them.
     expect(read(dir, "dask-gateway.yaml")).toContain("/home/conda/envs/{environment}/bin/dask-worker");
   });

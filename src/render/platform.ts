@@ -253,6 +253,31 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
         image: userImage,
         nodeSelector: c.nodeGroups.user.nodeSelector,
         profileList: profiles,
+        // One Jupyter kernel per conda environment conda-store builds (each includes ipykernel), in
+        // a folder Jupyter searches, so the environments show up in JupyterLab's launcher.
+        extraFiles: Object.fromEntries(
+          c.environments.map((e) => [
+            `qhub-kernel-${e.spec.name}`,
+            {
+              mountPath: `/usr/local/share/jupyter/kernels/conda-${e.spec.name}/kernel.json`,
+              data: {
+                argv: [
+                  `${conda}/envs/${e.spec.name}/bin/python`,
+                  "-m",
+                  "ipykernel_launcher",
+                  "-f",
+                  "{connection_file}",
+                ],
+                display_name: `Python (${e.spec.name})`,
+                language: "python",
+                env: {
+                  CONDA_PREFIX: `${conda}/envs/${e.spec.name}`,
+                  PATH: `${conda}/envs/${e.spec.name}/bin:/usr/local/bin:/usr/bin:/bin`,
+                },
+              },
+            },
+          ]),
+        ),
         storage: {
           type: "static",
           static: { pvcName: "qhub-storage", subPath: "home/{username}" },
