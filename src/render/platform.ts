@@ -206,6 +206,20 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       .map((p) => [p.slug, { users: p.users, groups: p.groups }]),
   );
   const extraConfig: Record<string, string> = { ...auth.extraConfig };
+  // One shared folder per group: /home/shared/<group> for each group the user is in.
+  extraConfig["qhub-shared-folders"] = [
+    "# Each of the user's groups (security.groups) has a shared folder on the shared claim.",
+    "# The spawner object lives on between starts: add each mount once.",
+    "def _qhub_shared_folders(spawner):",
+    '    mounted = {m["mountPath"] for m in spawner.volume_mounts}',
+    "    for group in sorted(g.name for g in spawner.user.groups):",
+    '        path = f"/home/shared/{group}"',
+    "        if path not in mounted:",
+    '            spawner.volume_mounts.append({"name": "qhub-shared", "mountPath": path, "subPath": f"shared/{group}"})',
+    "",
+    "c.KubeSpawner.pre_spawn_hook = _qhub_shared_folders",
+    "",
+  ].join("\n");
   if (Object.keys(audience).length > 0)
     extraConfig["qhub-profile-audience"] = [
       "# Profiles limited by security users or groups (profiles.jupyterlab[].users / groups).",
@@ -282,10 +296,7 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
           type: "static",
           static: { pvcName: "qhub-storage", subPath: "home/{username}" },
           extraVolumes: [{ name: "qhub-shared", persistentVolumeClaim: { claimName: "qhub-storage" } }],
-          extraVolumeMounts: [
-            { name: "qhub-shared", mountPath: "/home/shared", subPath: "shared" },
-            { name: "qhub-shared", mountPath: conda, subPath: "conda", readOnly: true },
-          ],
+          extraVolumeMounts: [{ name: "qhub-shared", mountPath: conda, subPath: "conda", readOnly: true }],
         },
         extraEnv: {
           DASK_GATEWAY__ADDRESS: `http://proxy-public${GATEWAY_PREFIX}`,
