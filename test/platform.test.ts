@@ -218,9 +218,9 @@ describe("platform: JupyterHub and Dask Gateway", () => {
 });
 
 describe("platform: conda-store and the environments", () => {
-  test("the specs are in environments/<cluster>/, one ConfigMap for conda-store, which builds onto the shared claim", async () => {
+  test("the specs are in environments/, one ConfigMap for conda-store, which builds onto the shared claim", async () => {
     const dir = await render(TEAM);
-    const envDir = join(dir, "environments", "team");
+    const envDir = join(dir, "environments");
     const kustomization = parse(readFileSync(join(envDir, "kustomization.yaml"), "utf8")) as {
       configMapGenerator: { name: string; files: string[] }[];
     };

@@ -331,7 +331,7 @@ function configs(c: ResolvedCluster, files: StaticFiles): OutputFile[] {
   return out;
 }
 
-function platform(c: ResolvedCluster, secrets: readonly OutputFile[]): OutputFile[] {
+function platform(c: ResolvedCluster, secrets: readonly OutputFile[], envDir: string): OutputFile[] {
   const dir = `cluster-overlays/${c.name}/platform`;
   const size = totalStorage(c);
   const objects: (PersistentVolume | PersistentVolumeClaim)[] = [];
@@ -402,7 +402,6 @@ function platform(c: ResolvedCluster, secrets: readonly OutputFile[]): OutputFil
         ),
       ),
     },
-    ...environments(c),
     { path: `${dir}/dask-gateway.yaml`, content: toYaml(gateway) },
     {
       path: `${dir}/kustomization.yaml`,
@@ -413,7 +412,7 @@ function platform(c: ResolvedCluster, secrets: readonly OutputFile[]): OutputFil
           "jupyterhub.yaml",
           "dask-gateway.yaml",
           "conda-store.yaml",
-          `${UP}/environments/${c.name}`,
+          `${UP}/${envDir}`,
           ...secrets.map((f) => f.path.slice(dir.length + 1)),
         ],
       }),
@@ -422,18 +421,17 @@ function platform(c: ResolvedCluster, secrets: readonly OutputFile[]): OutputFil
 }
 
 /**
- * The cluster's conda specs in the repository's environments/<cluster>/, and a kustomization that
- * makes them one ConfigMap for conda-store (no hash suffix: conda-store watches the mounted files,
- * so the name stays and the pod need not restart).
+ * Conda specs in the repository's environments/ (or environments/<cluster>/ for a cluster whose
+ * set differs from the most common one), with a kustomization that makes them one ConfigMap for
+ * conda-store. No hash suffix: conda-store watches the mounted files, so the name stays and the pod
+ * need not restart. No namespace: each cluster's platform layer sets its own.
  */
-function environments(c: ResolvedCluster): OutputFile[] {
-  const dir = `environments/${c.name}`;
+function environmentFiles(dir: string, c: ResolvedCluster): OutputFile[] {
   return [
     ...c.environments.map((e) => ({ path: `${dir}/${e.file}`, content: toYaml(e.spec) })),
     {
       path: `${dir}/kustomization.yaml`,
       content: kustomization({
-        namespace: c.namespace,
         generatorOptions: { disableNameSuffixHash: true, labels: { "app.kubernetes.io/part-of": "qhub" } },
         configMapGenerator: [{ name: ENVIRONMENTS_CONFIGMAP, files: c.environments.map((e) => e.file) }],
       }),
@@ -441,7 +439,28 @@ function environments(c: ResolvedCluster): OutputFile[] {
   ];
 }
 
-function cluster(c: ResolvedCluster, files: StaticFiles, secrets: readonly OutputFile[]): OutputFile[] {
+/** Where each cluster's specs go: the set most clusters share in environments/, others beside it. */
+function environmentDirs(clusters: readonly ResolvedCluster[]): Map<string, string> {
+  const key = (c: ResolvedCluster) => JSON.stringify(c.environments);
+  const counts = new Map<string, number>();
+  for (const c of clusters) counts.set(key(c), (counts.get(key(c)) ?? 0) + 1);
+  let shared = "";
+  let most = 0;
+  for (const c of clusters) {
+    const n = counts.get(key(c)) ?? 0;
+    if (n > most) [shared, most] = [key(c), n];
+  }
+  return new Map(
+    clusters.map((c) => [c.name, key(c) === shared ? "environments" : `environments/${c.name}`]),
+  );
+}
+
+function cluster(
+  c: ResolvedCluster,
+  files: StaticFiles,
+  secrets: readonly OutputFile[],
+  envDir: string,
+): OutputFile[] {
   for (const f of secrets)
     if (!f.path.startsWith(`cluster-overlays/${c.name}/platform/secrets/`))
       throw new BugError(`cluster ${c.name}: encrypted Secret ${f.path} is outside its platform layer`);
@@ -450,7 +469,7 @@ function cluster(c: ResolvedCluster, files: StaticFiles, secrets: readonly Outpu
     { path: `clusters/${c.name}/qhub.yaml`, content: fluxKustomizations(c, names) },
     controllers(c, files),
     ...configs(c, files),
-    ...platform(c, secrets),
+    ...platform(c, secrets, envDir),
   ];
 }
 
@@ -465,10 +484,16 @@ export function buildRepository(
   files: StaticFiles,
   secrets: Readonly<Record<string, readonly OutputFile[]>> = {},
 ): OutputFile[] {
+  const envDirs = environmentDirs(config.clusters);
   const out: OutputFile[] = [
     ...files.blueprints,
     ...files.overlays,
-    ...config.clusters.flatMap((c) => cluster(c, files, secrets[c.name] ?? [])),
+    ...config.clusters.flatMap((c) =>
+      cluster(c, files, secrets[c.name] ?? [], envDirs.get(c.name) ?? "environments"),
+    ),
+    ...[...new Map(config.clusters.map((c) => [envDirs.get(c.name), c])).entries()].flatMap(([dir, c]) =>
+      environmentFiles(dir ?? "environments", c),
+    ),
     { path: "README.md", content: renderReadme(config, secrets) },
     { path: ".github/workflows/qhub.yaml", content: renderWorkflow(config) },
   ];

@@ -86,7 +86,7 @@ export function renderReadme(
     "  controllers/                  cert-manager, Traefik, NFS CSI driver (Helm releases with CRDs)",
     "  configs/                      namespace, NFS server or shared storage class, TLS issuer and certificate",
     "  platform/                     shared storage claim, JupyterHub, Dask Gateway, conda-store",
-    "environments/<cluster>/         the conda environment specs conda-store builds",
+    "environments/                   the conda environment specs conda-store builds (environments/<cluster>/ where a cluster differs)",
     "blueprints/                     shared Kustomize bases, the same for every cluster",
     "overlays/<cloud>/               per-cloud Kustomize components",
     ".github/workflows/qhub.yaml     checks pull requests: qhub render --check, qhub check",
