@@ -6,16 +6,26 @@ import { test } from "vitest";
 
 export const HAS_KUSTOMIZE = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
 
-/** `test`, or a failing test on CI / a skipped one elsewhere when kubectl is missing. */
-export const kustomizeTest: typeof test = HAS_KUSTOMIZE
-  ? test
-  : process.env.CI
-    ? (((name: string) =>
-        test(name, () => {
-          throw new Error("kubectl (with Kustomize v5) is required on CI and was not found on PATH");
-        })) as unknown as typeof test)
-    : (((name: string) =>
-        test.skip(`${name} (skipped: kubectl not found on PATH)`, () => {})) as unknown as typeof test);
+/**
+ * `test` when a command-line tool is there; without it, a test that fails on CI (where the tool
+ * must be installed) and is skipped elsewhere with the reason in its name.
+ */
+export function testNeeding(available: boolean, tool: string, install: string): typeof test {
+  if (available) return test;
+  if (process.env.CI)
+    return ((name: string) =>
+      test(name, () => {
+        throw new Error(`${tool} is required on CI and was not found on PATH (${install})`);
+      })) as unknown as typeof test;
+  return ((name: string) =>
+    test.skip(`${name} (skipped: ${tool} not found on PATH)`, () => {})) as unknown as typeof test;
+}
+
+export const kustomizeTest = testNeeding(
+  HAS_KUSTOMIZE,
+  "kubectl (with Kustomize v5)",
+  "it comes with these machines",
+);
 
 export interface KubeObject {
   apiVersion: string;

@@ -7,22 +7,18 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Decrypter, armor } from "age-encryption";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
-import { test } from "vitest";
 import { ROOT, tempDir } from "./helpers.js";
+import { testNeeding } from "./kustomize.js";
 
 // ---------------------------------------------------------------------------------------------
 // The age CLI: required on CI, a visible skip elsewhere (as test/kustomize.ts does for kubectl).
 
 export const HAS_AGE = spawnSync("age", ["--version"], { encoding: "utf8" }).status === 0;
-export const ageTest: typeof test = HAS_AGE
-  ? test
-  : process.env.CI
-    ? (((name: string) =>
-        test(name, () => {
-          throw new Error("the age CLI (Debian package `age`) is required on CI and was not found on PATH");
-        })) as unknown as typeof test)
-    : (((name: string) =>
-        test.skip(`${name} (skipped: age not found on PATH)`, () => {})) as unknown as typeof test);
+export const ageTest = testNeeding(
+  HAS_AGE,
+  "the age CLI",
+  "apt-get install age; npm run check does it as root",
+);
 
 // ---------------------------------------------------------------------------------------------
 // Independent readers: no import from src/secrets below this line.

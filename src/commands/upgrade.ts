@@ -1,7 +1,8 @@
-import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Io } from "../io.js";
 import { UserError } from "../errors.js";
+import { readConfigFile } from "../config/load.js";
 import { formatProblem } from "../config/problems.js";
 import { formatReport } from "../upgrade/report.js";
 import type { UpgradeOutcome } from "../upgrade/report.js";
@@ -17,19 +18,7 @@ export interface UpgradeOptions {
 }
 
 function readConfig(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT")
-      throw new UserError(
-        `config file not found: ${path}`,
-        "pass --config PATH to the qhub-config.yaml to upgrade",
-      );
-    if (code === "EISDIR")
-      throw new UserError(`${path} is a directory, not a config file`, "pass --config PATH/qhub-config.yaml");
-    throw new UserError(`cannot read ${path} (${code ?? "unknown error"})`, "check the file's permissions");
-  }
+  return readConfigFile(path, "pass --config PATH to the qhub-config.yaml to upgrade");
 }
 
 function cannotWrite(path: string, err: unknown): UserError {

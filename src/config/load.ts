@@ -10,23 +10,33 @@ import { CondaEnvironment } from "./schema.js";
 
 export const DEFAULT_CONFIG = "qhub-config.yaml";
 
-/** Reads and parses a config file; a missing or unreadable file is a UserError. */
-export function loadConfigDocument(path: string): ConfigDocument {
-  let text: string;
+/**
+ * A config file's bytes; a missing or unreadable file is a UserError. `missing` is the hint when
+ * the file does not exist (what the command needs it for).
+ */
+export function readConfigFile(
+  path: string,
+  missing = "run `qhub init PROVIDER` to write one, or pass --config PATH",
+): Buffer {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT")
-      throw new UserError(
-        `config file not found: ${path}`,
-        "run `qhub init PROVIDER` to write one, or pass --config PATH",
-      );
+    if (code === "ENOENT") throw new UserError(`config file not found: ${path}`, missing);
     if (code === "EISDIR")
       throw new UserError(`${path} is a directory, not a config file`, "pass --config PATH/qhub-config.yaml");
     throw new UserError(`cannot read ${path} (${code ?? "unknown error"})`, "check the file's permissions");
   }
-  return parseConfigText(path, text.replace(/^\uFEFF/, ""));
+}
+
+/** Reads and parses a config file; a missing or unreadable file is a UserError. */
+export function loadConfigDocument(path: string): ConfigDocument {
+  return parseConfigText(
+    path,
+    readConfigFile(path)
+      .toString("utf8")
+      .replace(/^\uFEFF/, ""),
+  );
 }
 
 /** The folder QHub is installed in (holds package.json, environments/, blueprints/). */
