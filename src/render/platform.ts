@@ -76,7 +76,8 @@ function authentication(c: ResolvedCluster): {
       .filter((u) => u.password)
       .map((u) => envFromSecret(passwordEnv(u.name), PASSWORDS_SECRET, passwordKey(u.name)));
     return {
-      config: { JupyterHub: { authenticator_class: "qhub_password" }, Authenticator: common },
+      // The authenticator class is set in extraConfig below: it is defined there.
+      config: { Authenticator: common },
       env,
       extraConfig: {
         "qhub-password-authenticator": [
