@@ -8,6 +8,8 @@ import { VERSION } from "./version.js";
 
 const configOption = () =>
   new Option("-c, --config <path>", "config file to read").default("qhub-config.yaml");
+const outputOption = () =>
+  new Option("-o, --output <dir>", "root of the rendered repository (default: the config's folder)");
 const jsonOption = () => new Option("--json", "print one JSON document on stdout").default(false);
 
 function program(io: Io, setExit: (code: number) => void): Command {
@@ -82,7 +84,7 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
     .command("render")
     .description("compile the config into the GitOps repository and write it (or --check it)")
     .addOption(configOption())
-    .option("-o, --output <dir>", "root of the rendered repository (default: the config's folder)")
+    .addOption(outputOption())
     .option("--check", "write nothing; exit 3 when the tree on disk differs", false)
     .addOption(jsonOption())
     .addHelpText(
@@ -98,7 +100,7 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
     .command("diff")
     .description("show, per cluster and per Kubernetes object, what `qhub render` would change")
     .addOption(configOption())
-    .option("-o, --output <dir>", "root of the rendered repository (default: the config's folder)")
+    .addOption(outputOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",

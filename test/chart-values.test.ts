@@ -1,23 +1,15 @@
 // Every HelmRelease QHub renders passes its pinned chart's values schema, with its values merged
 // over the chart's defaults as Helm does (schemas and defaults from ../shared/chart-schemas).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
-import { helmMerge, valuesValidator } from "../src/kube/chart-values.js";
+import { chartValidators, helmMerge } from "../src/kube/chart-values.js";
 import { ROOT, runMain, tempDir } from "./helpers.js";
 import { kustomizeBuild, kustomizeTest } from "./kustomize.js";
 
 const SCHEMAS = join(ROOT, "..", "shared", "chart-schemas");
 
-function chart(name: string) {
-  const schema = join(SCHEMAS, `${name}.schema.json`);
-  if (!existsSync(schema)) return undefined;
-  return valuesValidator({
-    schema: JSON.parse(readFileSync(schema, "utf8")) as Record<string, unknown>,
-    defaults: parse(readFileSync(join(SCHEMAS, `${name}.values.yaml`), "utf8")) as unknown,
-  });
-}
+const chart = chartValidators(SCHEMAS);
 
 describe("Helm values", () => {
   test("helmMerge merges maps, replaces lists and scalars, and deletes on null", () => {

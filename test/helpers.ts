@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { afterEach } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
 import { formatProblem } from "../src/config/problems.js";
@@ -63,4 +63,27 @@ export function runBin(args: string[], cwd: string, env: NodeJS.ProcessEnv = {})
     },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every file below `root`, as sorted `/`-separated paths relative to it ([] when it is missing). */
+export function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else out.push(relative(root, full).split(sep).join("/"));
+    }
+  };
+  if (existsSync(root)) walk(root);
+  return out;
+}
+
+/** The files below `root` with their text, by path; `skip` leaves some out. */
+export function readTree(root: string, skip: (p: string) => boolean = () => false): Record<string, string> {
+  return Object.fromEntries(
+    listFiles(root)
+      .filter((p) => !skip(p))
+      .map((p) => [p, readFileSync(join(root, p), "utf8")]),
+  );
 }

@@ -1,20 +1,11 @@
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { assertSafePath, MANIFEST_PATH } from "../src/render/write.js";
 import { analyzeCluster } from "../src/check/analyze.js";
 import type { Finding } from "../src/check/analyze.js";
 import { clustersOf, collectCluster } from "../src/check/collect.js";
-import { ROOT, runBin, runMain, tempDir } from "./helpers.js";
+import { listFiles, readTree, ROOT, runBin, runMain, tempDir } from "./helpers.js";
 import { kustomizeTest } from "./kustomize.js";
 
 const FIXTURES = join(ROOT, "test", "fixtures", "render");
@@ -26,27 +17,6 @@ const CASES: [string, string][] = [
     join(FIXTURES, `${p}.yaml`),
   ]),
 ];
-
-function listFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out.push(relative(root, full).split(sep).join("/"));
-    }
-  };
-  if (existsSync(root)) walk(root);
-  return out;
-}
-
-function readTree(root: string, skip: (p: string) => boolean = () => false): Record<string, string> {
-  return Object.fromEntries(
-    listFiles(root)
-      .filter((p) => !skip(p))
-      .map((p) => [p, readFileSync(join(root, p), "utf8")]),
-  );
-}
 
 /** Renders a config into a fresh folder (the config is copied there, as users keep it). */
 async function renderInto(config: string, dir = tempDir()): Promise<string> {

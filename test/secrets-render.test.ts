@@ -2,12 +2,12 @@
 // no code with it, to the values the environment gave; a canary value appears nowhere else; the
 // same values render byte-identical files; problems stop the render before anything is written.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { decryptSops } from "sops-age";
 import { describe, expect, test } from "vitest";
 import { decryptSecret } from "../src/secrets/sops.js";
-import { ROOT, runBin, tempDir } from "./helpers.js";
+import { listFiles, ROOT, runBin, tempDir } from "./helpers.js";
 import {
   VECTOR_IDENTITY,
   VECTOR_KEYFILE,
@@ -22,19 +22,6 @@ const EXAMPLE = join(ROOT, "examples", "qhub-config.yaml");
 const CANARY = `canary-${process.pid}-${Date.now()}-secret`;
 const ENV = { GITHUB_CLIENT_ID: "canary-client-id-is-not-secret", GITHUB_CLIENT_SECRET: CANARY };
 
-function files(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const n of readdirSync(d).sort()) {
-      const f = join(d, n);
-      if (statSync(f).isDirectory()) walk(f);
-      else out.push(relative(root, f));
-    }
-  };
-  walk(root);
-  return out;
-}
-
 /** A repository folder with the example config in it, rendered once with the binary. */
 function renderedExample(env: NodeJS.ProcessEnv = ENV): { dir: string; stdout: string; stderr: string } {
   const dir = tempDir();
@@ -44,7 +31,7 @@ function renderedExample(env: NodeJS.ProcessEnv = ENV): { dir: string; stdout: s
   return { dir, stdout: r.stdout, stderr: r.stderr };
 }
 
-const sealedFiles = (dir: string) => files(dir).filter((f) => f.endsWith(".sops.yaml"));
+const sealedFiles = (dir: string) => listFiles(dir).filter((f) => f.endsWith(".sops.yaml"));
 
 describe("encrypted Secrets from qhub render", () => {
   ageTest(
@@ -99,7 +86,7 @@ describe("encrypted Secrets from qhub render", () => {
         if (text.includes(form)) leaks.push(where);
     };
     look("render output", stdout + stderr);
-    for (const f of files(dir)) if (f !== "qhub-config.yaml") look(f, readFileSync(join(dir, f), "utf8"));
+    for (const f of listFiles(dir)) if (f !== "qhub-config.yaml") look(f, readFileSync(join(dir, f), "utf8"));
     const json = runBin(["render", "--json"], dir, ENV);
     look("render --json", json.stdout + json.stderr);
     const check = runBin(["render", "--check"], dir, ENV);
@@ -165,7 +152,7 @@ describe("encrypted Secrets from qhub render", () => {
     );
     expect(r.stderr).toContain("nothing was written");
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(files(dir)).toEqual(["qhub-config.yaml"]);
+    expect(listFiles(dir)).toEqual(["qhub-config.yaml"]);
     writeFileSync(
       join(dir, "qhub-config.yaml"),
       readFileSync(EXAMPLE, "utf8").replace(/secrets:\n {2}sops:\n {4}age_recipients:\n {6}- \S+\n/, ""),

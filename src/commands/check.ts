@@ -1,13 +1,12 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { parse } from "yaml";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Io } from "../io.js";
 import { UserError } from "../errors.js";
 import { analyzeCluster } from "../check/analyze.js";
 import type { Finding } from "../check/analyze.js";
 import { clustersOf, collectCluster } from "../check/collect.js";
 import { assertKustomize } from "../check/kustomize.js";
-import { valuesValidator } from "../kube/chart-values.js";
+import { chartValidators } from "../kube/chart-values.js";
 
 export interface CheckOptions {
   /** The rendered repository. @default "." */
@@ -29,24 +28,8 @@ function chartValues(dir: string | undefined) {
       `--chart-schemas ${dir} does not exist`,
       "pass a folder of <chart>-<version>.schema.json files",
     );
-  const cache = new Map<string, ((values: unknown) => string[]) | undefined>();
-  return (chart: string, version: string, values: unknown) => {
-    const name = `${chart}-${version}`;
-    if (!cache.has(name)) {
-      const schema = join(dir, `${name}.schema.json`);
-      const defaults = join(dir, `${name}.values.yaml`);
-      cache.set(
-        name,
-        existsSync(schema)
-          ? valuesValidator({
-              schema: JSON.parse(readFileSync(schema, "utf8")) as Record<string, unknown>,
-              defaults: existsSync(defaults) ? (parse(readFileSync(defaults, "utf8")) as unknown) : {},
-            })
-          : undefined,
-      );
-    }
-    return cache.get(name)?.(values);
-  };
+  const validators = chartValidators(dir);
+  return (chart: string, version: string, values: unknown) => validators(`${chart}-${version}`)?.(values);
 }
 
 export function formatFinding(f: Finding): string {

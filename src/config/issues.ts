@@ -186,6 +186,11 @@ function brief(value: unknown): string {
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 37)}...` : s);
 }
 
+/** The environment variable a `password` user's password is read from: QHUB_PASSWORD_<USER>. */
+export function passwordEnvName(user: string): string {
+  return `QHUB_PASSWORD_${user.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
 /** An environment variable name suggested for a secret found at `path`. */
 export function envNameFor(path: readonly PropertyKey[], data: unknown): string {
   const p = path.map(String);
@@ -194,7 +199,7 @@ export function envNameFor(path: readonly PropertyKey[], data: unknown): string 
     return `${typeof type === "string" ? type.toUpperCase() : "OAUTH"}_CLIENT_SECRET`;
   }
   if (p.at(-1) === "password" && p.at(-3) === "users") {
-    return `QHUB_PASSWORD_${(p.at(-2) ?? "USER").toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+    return passwordEnvName(p.at(-2) ?? "USER");
   }
   return p
     .slice(-2)

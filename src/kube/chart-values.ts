@@ -3,6 +3,9 @@
 import { Ajv } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject } from "ajv";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 
 /** Helm's merge of user values over chart defaults: maps merge, `null` deletes, the rest replaces. */
 export function helmMerge(defaults: unknown, values: unknown): unknown {
@@ -42,5 +45,30 @@ export function valuesValidator(chart: ChartSchema): (values: unknown) => string
           : "";
       return `${e.instancePath || "/"}: ${e.message ?? e.keyword}${extra}`;
     });
+  };
+}
+
+/**
+ * Values validators from a folder of `<chart>-<version>.schema.json` (and `.values.yaml`, the
+ * chart's defaults), by `<chart>-<version>`; undefined where the folder has no schema. Each schema
+ * is read and compiled once, when first asked for.
+ */
+export function chartValidators(dir: string): (name: string) => ((values: unknown) => string[]) | undefined {
+  const cache = new Map<string, ((values: unknown) => string[]) | undefined>();
+  return (name) => {
+    if (!cache.has(name)) {
+      const schema = join(dir, `${name}.schema.json`);
+      const defaults = join(dir, `${name}.values.yaml`);
+      cache.set(
+        name,
+        existsSync(schema)
+          ? valuesValidator({
+              schema: JSON.parse(readFileSync(schema, "utf8")) as Record<string, unknown>,
+              defaults: existsSync(defaults) ? (parse(readFileSync(defaults, "utf8")) as unknown) : {},
+            })
+          : undefined,
+      );
+    }
+    return cache.get(name);
   };
 }

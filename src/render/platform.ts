@@ -3,6 +3,7 @@
 import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { ConfigMap, Service } from "kubernetes-models/v1";
+import { passwordEnvName } from "../config/issues.js";
 import type { ResolvedCluster } from "../config/resolve.js";
 
 export const JUPYTERHUB_CHART = { name: "jupyterhub", version: "4.4.0", repository: "jupyterhub" } as const;
@@ -74,7 +75,7 @@ function authentication(c: ResolvedCluster): {
     // Per-user passwords, each from the Secret as QHUB_PASSWORD_<USER>; compared in constant time.
     const env = c.users
       .filter((u) => u.password)
-      .map((u) => envFromSecret(passwordEnv(u.name), PASSWORDS_SECRET, passwordKey(u.name)));
+      .map((u) => envFromSecret(passwordEnvName(u.name), PASSWORDS_SECRET, passwordKey(u.name)));
     return {
       // The authenticator class is set in extraConfig below: it is defined there.
       config: { Authenticator: common },
@@ -148,10 +149,6 @@ function authentication(c: ResolvedCluster): {
 /** A user's key in the Secret `qhub-passwords` (Secret keys allow `-`, `.`, `_` and alphanumerics). */
 export function passwordKey(user: string): string {
   return user.replace(/[^-._a-zA-Z0-9]/g, "_");
-}
-
-export function passwordEnv(user: string): string {
-  return `QHUB_PASSWORD_${user.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 }
 
 function helmRelease(

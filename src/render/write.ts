@@ -79,8 +79,8 @@ function readText(path: string): string | undefined {
   }
 }
 
-function readManifest(root: string): Record<string, string> {
-  const text = readText(join(root, MANIFEST_PATH));
+/** The files a manifest records, from its text (undefined: there is none yet). */
+function parseManifest(root: string, text: string | undefined): Record<string, string> {
   if (text === undefined) return {};
   try {
     const m = JSON.parse(text) as Partial<Manifest>;
@@ -124,7 +124,8 @@ export function writeTree(opts: WriteOptions): WriteResult {
     if (opts.faultAfterOps !== undefined && ops >= opts.faultAfterOps) process.kill(process.pid, "SIGKILL");
   };
 
-  const owned = readManifest(root);
+  const currentManifest = readText(join(root, MANIFEST_PATH));
+  const owned = parseManifest(root, currentManifest);
   const next: Record<string, string> = {};
   const contents = new Map<string, string>();
   for (const f of opts.files) {
@@ -159,7 +160,6 @@ export function writeTree(opts: WriteOptions): WriteResult {
   result.removed.push(...toRemove);
 
   const finalManifest = manifestText(next);
-  const currentManifest = readText(join(root, MANIFEST_PATH));
   const manifestChanged = currentManifest !== finalManifest;
   if (manifestChanged) (currentManifest === undefined ? result.added : result.changed).push(MANIFEST_PATH);
   if (opts.check) return result;

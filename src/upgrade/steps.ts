@@ -283,30 +283,27 @@ function images(ed: Editor): void {
   }
   if (ed.has(di) && ed.keys(di).length === 0) ed.remove(di, "nothing left to choose", false);
 
-  for (let i = 0; i < ed.length(["profiles", "jupyterlab"]); i++) {
-    const path = ["profiles", "jupyterlab", i, "kubespawner_override", "image"];
+  // A profile's own QHub 0.x image goes too; a GPU one leaves the user a choice to make.
+  const dropImage = (path: (string | number)[], reason: string) => {
     const image = str(ed.get(path));
-    if (image && QHUB_IMAGE.test(image)) {
-      ed.remove(path, "QHub 0.x's own image does not fit the pinned charts; the default image is used");
-      if (image.includes("-gpu"))
-        ed.note(
-          path,
-          "the profile used QHub 0.x's GPU image; the default image has no GPU libraries: pick a GPU image",
-        );
-    }
-  }
-  for (const name of ed.keys(["profiles", "dask_worker"])) {
-    const path = ["profiles", "dask_worker", name, "image"];
-    const image = str(ed.get(path));
-    if (image && QHUB_IMAGE.test(image)) {
-      ed.remove(path, "QHub 0.x's own image does not fit the pinned Dask Gateway; the default image is used");
-      if (image.includes("-gpu"))
-        ed.note(
-          path,
-          "the profile used QHub 0.x's GPU image; the default image has no GPU libraries: pick a GPU image",
-        );
-    }
-  }
+    if (!image || !QHUB_IMAGE.test(image)) return;
+    ed.remove(path, reason);
+    if (image.includes("-gpu"))
+      ed.note(
+        path,
+        "the profile used QHub 0.x's GPU image; the default image has no GPU libraries: pick a GPU image",
+      );
+  };
+  for (let i = 0; i < ed.length(["profiles", "jupyterlab"]); i++)
+    dropImage(
+      ["profiles", "jupyterlab", i, "kubespawner_override", "image"],
+      "QHub 0.x's own image does not fit the pinned charts; the default image is used",
+    );
+  for (const name of ed.keys(["profiles", "dask_worker"]))
+    dropImage(
+      ["profiles", "dask_worker", name, "image"],
+      "QHub 0.x's own image does not fit the pinned Dask Gateway; the default image is used",
+    );
 }
 
 function theme(ed: Editor): void {
