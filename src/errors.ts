@@ -1,5 +1,6 @@
 // One error model (Shopify CLI's error.ts is the model): what the user can fix, what is ours,
 // and bad command-line usage. Only `reportError` prints them; only the CLI entry sets the exit.
+import { redact } from "./publish/redact.js";
 
 /** Something the user can fix; printed as one or a few lines with a hint, exit 1. */
 export class UserError extends Error {
@@ -34,7 +35,7 @@ export const EXIT_INTERNAL = 70;
 /** Prints an error for people and returns the exit status it calls for. */
 export function reportError(err: unknown, write: (line: string) => void, verbose = false): number {
   if (err instanceof UserError) {
-    write(`error: ${err.message}`);
+    write(redact(`error: ${err.message}`, process.env.GITHUB_TOKEN));
     if (err.hint) write(`hint: ${err.hint}`);
     return err.exitCode;
   }
@@ -48,5 +49,6 @@ export function reportError(err: unknown, write: (line: string) => void, verbose
 /** Home directories do not belong in reports people paste into issues. */
 function redactPaths(text: string): string {
   const home = process.env.HOME;
-  return home && home.length > 1 ? text.split(home).join("~") : text;
+  const out = home && home.length > 1 ? text.split(home).join("~") : text;
+  return redact(out, process.env.GITHUB_TOKEN);
 }

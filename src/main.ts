@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { reportError, UsageError } from "./errors.js";
 import { processIo } from "./io.js";
+import type { PrOptions } from "./commands/pr.js";
 import type { Io } from "./io.js";
 import { VERSION } from "./version.js";
 
@@ -101,14 +102,46 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
     .description("show, per cluster and per Kubernetes object, what `qhub render` would change")
     .addOption(configOption())
     .addOption(outputOption())
+    .option(
+      "--base <rev>",
+      "compare with the tree at this git revision (e.g. origin/main), not the files on disk",
+    )
     .addOption(jsonOption())
     .addHelpText(
       "after",
-      "\nSecret values are never shown; a changed Secret is reported as changed.\nExit status: 0 no changes, 1 invalid config or user error, 3 differences.\n\nExample:\n  qhub diff --config qhub-config.yaml",
+      "\nSecret values are never shown; a changed Secret is reported as changed.\nExit status: 0 no changes, 1 invalid config or user error, 3 differences.\n\nExamples:\n  qhub diff --config qhub-config.yaml\n  qhub diff --base origin/main --json",
     )
-    .action(async (opts: { config: string; output?: string; json: boolean }) => {
+    .action(async (opts: { config: string; output?: string; base?: string; json: boolean }) => {
       const { runDiff } = await import("./commands/diff.js");
       setExit(await runDiff(opts, io));
+    });
+
+  cli
+    .command("pr")
+    .description("render onto the base branch, push the bot branch and open or update its pull request")
+    .addOption(configOption())
+    .option("--repository <owner/name>", "GitHub repository (default: gitops.repository)")
+    .option("--base <branch>", "branch the pull request targets (default: gitops.branch)")
+    .option("--branch <name>", "branch QHub owns and rebuilds (default: qhub/<project_name>)")
+    .option("--draft", "open the pull request as a draft", false)
+    .addOption(new Option("--label <name...>", "labels for the pull request").default(["qhub"], "qhub"))
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      `
+Environment (GitHub Actions' names): GITHUB_TOKEN (required; contents: write, pull-requests: write),
+GITHUB_API_URL (default https://api.github.com), GITHUB_SERVER_URL (default https://github.com).
+The token is sent only to those two places and never printed or written down.
+A second run with nothing new pushes nothing and edits nothing.
+Exit status: 0 opened, updated or already up to date; 1 invalid config or user error.
+
+Examples:
+  GITHUB_TOKEN=... qhub pr
+  qhub pr --repository acme/ds-platform --base main --branch qhub/render --draft`,
+    )
+    .action(async (opts: PrOptions) => {
+      const { runPr } = await import("./commands/pr.js");
+      setExit(await runPr(opts, io));
     });
 
   cli

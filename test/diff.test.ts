@@ -1,7 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
-import { diffTrees } from "../src/diff/objects.js";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { diffTrees, identityWarnings } from "../src/diff/objects.js";
 import { ROOT, runMain, tempDir } from "./helpers.js";
 
 const LOCAL = join(ROOT, "test", "fixtures", "render", "local.yaml");
@@ -71,5 +72,71 @@ describe("qhub diff", () => {
       ],
       ["Secret dev/s", "changed", "(only encrypted values changed)", ""],
     ]);
+  });
+});
+
+// A changed namespace re-encrypts the generated tokens: that takes the recipients' identity.
+const IDENTITY = join(ROOT, "test", "fixtures", "secrets", "flux-age.txt");
+
+describe("identity fields", () => {
+  beforeEach(() => void vi.stubEnv("SOPS_AGE_KEY_FILE", IDENTITY));
+  afterEach(() => void vi.unstubAllEnvs());
+
+  test("a changed namespace, provider or cluster name is flagged loudly, by diff and in --json", async () => {
+    const base = readFileSync(LOCAL, "utf8");
+    const { config } = await rendered(base);
+    expect(base).not.toMatch(/^namespace:/m); // the default, dev
+    writeFileSync(config, `${base}namespace: science\n`);
+    const r = await runMain(["diff", "--config", config]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /^WARNING: cluster laptop: namespace changes from dev to science: everything in the old namespace is deleted/m,
+    );
+    const json = JSON.parse((await runMain(["diff", "--config", config, "--json"])).stdout) as {
+      warnings: string[];
+    };
+    expect(json.warnings).toHaveLength(1);
+  });
+
+  test("identityWarnings: cluster renamed, provider changed, nothing for an unchanged tree", () => {
+    const tree = (cluster: string, cloud: string) => ({
+      [`clusters/${cluster}/qhub.yaml`]: "kind: Kustomization\n",
+      [`cluster-overlays/${cluster}/configs/kustomization.yaml`]: `components:\n  - ../../../overlays/${cloud}/configs\n`,
+    });
+    expect(identityWarnings(tree("a", "aws"), tree("a", "aws"))).toEqual([]);
+    expect(identityWarnings(tree("a", "aws"), tree("a", "gcp"))).toEqual([
+      "cluster a: provider changes from aws to gcp: storage classes and load balancers are replaced",
+    ]);
+    expect(identityWarnings(tree("a", "aws"), tree("b", "aws"))[0]).toMatch(
+      /^cluster a is no longer rendered/,
+    );
+  });
+});
+
+describe("qhub diff --base REF", () => {
+  beforeEach(() => void vi.stubEnv("SOPS_AGE_KEY_FILE", IDENTITY));
+  afterEach(() => void vi.unstubAllEnvs());
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+      cwd,
+      encoding: "utf8",
+    });
+
+  test("compares with the tree committed at REF, not the files on disk", async () => {
+    const base = readFileSync(LOCAL, "utf8");
+    const { dir, config } = await rendered(base);
+    git(dir, "init", "-q", "-b", "main");
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "render");
+    // On disk the render is current; against `main` (the older commit) a change shows.
+    writeFileSync(config, `${base}namespace: science\n`);
+    expect((await runMain(["render", "--config", config])).code).toBe(0);
+    expect((await runMain(["diff", "--config", config])).code).toBe(0);
+    const r = await runMain(["diff", "--config", config, "--base", "main"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("namespace changes from dev to science");
+    const bad = await runMain(["diff", "--config", config, "--base", "no-such-branch"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--base no-such-branch: not a commit");
   });
 });

@@ -406,6 +406,7 @@ describe("resolveConfig: what every provider shares", () => {
         "gitops": {
           "branch": "main",
           "path": "clusters/team",
+          "prWorkflow": false,
         },
         "groups": [],
         "images": {
@@ -486,7 +487,12 @@ describe("resolveConfig: what every provider shares", () => {
       ["ada", true],
       ["grace", false],
     ]);
-    expect(prod?.gitops).toEqual({ repository: "ds-team/platform", branch: "main", path: "clusters/prod" });
+    expect(prod?.gitops).toEqual({
+      repository: "ds-team/platform",
+      branch: "main",
+      path: "clusters/prod",
+      prWorkflow: false,
+    });
   });
 
   test("resolving is deterministic: same input, same model, whatever the key order", () => {

@@ -1,39 +1,55 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { simpleGit } from "simple-git";
 import type { Io } from "../io.js";
-import { diffTrees } from "../diff/objects.js";
+import { UserError } from "../errors.js";
+import { diffTrees, identityWarnings } from "../diff/objects.js";
+import { previousTree } from "../diff/previous.js";
+import type { ReadFile } from "../diff/previous.js";
 import { planRender } from "../render/plan.js";
-import { MANIFEST_PATH } from "../render/write.js";
 
 export interface DiffOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
   config: string;
   /** Root of the rendered repository. @default the config file's folder */
   output?: string;
+  /** Compare with the rendered tree at this git revision instead of the files on disk. */
+  base?: string;
   json: boolean;
 }
 
-/** The files QHub generated before, by its manifest (files people added are not compared). */
-function currentTree(root: string): Record<string, string> {
-  const manifest = join(root, MANIFEST_PATH);
-  const owned = existsSync(manifest)
-    ? Object.keys(
-        (JSON.parse(readFileSync(manifest, "utf8")) as { files?: Record<string, string> }).files ?? {},
-      )
-    : [];
-  const out: Record<string, string> = {};
-  for (const path of owned) {
+/** A file under `root`, or undefined when there is none (a folder is not a file). */
+export function diskReader(root: string): ReadFile {
+  return (path) => {
     const full = join(root, path);
-    if (existsSync(full) && statSync(full).isFile()) out[path] = readFileSync(full, "utf8");
-  }
-  return out;
+    return Promise.resolve(
+      existsSync(full) && statSync(full).isFile() ? readFileSync(full, "utf8") : undefined,
+    );
+  };
 }
 
-/** Every file under the root that the render would write over (first render into a folder). */
-function unownedCollisions(root: string, paths: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of paths) if (existsSync(join(root, p))) out[p] = readFileSync(join(root, p), "utf8");
-  return out;
+/** Files of the tree at `rev` in the git repository that holds `root`. */
+async function gitReader(root: string, rev: string): Promise<ReadFile> {
+  if (!existsSync(root))
+    throw new UserError(`${root} does not exist`, "pass --output, the rendered repository's folder");
+  const git = simpleGit({ baseDir: root });
+  let prefix: string;
+  try {
+    prefix = (await git.revparse(["--show-prefix"])).trim();
+    await git.revparse(["--verify", `${rev}^{commit}`]);
+  } catch {
+    throw new UserError(
+      `--base ${rev}: not a commit of a git repository at ${root}`,
+      "run it inside a clone of the rendered repository, with a branch, tag or commit that exists there (e.g. origin/main after git fetch)",
+    );
+  }
+  return async (path) => {
+    try {
+      return await git.show([`${rev}:${prefix}${path}`]);
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** `qhub diff`: per cluster and per object, what `qhub render` would change. 0 none, 3 differences. */
@@ -41,16 +57,19 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
   const plan = await planRender(opts.config, opts.output, io);
   if (!plan) return 1;
   const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
-  const current = existsSync(join(plan.root, MANIFEST_PATH))
-    ? currentTree(plan.root)
-    : unownedCollisions(plan.root, Object.keys(next));
+  const read = opts.base === undefined ? diskReader(plan.root) : await gitReader(plan.root, opts.base);
+  const current = await previousTree(read, Object.keys(next));
   const changes = diffTrees(current, next);
+  const warnings = identityWarnings(current, next);
   const count = changes.reduce((n, c) => n + c.objects.length + c.files.length, 0);
   if (opts.json) {
-    io.stdout(JSON.stringify({ config: opts.config, differs: count > 0, clusters: changes }, null, 2));
+    io.stdout(
+      JSON.stringify({ config: opts.config, differs: count > 0, warnings, clusters: changes }, null, 2),
+    );
     return count > 0 ? 3 : 0;
   }
   const sign = { added: "+", removed: "-", changed: "~" } as const;
+  for (const w of warnings) io.stderr(`WARNING: ${w}`);
   for (const c of changes) {
     const n = (k: "added" | "removed" | "changed") => c.objects.filter((o) => o.change === k).length;
     io.stderr(`${c.cluster}: ${n("added")} added, ${n("changed")} changed, ${n("removed")} removed`);

@@ -78,7 +78,7 @@ export interface ResolvedCluster {
   namespace: string;
   provider: Provider;
   domain: string;
-  gitops: { repository?: string; branch: string; path: string };
+  gitops: { repository?: string; branch: string; path: string; prWorkflow: boolean };
   certificate: Certificate;
   authentication: Authentication;
   users: ResolvedUser[];
@@ -262,6 +262,7 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       repository: c.gitops?.repository,
       branch: c.gitops?.branch ?? "main",
       path: `clusters/${cluster.name}`,
+      prWorkflow: c.gitops?.pr_workflow ?? false,
     }),
     certificate: c.certificate,
     authentication: c.security.authentication,

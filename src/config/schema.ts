@@ -46,7 +46,7 @@ const STORAGE_SIZE = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)$/;
 const IMAGE =
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
-const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+export const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const COLOR =
   /^(#[0-9A-Fa-f]{3}|#[0-9A-Fa-f]{4}|#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{8}|[a-z]+|(rgb|rgba|hsl|hsla)\([0-9., %]+\))$/;
 const ENV_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
@@ -660,6 +660,10 @@ export const Gitops = describe(
         "main",
       ),
       "Branch Flux syncs from and pull requests target.",
+    ),
+    pr_workflow: describe(
+      z._default(z.boolean(), false),
+      "Also render `.github/workflows/qhub-pr.yaml`: `qhub pr` runs in GitHub Actions whenever qhub-config.yaml changes on `branch`. It needs the repository secrets the rendered README lists.",
     ),
     clusters: describe(
       z.optional(z.record(ClusterName, z.nullable(ClusterOverrides))),

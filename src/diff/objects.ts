@@ -83,7 +83,7 @@ function fingerprint(o: Obj): string {
 }
 
 /** A unified diff without its file header (the file is named already); "" when nothing differs. */
-function patch(file: string, before: string, after: string): string {
+export function patch(file: string, before: string, after: string): string {
   const lines = createTwoFilesPatch(file, file, before, after, "", "", { context: 3 }).split("\n");
   const first = lines.findIndex((l) => l.startsWith("@@"));
   return first === -1 ? "" : lines.slice(first).join("\n").trimEnd();
@@ -147,4 +147,55 @@ export function diffTrees(
   return [...byCluster.values()].sort((a, b) =>
     a.cluster === SHARED ? 1 : b.cluster === SHARED ? -1 : a.cluster < b.cluster ? -1 : 1,
   );
+}
+
+/** The clusters a tree drives, and per cluster its namespaces and cloud overlay. */
+function identities(
+  tree: Readonly<Record<string, string>>,
+): Map<string, { namespaces: Set<string>; clouds: Set<string> }> {
+  const out = new Map<string, { namespaces: Set<string>; clouds: Set<string> }>();
+  for (const [path, text] of Object.entries(tree)) {
+    const m = /^(clusters|cluster-overlays)\/([^/]+)\//.exec(path);
+    if (!m) continue;
+    const id = out.get(m[2]!) ?? { namespaces: new Set<string>(), clouds: new Set<string>() };
+    out.set(m[2]!, id);
+    if (m[1] !== "cluster-overlays") continue;
+    for (const o of objectsOf(text))
+      if (o.kind === "Namespace" && o.metadata?.name) id.namespaces.add(o.metadata.name);
+    for (const c of text.matchAll(/overlays\/([a-z0-9-]+)\//g)) id.clouds.add(c[1]!);
+  }
+  return out;
+}
+
+const listed = (s: Set<string>) => [...s].sort().join(", ") || "none";
+
+/**
+ * Loud warnings for changed identity fields (cluster names, `namespace`, `provider`): Flux
+ * applies them by deleting and recreating, so what the old objects held is lost.
+ */
+export function identityWarnings(
+  current: Readonly<Record<string, string>>,
+  next: Readonly<Record<string, string>>,
+): string[] {
+  const before = identities(current);
+  const after = identities(next);
+  const out: string[] = [];
+  for (const [name, b] of [...before].sort(([x], [y]) => (x < y ? -1 : 1))) {
+    const a = after.get(name);
+    if (!a) {
+      out.push(
+        `cluster ${name} is no longer rendered (cluster name changed or removed?): Flux on it prunes everything QHub put there, user data volumes included`,
+      );
+      continue;
+    }
+    if (listed(a.namespaces) !== listed(b.namespaces))
+      out.push(
+        `cluster ${name}: namespace changes from ${listed(b.namespaces)} to ${listed(a.namespaces)}: everything in the old namespace is deleted, home directory claims included`,
+      );
+    if (listed(a.clouds) !== listed(b.clouds))
+      out.push(
+        `cluster ${name}: provider changes from ${listed(b.clouds)} to ${listed(a.clouds)}: storage classes and load balancers are replaced`,
+      );
+  }
+  return out;
 }

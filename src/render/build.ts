@@ -17,7 +17,7 @@ import {
   jupyterhubRelease,
 } from "./platform.js";
 import { renderReadme } from "./readme.js";
-import { renderWorkflow } from "./workflow.js";
+import { renderWorkflows } from "./workflow.js";
 
 /** The project's own static trees, copied into the rendered repository. */
 export interface StaticFiles {
@@ -495,7 +495,7 @@ export function buildRepository(
       environmentFiles(dir ?? "environments", c),
     ),
     { path: "README.md", content: renderReadme(config, secrets) },
-    { path: ".github/workflows/qhub.yaml", content: renderWorkflow(config) },
+    ...renderWorkflows(config),
   ];
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

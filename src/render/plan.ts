@@ -8,6 +8,7 @@ import { formatProblem } from "../config/problems.js";
 import { resolveConfig } from "../config/resolve.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { validateDocument } from "../config/validate.js";
+import type { ClusterConfig } from "../config/validate.js";
 import { sealClusterSecrets } from "../secrets/render.js";
 import { buildRepository } from "./build.js";
 import type { OutputFile } from "./emit.js";
@@ -20,19 +21,26 @@ export interface RenderPlan {
   files: OutputFile[];
 }
 
+/** The config's clusters, or undefined (problems printed) when the config is invalid. */
+export function validConfig(config: string, io: Io): ClusterConfig[] | undefined {
+  const validation = validateDocument(loadConfigDocument(config));
+  if (!validation.clusters) {
+    for (const p of validation.problems) io.stderr(formatProblem(p));
+    io.stderr(`${config}: ${validation.problems.length} problem(s); nothing rendered`);
+  }
+  return validation.clusters;
+}
+
 /** The files a render would write, or undefined (problems printed) when the config is invalid. */
 export async function planRender(
   config: string,
   output: string | undefined,
   io: Io,
+  opts: { previousSecret?: (path: string) => string | undefined } = {},
 ): Promise<RenderPlan | undefined> {
-  const validation = validateDocument(loadConfigDocument(config));
-  if (!validation.clusters) {
-    for (const p of validation.problems) io.stderr(formatProblem(p));
-    io.stderr(`${config}: ${validation.problems.length} problem(s); nothing rendered`);
-    return undefined;
-  }
-  const resolved = resolveConfig(validation.clusters, { environments: loadDefaultEnvironments() });
+  const clusters = validConfig(config, io);
+  if (!clusters) return undefined;
+  const resolved = resolveConfig(clusters, { environments: loadDefaultEnvironments() });
   const root = resolve(output ?? dirname(config));
   const secrets = await sealClusterSecrets({
     clusters: resolved.clusters,
@@ -40,6 +48,7 @@ export async function planRender(
     outputRoot: root,
     env: process.env,
     now: new Date(),
+    previous: opts.previousSecret,
   });
   return { root, resolved, files: buildRepository(resolved, loadStaticFiles(), secrets) };
 }

@@ -3,6 +3,7 @@
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
 import { clusterLayers, secretNames, SOPS_SECRET } from "./build.js";
 import type { OutputFile } from "./emit.js";
+import { actionsSecretName, secretVariables } from "./workflow.js";
 
 function bootstrap(c: ResolvedCluster): string {
   const [owner, name] = (c.gitops.repository ?? "OWNER/NAME").split("/");
@@ -11,6 +12,38 @@ function bootstrap(c: ResolvedCluster): string {
     `flux bootstrap github --owner=${owner} --repository=${name} --branch=${c.gitops.branch} --path=${c.gitops.path}`,
     "```",
   ].join("\n");
+}
+
+function actions(config: ResolvedConfig): string {
+  const vars = secretVariables(config);
+  const lines = [
+    "`.github/workflows/qhub.yaml` runs `qhub render --check` and `qhub check` on every pull request: the tree",
+    "must be what `qhub-config.yaml` compiles to, and Flux must be able to build and apply it.",
+  ];
+  if (vars.length > 0)
+    lines.push(
+      "",
+      "It seals the Secrets to compare them, so it reads the values the config names from these repository",
+      "secrets (Settings > Secrets and variables > Actions; Actions reserves the `GITHUB_` prefix):",
+      "",
+      "| variable | repository secret |",
+      "|---|---|",
+      ...vars.map((v) => `| \`${v}\` | \`${actionsSecretName(v)}\` |`),
+    );
+  lines.push(
+    "",
+    "`qhub pr` needs a token that may write the repository's contents and pull requests (fine-grained",
+    "token: Contents read/write, Pull requests read/write; in Actions: `permissions: contents: write,",
+    "pull-requests: write`), in `GITHUB_TOKEN`. GitHub Enterprise: set `GITHUB_API_URL` and `GITHUB_SERVER_URL`.",
+  );
+  if (config.clusters.some((c) => c.gitops.prWorkflow))
+    lines.push(
+      "",
+      "`.github/workflows/qhub-pr.yaml` (`gitops.pr_workflow: true`) runs `qhub pr` when `qhub-config.yaml`",
+      "changes on the branch. Pull requests opened with the workflow's own token do not start workflows, so",
+      "the checks do not run on them: store a token with the permissions above as the secret `QHUB_PR_TOKEN`.",
+    );
+  return lines.join("\n");
 }
 
 function mermaid(c: ResolvedCluster, secrets: readonly string[]): string {
@@ -90,6 +123,9 @@ export function renderReadme(
     "blueprints/                     shared Kustomize bases, the same for every cluster",
     "overlays/<cloud>/               per-cloud Kustomize components",
     ".github/workflows/qhub.yaml     checks pull requests: qhub render --check, qhub check",
+    ...(config.clusters.some((c) => c.gitops.prWorkflow)
+      ? [".github/workflows/qhub-pr.yaml  runs qhub pr when qhub-config.yaml changes"]
+      : []),
     ".qhub/manifest.json             the files QHub generated",
     "```",
     "",
@@ -102,6 +138,10 @@ export function renderReadme(
     "`secrets.sops.age_recipients`, render with `SOPS_AGE_KEY_FILE` naming the old identity (QHub re-encrypts",
     `every Secret for the new recipients), replace \`${SOPS_SECRET}\` in each cluster with the new identity, then`,
     "remove the old public key and render again. To change a value, change the variable or file the config names and render.",
+    "",
+    "## GitHub Actions",
+    "",
+    actions(config),
     "",
     "## Clusters",
     "",

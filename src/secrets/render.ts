@@ -126,6 +126,8 @@ export interface SealInput {
   outputRoot: string;
   env: NodeJS.ProcessEnv;
   now: Date;
+  /** Where the earlier encrypted file comes from (default: the output root); `qhub pr` reads the PR branch. */
+  previous?: (path: string) => string | undefined;
 }
 
 /**
@@ -165,7 +167,8 @@ export async function sealClusterSecrets(input: SealInput): Promise<Record<strin
     work.map(async ({ cluster, needed }) => {
       const path = secretPath(cluster.name, needed.secret.metadata.name);
       const target = join(input.outputRoot, path);
-      const previous = existsSync(target) ? readFileSync(target, "utf8") : undefined;
+      const previous =
+        input.previous?.(path) ?? (existsSync(target) ? readFileSync(target, "utf8") : undefined);
       const result = await sealSecret(
         { ...needed.secret, stringData: values.get(needed) ?? {} },
         {

@@ -1,0 +1,25 @@
+// The tree a render is compared with: the files QHub generated there before (by its manifest),
+// or, where QHub never rendered, the files a render would write over. Files people added are
+// not QHub's and are not compared. The reader decides where "there" is: a folder, a git commit.
+import { MANIFEST_PATH } from "../render/write.js";
+
+/** Reads one file of the earlier tree; undefined when it has no such file. */
+export type ReadFile = (path: string) => Promise<string | undefined>;
+
+export async function previousTree(
+  read: ReadFile,
+  nextPaths: readonly string[],
+): Promise<Record<string, string>> {
+  const manifest = await read(MANIFEST_PATH);
+  const paths =
+    manifest === undefined
+      ? nextPaths
+      : Object.keys((JSON.parse(manifest) as { files?: Record<string, string> }).files ?? {});
+  const out: Record<string, string> = {};
+  const texts = await Promise.all(paths.map(read));
+  paths.forEach((p, i) => {
+    const text = texts[i];
+    if (text !== undefined) out[p] = text;
+  });
+  return out;
+}

@@ -1,0 +1,156 @@
+// The pull request's body: what reviewers read. Pure: the object-level changes in, Markdown out.
+// A summary table per cluster first (deletions called out), then one collapsible section per
+// component with its diffs. GitHub refuses bodies over 65,536 characters, so the body stays under
+// BODY_LIMIT by degrading: long diffs are folded, then only the changed objects are listed, then
+// only files. A hidden marker carries a hash of the content so an unchanged body is not re-sent.
+import { createHash } from "node:crypto";
+import type { ClusterChanges, FileChange, ObjectChange } from "../diff/objects.js";
+
+export const BODY_LIMIT = 60_000;
+const MARKER = /<!-- qhub:body sha256=([0-9a-f]{64}) -->/;
+/** Lines of one diff kept when folding. */
+const FOLD_LINES = 40;
+
+export interface BodyInput {
+  project: string;
+  repository: string;
+  base: string;
+  /** The config file's name in the repository and its unified diff ("" when unchanged). */
+  config: { file: string; diff: string };
+  changes: ClusterChanges[];
+  /** Identity changes (cluster names, namespace, provider) reviewers must not miss. */
+  warnings: string[];
+  version: string;
+}
+
+type Detail = "full" | "folded" | "objects" | "files";
+
+/** The component a file belongs to, for grouping: `jupyterhub`, `flux`, `blueprints/traefik`... */
+export function componentOf(path: string): string {
+  const parts = path.split("/");
+  const stem = (s: string) => s.replace(/(\.sops)?\.ya?ml$/, "");
+  if (parts[0] === "cluster-overlays" && parts.length >= 4) {
+    const [, , layer, first = ""] = parts;
+    const name = parts.length > 4 ? first : stem(first);
+    return name === "kustomization" ? `${layer} layer` : name;
+  }
+  if (parts[0] === "clusters") return "flux";
+  if ((parts[0] === "blueprints" || parts[0] === "overlays") && parts.length > 2)
+    return `${parts[0]}/${parts[1]}`;
+  if (parts[0] === "environments") return "environments";
+  return "repository";
+}
+
+const fence = (diff: string) => {
+  // A diff that contains a fence itself must not close ours.
+  const ticks = "`".repeat(Math.max(3, ...[...diff.matchAll(/`{3,}/g)].map((m) => m[0].length + 1)));
+  return `${ticks}diff\n${diff}\n${ticks}`;
+};
+
+function foldDiff(diff: string, detail: Detail): string {
+  const lines = diff.split("\n");
+  if (detail !== "folded" || lines.length <= FOLD_LINES) return fence(diff);
+  const rest = lines.length - FOLD_LINES;
+  return `${fence(lines.slice(0, FOLD_LINES).join("\n"))}\n\n… ${rest} more line${rest === 1 ? "" : "s"}: run \`qhub diff\` to see them all.`;
+}
+
+const count = (c: ClusterChanges, k: ObjectChange["change"]) =>
+  c.objects.filter((o) => o.change === k).length + c.files.filter((f) => f.change === k).length;
+
+const SIGN = { added: "added", changed: "changed", removed: "**removed**" } as const;
+
+function objectLines(o: ObjectChange | FileChange, detail: Detail): string {
+  const name = "object" in o ? `\`${o.object}\` in \`${o.file}\`` : `\`${o.file}\``;
+  const warn = "warning" in o && o.warning ? ` — ⚠️ ${o.warning}` : "";
+  const head = `- ${SIGN[o.change]}: ${name}${warn}`;
+  if (detail === "objects" || detail === "files" || !o.diff) return head;
+  return `${head}\n\n${foldDiff(o.diff, detail)}\n`;
+}
+
+function clusterSection(c: ClusterChanges, detail: Detail): string {
+  const items = [...c.objects, ...c.files];
+  if (detail === "files") {
+    const files = [...new Set(items.map((o) => `- ${SIGN[o.change]}: \`${o.file}\``))];
+    return `### ${c.cluster}\n\n${files.join("\n")}\n`;
+  }
+  const byComponent = new Map<string, (ObjectChange | FileChange)[]>();
+  for (const o of items) {
+    const k = componentOf(o.file);
+    byComponent.set(k, [...(byComponent.get(k) ?? []), o]);
+  }
+  const parts = [...byComponent.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([component, list]) => {
+      const n = (k: ObjectChange["change"]) => list.filter((o) => o.change === k).length;
+      const summary = [`${n("added")} added`, `${n("changed")} changed`, `${n("removed")} removed`]
+        .filter((s) => !s.startsWith("0 "))
+        .join(", ");
+      return `<details><summary><b>${component}</b>: ${summary}</summary>\n\n${list.map((o) => objectLines(o, detail)).join("\n")}\n</details>`;
+    });
+  return `### ${c.cluster}\n\n${parts.join("\n\n")}\n`;
+}
+
+function compose(input: BodyInput, detail: Detail): string {
+  const rows = input.changes.map((c) => {
+    const removed = count(c, "removed");
+    return `| ${c.cluster} | ${count(c, "added")} | ${count(c, "changed")} | ${removed > 0 ? `⚠️ ${removed}` : "0"} |`;
+  });
+  const removals = input.changes.flatMap((c) =>
+    c.objects.filter((o) => o.change === "removed").map((o) => `${c.cluster}: \`${o.object}\``),
+  );
+  const out = [
+    `QHub ${input.version} rendered \`${input.config.file}\` of **${input.project}** onto \`${input.base}\`. After merge, Flux applies it to each cluster.`,
+    "",
+    "| cluster | added | changed | removed |",
+    "|---|---:|---:|---:|",
+    ...rows,
+    "",
+  ];
+  if (input.warnings.length > 0) out.push("> [!CAUTION]", ...input.warnings.map((w) => `> - ${w}`), "");
+  if (removals.length > 0) {
+    const shown = removals.slice(0, 20);
+    out.push(
+      "> [!WARNING]",
+      `> This change deletes ${removals.length} object${removals.length === 1 ? "" : "s"}; Flux removes ${removals.length === 1 ? "it" : "them"} from the cluster (prune), with what ${removals.length === 1 ? "it holds" : "they hold"}:`,
+      ...shown.map((r) => `> - ${r}`),
+      ...(removals.length > shown.length ? [`> - … and ${removals.length - shown.length} more`] : []),
+      "",
+    );
+  }
+  if (input.config.diff) {
+    const d = detail === "full" || detail === "folded" ? `\n\n${foldDiff(input.config.diff, detail)}\n` : "";
+    out.push(`<details><summary><b>${input.config.file}</b>: changed</summary>${d}\n</details>`, "");
+  }
+  if (detail === "objects" || detail === "files")
+    out.push(
+      `_The full diff is too long for a pull request body: run \`qhub diff\` or read the files tab._`,
+      "",
+    );
+  out.push(...input.changes.map((c) => clusterSection(c, detail)));
+  out.push("Secret values never appear here: a changed Secret shows as changed, with its values masked.");
+  return out.join("\n");
+}
+
+/** The body, as detailed as fits under BODY_LIMIT, ending with its hash marker. */
+export function pullRequestBody(input: BodyInput): string {
+  let text = "";
+  for (const detail of ["full", "folded", "objects", "files"] as const) {
+    text = compose(input, detail);
+    if (text.length <= BODY_LIMIT - 100) break;
+  }
+  if (text.length > BODY_LIMIT - 100) {
+    // Even the list of files is too long: cut it, saying so.
+    const cut = text.lastIndexOf("\n", BODY_LIMIT - 300);
+    text = `${text.slice(0, cut)}\n\n… cut here: the change is too large to list. Run \`qhub diff\`.`;
+  }
+  return `${text}\n\n<!-- qhub:body sha256=${hashOf(text)} -->\n`;
+}
+
+function hashOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** The content hash in a body QHub wrote, if any. */
+export function bodyHash(body: string | null | undefined): string | undefined {
+  return body ? MARKER.exec(body)?.[1] : undefined;
+}
