@@ -4,11 +4,12 @@
 // clusters, 100 profiles, 50 environments) with its peak memory and its time per cluster.
 // `npm run bench` builds first. BENCH_RUNS=N sets the measured runs per case (default 30).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { largeConfig } from "./large-config.mjs";
+import { prBench } from "./pr-bench.mjs";
 import { EXAMPLE_ENV } from "../scripts/example-env.mjs";
 
 // The example's OAuth values (fake), for every process the bench starts.
@@ -76,7 +77,10 @@ const median = (sorted) => {
 const percentile = (sorted, p) => sorted[Math.ceil((p / 100) * sorted.length) - 1];
 const round = (x, digits) => Number(x.toFixed(digits));
 
-function main() {
+/** A config change that reaches every cluster's JupyterHub: the first profile's name. */
+const renameProfile = (text) => text.replace(/display_name: (.*)/, "display_name: $1 (renamed)");
+
+async function main() {
   if (!Number.isInteger(runs) || runs < 1) throw new Error("BENCH_RUNS must be a positive integer");
   // Warm-up rounds fill the file cache and settle the CPU clock; their times are dropped.
   for (let i = 0; i < WARMUP_ROUNDS; i++) for (const c of cases) timeOnce(c);
@@ -179,9 +183,23 @@ function main() {
     `large render by clusters: ${perCluster.map((p) => `${p.clusters}: ${p.median_ms} ms`).join(", ")}; ` +
       `ms per cluster 10->20 / 5->10 = ${linearity} (1.0 is linear, below 1 is fixed cost dominating)`,
   );
+  // qhub pr: REST calls per pull request (bundled example: 2 clusters; large: 20 clusters).
+  const pr = await prBench(
+    root,
+    [
+      { name: "example", text: readFileSync(example, "utf8"), change: renameProfile },
+      { name: "large", text: largeConfig(20), change: renameProfile },
+    ],
+    { ...process.env },
+  );
+  for (const p of pr)
+    console.log(
+      `qhub pr (${p.config}, ${p.run}): ${p.ms} ms, ${p.changedFiles} files changed, ${p.restCalls} REST calls (${p.restWrites} writes; limit ${p.limit})${p.pushed ? ", pushed" : ""}`,
+    );
   console.log(
     JSON.stringify({
       bench: {
+        pr,
         node: process.version,
         runs,
         results,
@@ -195,7 +213,7 @@ function main() {
 }
 
 try {
-  main();
+  await main();
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;

@@ -1,0 +1,276 @@
+// `qhub pr` end to end, as a new user runs it: the built binary, a real bare git repository
+// served over smart HTTP on 127.0.0.1, and a GitHub REST double on 127.0.0.1 that checks every
+// request and response against GitHub's OpenAPI description. Nothing else on the environment.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { listFiles, ROOT, runBinAsync, tempDir } from "./helpers.js";
+import { startGitServer } from "./support/git-server.js";
+import type { GitServer } from "./support/git-server.js";
+import { startGitHubDouble } from "./support/github-double.js";
+import type { GitHubDouble } from "./support/github-double.js";
+
+// A canary: if any output, file or request log holds it, the token leaked.
+const TOKEN = "ghp_CANARYtoken0123456789abcdefABCDEF0000";
+const REPO = "acme/platform";
+const BRANCH = "qhub/laptop";
+const LOCAL = readFileSync(join(ROOT, "test", "fixtures", "render", "local.yaml"), "utf8");
+const CONFIG = `${LOCAL}gitops:\n  repository: ${REPO}\n  branch: main\n`;
+
+let git: GitServer;
+let github: GitHubDouble;
+const outputs: string[] = [];
+
+beforeAll(async () => {
+  git = await startGitServer({ token: TOKEN });
+  github = await startGitHubDouble({ token: TOKEN, git });
+  await git.createRepo(REPO, { "NOTES.md": "# Our platform\n" });
+});
+afterAll(async () => {
+  await github?.close();
+  await git?.close();
+});
+
+/** The folder a user runs `qhub pr` in, kept across the tests of this file: just the config. */
+function workdir(config = CONFIG): { dir: string; config: string } {
+  const dir = mkdtempSync(join(tmpdir(), "qhub-pr-user-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "qhub-config.yaml"), config);
+  return { dir, config: join(dir, "qhub-config.yaml") };
+}
+
+async function pr(dir: string, ...args: string[]) {
+  const r = await runBinAsync(["pr", ...args], dir, {
+    GITHUB_TOKEN: TOKEN,
+    GITHUB_SERVER_URL: git.url,
+    GITHUB_API_URL: github.url,
+    // Retries wait (n+1)^2 x this many ms instead of seconds.
+    QHUB_GITHUB_RETRY_BASE_MS: "5",
+  });
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+
+const bare = (...args: string[]) => git.git(REPO, ...args).trim();
+const headOf = (branch: string) => bare("rev-parse", `refs/heads/${branch}`);
+
+/** A clone of the bot branch, made with git's own client (no token needed on the bare repo's disk). */
+function cloneBranch(): string {
+  const dir = tempDir();
+  execFileSync("git", ["clone", "--quiet", "--branch", BRANCH, join(git.root, `${REPO}.git`), dir]);
+  return dir;
+}
+
+describe("qhub pr against a local remote and a GitHub API double", () => {
+  const user = workdir();
+
+  test("the first run opens one pull request whose branch tree is what `qhub render` makes", async () => {
+    const r = await pr(user.dir);
+    expect(r.stderr).toContain("opened pull request #1");
+    expect(r.code).toBe(0);
+    expect(github.pulls).toHaveLength(1);
+    const pull = github.pulls[0]!;
+    expect(pull).toMatchObject({
+      number: 1,
+      state: "open",
+      draft: false,
+      title: "qhub: render laptop (laptop)",
+    });
+    expect(pull.head.ref).toBe(BRANCH);
+    expect(pull.base.ref).toBe("main");
+    expect(pull.labels.map((l) => l.name)).toEqual(["qhub"]);
+    expect(pull.body).toContain("| laptop |");
+
+    // One commit on top of main, carrying QHub's tree trailer.
+    expect(bare("rev-list", "--count", `main..${BRANCH}`)).toBe("1");
+    expect(bare("rev-parse", `${BRANCH}^`)).toBe(headOf("main"));
+    expect(bare("log", "-1", "--format=%B", BRANCH)).toContain(
+      `QHub-Tree: ${bare("rev-parse", `${BRANCH}^{tree}`)}`,
+    );
+
+    // The branch is exactly a render into a clone of main: the files match one by one, and
+    // `qhub render --check` in the clone finds nothing to change (Secrets included).
+    const clone = cloneBranch();
+    const local = tempDir();
+    writeFileSync(join(local, "NOTES.md"), "# Our platform\n");
+    writeFileSync(join(local, "qhub-config.yaml"), CONFIG);
+    expect((await runBinAsync(["render"], local)).code).toBe(0);
+    const files = listFiles(clone).filter((p) => !p.startsWith(".git/"));
+    expect(files).toEqual(listFiles(local));
+    // Encrypted Secrets get fresh data keys per render, and the manifest records their hashes.
+    const random = (f: string) => f.endsWith(".sops.yaml") || f === ".qhub/manifest.json";
+    for (const p of files.filter((f) => !random(f)))
+      expect(readFileSync(join(clone, p), "utf8"), p).toBe(readFileSync(join(local, p), "utf8"));
+    const owned = (dir: string) =>
+      Object.keys(
+        (JSON.parse(readFileSync(join(dir, ".qhub/manifest.json"), "utf8")) as { files: object }).files,
+      );
+    expect(owned(clone)).toEqual(owned(local));
+    const check = await runBinAsync(["render", "--check"], clone);
+    expect(check.stderr).toContain("up to date");
+    expect(check.code).toBe(0);
+    expect(github.violations).toEqual([]);
+  });
+
+  test("a second run with nothing new makes zero write calls and pushes nothing", async () => {
+    const head = headOf(BRANCH);
+    const writes = github.writeCalls();
+    const pushes = git.pushes();
+    const r = await pr(user.dir, "--json");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`branch ${BRANCH} is up to date`);
+    expect(r.stderr).toContain("pull request unchanged #1");
+    expect(github.writeCalls()).toBe(writes);
+    expect(git.pushes()).toBe(pushes);
+    expect(headOf(BRANCH)).toBe(head);
+    const report = JSON.parse(r.stdout) as {
+      pushed: boolean;
+      pullRequest: { action: string };
+      restCalls: { total: number; writes: number };
+    };
+    expect(report).toMatchObject({
+      pushed: false,
+      pullRequest: { action: "unchanged" },
+      restCalls: { writes: 0 },
+    });
+    expect(report.restCalls.total).toBeLessThanOrEqual(10);
+  });
+
+  test("after a config change, the same pull request gets a new single commit and a new body", async () => {
+    const before = github.pulls[0]!.body ?? "";
+    writeFileSync(
+      user.config,
+      `${CONFIG}profiles:\n  jupyterlab:\n    - display_name: Big\n      kubespawner_override: { mem_limit: 16G }\n`,
+    );
+    const r = await pr(user.dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("updated pull request #1");
+    expect(github.pulls).toHaveLength(1);
+    expect(bare("rev-list", "--count", `main..${BRANCH}`)).toBe("1");
+    const body = github.pulls[0]!.body ?? "";
+    expect(body).not.toBe(before);
+    expect(body).toContain("mem_limit: 16G");
+    expect(body).toContain("<b>qhub-config.yaml</b>: changed");
+    expect(github.violations).toEqual([]);
+  });
+
+  test("GitHub's 422 'A pull request already exists' (a race) updates the existing one", async () => {
+    github.inject({ listEmpty: true }, 1, { method: "GET", path: /\/pulls$/ });
+    writeFileSync(user.config, `${readFileSync(user.config, "utf8")}    - display_name: Small\n`);
+    const r = await pr(user.dir);
+    expect(r.stderr).toContain("updated pull request #1");
+    expect(r.code).toBe(0);
+    expect(github.pulls).toHaveLength(1);
+    expect(
+      github.requests.filter((q) => q.method === "POST" && q.path.endsWith("/pulls")).length,
+      JSON.stringify(github.requests.slice(-6).map((q) => [q.method, q.path, q.status, q.fault])),
+    ).toBe(2);
+  });
+
+  test("502, 429, a secondary rate limit and a reset connection are retried; then it works", async () => {
+    for (const fault of [
+      { status: 502 },
+      { status: 429, retryAfter: 1 },
+      { secondaryRateLimit: true, retryAfter: 1 },
+      { reset: true },
+    ] as const) {
+      const n = github.requests.length;
+      github.inject(fault, 1, { method: "GET", path: /\/pulls$/ });
+      const r = await pr(user.dir);
+      expect(r.code, JSON.stringify(fault)).toBe(0);
+      expect(r.stderr).toContain("pull request unchanged #1");
+      // The failed attempt and its retry both reached the double.
+      expect(
+        github.requests.slice(n).filter((q) => q.method === "GET" && q.path.endsWith("/pulls")),
+      ).toHaveLength(2);
+    }
+  }, 30_000);
+
+  test("a GitHub that keeps failing is reported in one clear error after bounded retries", async () => {
+    github.inject({ status: 502 }, 10, { method: "GET", path: /\/pulls$/ });
+    const r = await pr(user.dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: GitHub: listing pull requests failed \(502\)/m);
+    expect(r.stderr).toContain("hint: GitHub did not answer after 3 retries");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    github.clearFaults();
+  });
+
+  test("someone else's commit on the bot branch stops the run; nothing is overwritten", async () => {
+    const clone = cloneBranch();
+    writeFileSync(join(clone, "hand-edit.txt"), "mine\n");
+    const g = (...a: string[]) =>
+      execFileSync("git", ["-c", "user.name=Ada", "-c", "user.email=ada@example.com", ...a], { cwd: clone });
+    g("add", "hand-edit.txt");
+    g("commit", "--quiet", "-m", "A hand edit");
+    g("push", "--quiet", "origin", BRANCH);
+    const head = headOf(BRANCH);
+    const writes = github.writeCalls();
+    const r = await pr(user.dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: branch qhub\/laptop of acme\/platform has a commit QHub did not make: [0-9a-f]{7} "A hand edit" by Ada <ada@example.com>/m,
+    );
+    expect(r.stderr).toContain("will not overwrite it");
+    expect(headOf(BRANCH)).toBe(head);
+    expect(github.writeCalls()).toBe(writes);
+  });
+
+  test("no token, a wrong token, a missing base: clear errors, no stack trace", async () => {
+    const none = await runBinAsync(["pr"], user.dir, {
+      GITHUB_SERVER_URL: git.url,
+      GITHUB_API_URL: github.url,
+    });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^error: GITHUB_TOKEN is not set/m);
+    const wrong = await runBinAsync(["pr", "--branch", "qhub/other"], user.dir, {
+      GITHUB_TOKEN: "ghp_wrong0000000000000000000000000000000",
+      GITHUB_SERVER_URL: git.url,
+      GITHUB_API_URL: github.url,
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("hint: check GITHUB_TOKEN");
+    expect(wrong.stderr).not.toContain("ghp_wrong");
+    const nobase = await pr(user.dir, "--base", "release", "--branch", "qhub/other");
+    expect(nobase.code).toBe(1);
+    expect(nobase.stderr).toMatch(/^error: acme\/platform has no branch release/m);
+  });
+
+  test("--draft and --label: a draft pull request with those labels, from its own branch", async () => {
+    const r = await pr(
+      user.dir,
+      "--draft",
+      "--label",
+      "platform",
+      "needs-review",
+      "--branch",
+      "qhub/draft",
+      "--json",
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { pullRequest: { number: number; action: string } };
+    expect(report.pullRequest.action).toBe("opened");
+    const pull = github.pulls.find((p) => p.number === report.pullRequest.number);
+    expect(pull?.draft).toBe(true);
+    expect(pull?.head.ref).toBe("qhub/draft");
+    expect(pull?.labels.map((l) => l.name).sort()).toEqual(["needs-review", "platform"]);
+    expect(github.violations).toEqual([]);
+  });
+
+  test("the token never appears in any output, file or request log", () => {
+    const basic = Buffer.from(`x-access-token:${TOKEN}`).toString("base64");
+    const everything = [
+      ...outputs,
+      JSON.stringify(github.requests),
+      JSON.stringify(github.pulls),
+      ...listFiles(git.root).map((p) => readFileSync(join(git.root, p)).toString("latin1")),
+    ];
+    for (const text of everything) {
+      expect(text.includes(TOKEN)).toBe(false);
+      expect(text.includes(basic)).toBe(false);
+    }
+    expect(outputs.length).toBeGreaterThan(10);
+  });
+});
