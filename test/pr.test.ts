@@ -152,7 +152,8 @@ describe("qhub pr against a local remote and a GitHub API double", () => {
     const body = github.pulls[0]!.body ?? "";
     expect(body).not.toBe(before);
     expect(body).toContain("mem_limit: 16G");
-    expect(body).toContain("<b>qhub-config.yaml</b>: changed");
+    // Compared with main, which has no config yet (the pull request is not merged).
+    expect(body).toContain("<b>qhub-config.yaml</b>: added");
     expect(github.violations).toEqual([]);
   });
 
@@ -236,6 +237,16 @@ describe("qhub pr against a local remote and a GitHub API double", () => {
     const nobase = await pr(user.dir, "--base", "release", "--branch", "qhub/other");
     expect(nobase.code).toBe(1);
     expect(nobase.stderr).toMatch(/^error: acme\/platform has no branch release/m);
+  });
+
+  test("a file on the base that QHub did not write (GitHub's own README.md) stops the run with what to do", async () => {
+    await git.createRepo("acme/with-readme", { "README.md": "# Made by GitHub\n" });
+    const pushes = git.pushes();
+    const r = await pr(user.dir, "--repository", "acme/with-readme");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: QHub would overwrite 1 file it did not create: README.md");
+    expect(r.stderr).toContain("hint: they are on main of acme/with-readme: remove or rename them there");
+    expect(git.pushes()).toBe(pushes);
   });
 
   test("--draft and --label: a draft pull request with those labels, from its own branch", async () => {

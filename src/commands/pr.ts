@@ -131,7 +131,11 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
     const changes = diffTrees(current, next);
     const warnings = identityWarnings(current, next);
     copyFileSync(opts.config, join(ws.dir, configFile));
-    const written = writeTree({ root: ws.dir, files: plan.files });
+    const written = writeTree({
+      root: ws.dir,
+      files: plan.files,
+      foreignHint: `they are on ${t.base} of ${repository}: remove or rename them there (QHub never changes files it did not write; GitHub's "Add a README" makes a README.md), then run \`qhub pr\` again`,
+    });
     const tree = await ws.writeTree();
     const baseHead = await ws.head(baseSha);
     const clusters = plan.resolved.clusters.map((c) => c.name);
@@ -165,7 +169,7 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
       return finish();
     }
     io.stderr(
-      `rendered ${plural(clusters.length, "cluster")} onto ${repository}@${t.base} (${baseSha.slice(0, 7)}): ${written.added.length} added, ${written.changed.length} changed, ${written.removed.length} removed`,
+      `rendered ${plural(clusters.length, "cluster")}; compared with ${repository}@${t.base} (${baseSha.slice(0, 7)}) that adds ${plural(written.added.length, "file")}, changes ${written.changed.length}, removes ${written.removed.length}`,
     );
     const upToDate = bot !== undefined && bot.parents[0] === baseSha && bot.tree === tree;
     if (upToDate) {
@@ -187,6 +191,7 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
       config: {
         file: configFile,
         diff: configDiff(configFile, configBefore, readFileSync(opts.config, "utf8")),
+        added: configBefore === undefined,
       },
       changes,
       warnings,

@@ -16,7 +16,7 @@ export interface BodyInput {
   repository: string;
   base: string;
   /** The config file's name in the repository and its unified diff ("" when unchanged). */
-  config: { file: string; diff: string };
+  config: { file: string; diff: string; added?: boolean };
   changes: ClusterChanges[];
   /** Identity changes (cluster names, namespace, provider) reviewers must not miss. */
   warnings: string[];
@@ -119,7 +119,8 @@ function compose(input: BodyInput, detail: Detail): string {
   }
   if (input.config.diff) {
     const d = detail === "full" || detail === "folded" ? `\n\n${foldDiff(input.config.diff, detail)}\n` : "";
-    out.push(`<details><summary><b>${input.config.file}</b>: changed</summary>${d}\n</details>`, "");
+    const what = input.config.added ? "added" : "changed";
+    out.push(`<details><summary><b>${input.config.file}</b>: ${what}</summary>${d}\n</details>`, "");
   }
   if (detail === "objects" || detail === "files")
     out.push(

@@ -37,6 +37,8 @@ export interface WriteOptions {
   files: readonly OutputFile[];
   /** Compare only; write nothing. */
   check?: boolean;
+  /** What to tell people when files QHub did not create are in the way (default: for a folder). */
+  foreignHint?: string;
   /** Test hook: kill the process (SIGKILL) after this many disk mutations. */
   faultAfterOps?: number;
 }
@@ -152,7 +154,8 @@ export function writeTree(opts: WriteOptions): WriteResult {
   if (foreign.length > 0)
     throw new UserError(
       `QHub would overwrite ${foreign.length} file${foreign.length === 1 ? "" : "s"} it did not create: ${foreign.join(", ")}`,
-      "move them away (QHub never changes files it did not write), or render into another --output folder",
+      opts.foreignHint ??
+        "move them away (QHub never changes files it did not write), or render into another --output folder",
     );
   const toRemove = Object.keys(owned)
     .filter((p) => next[p] === undefined && readText(join(root, p)) !== undefined)
