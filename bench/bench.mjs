@@ -194,7 +194,7 @@ async function main() {
   );
   for (const p of pr)
     console.log(
-      `qhub pr (${p.config}, ${p.run}): ${p.ms} ms, ${p.changedFiles} files changed, ${p.restCalls} REST calls (${p.restWrites} writes; limit ${p.limit})${p.pushed ? ", pushed" : ""}`,
+      `qhub pr (${p.config}, ${p.run}): ${p.ms} ms, ${p.changedFiles} files differ from the base, ${p.restCalls} REST calls (${p.restWrites} writes; limit ${p.limit})${p.pushed ? ", pushed" : ""}`,
     );
   console.log(
     JSON.stringify({
