@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     // The secret values the example and fixtures name; fake, and never to appear in any output.

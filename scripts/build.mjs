@@ -3,6 +3,7 @@
 //   chunks/NAME.js     each command of src/commands/ with all it uses, loaded when it runs
 //   chunks/NAME.cache  V8's code cache for NAME.js, made here (see scripts/commands-loader.mjs)
 //   chunks/errors.cjs  the error classes, one copy for all, so that `instanceof` holds
+//   ui.mjs             the terminal UI (ink, React): loaded only when stderr is a terminal
 //   generate.js        writes the committed schema and config reference (`npm run gen`)
 // Compiling a command's code is most of what `qhub validate` costs; the code cache saves most of it
 // (measure with `npm run bench`).
@@ -83,12 +84,40 @@ const esm = {
   },
 };
 
+// The terminal UI: ES module output, because Yoga (ink's layout engine) awaits at the top level.
+await build({
+  ...esm,
+  entryPoints: { ui: "src/ui/ink.tsx" },
+  outExtension: { ".js": ".mjs" },
+  jsx: "automatic",
+  define: { "process.env.NODE_ENV": '"production"' },
+  plugins: [
+    {
+      // ink loads React's devtools only when DEV=true; QHub ships an empty module in their place.
+      name: "no-devtools",
+      setup(b) {
+        b.onResolve({ filter: /\/devtools\.js$/ }, () => ({ path: "devtools", namespace: "no-devtools" }));
+        b.onLoad({ filter: /.*/, namespace: "no-devtools" }, () => ({ contents: "export {};" }));
+      },
+    },
+  ],
+});
+
 const mainTs = fileURLToPath(new URL("src/main.ts", root));
 await build({
   ...esm,
   entryPoints: { qhub: "src/cli.ts" },
   plugins: [
     sharedErrors("./chunks/errors.cjs"),
+    {
+      // main.ts imports the terminal UI only on a terminal: here, that loads ui.mjs.
+      name: "terminal-ui",
+      setup(b) {
+        b.onResolve({ filter: /^\.\/ui\/ink\.js$/ }, ({ importer }) =>
+          importer === mainTs ? { path: "./ui.mjs", external: true } : undefined,
+        );
+      },
+    },
     {
       // main.ts imports a command's module when the command runs: here, that loads chunks/NAME.js.
       name: "command-bundles",

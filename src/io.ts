@@ -1,9 +1,13 @@
+import type { TaskUi } from "./ui/tasks.js";
+
 /** Where a command's output goes; the CLI passes the process's streams, tests pass buffers. */
 export interface Io {
   /** Artefacts and --json documents. */
   stdout: (text: string) => void;
   /** Human progress, problems and summaries. */
   stderr: (text: string) => void;
+  /** Stages and the final summary on a terminal; absent elsewhere (plain lines only). */
+  tasks?: TaskUi;
 }
 
 // A reader that stops early (`qhub --help | head`) closes the pipe: that ends the output, not QHub.

@@ -6,6 +6,7 @@ import { processIo } from "./io.js";
 import type { PrOptions } from "./commands/pr.js";
 import type { Io } from "./io.js";
 import { VERSION } from "./version.js";
+import { basename, dirname, resolve } from "node:path";
 
 const configOption = () =>
   new Option("-c, --config <path>", "config file to read").default("qhub-config.yaml");
@@ -35,7 +36,7 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
   cli
     .command("init")
     .description("write a commented qhub-config.yaml for a provider")
-    .argument("<provider>", "local, existing, aws, gcp, azure or do")
+    .argument("[provider]", "local, existing, aws, gcp, azure or do (on a terminal, omit it to be asked)")
     .addOption(configOption().default("qhub-config.yaml"))
     .option("--project-name <name>", "name of the platform (default: the folder's name)")
     .option("--domain <host>", "host name users open (default: NAME.localhost or NAME.example.com)")
@@ -52,7 +53,7 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
     )
     .action(
       async (
-        provider: string,
+        provider: string | undefined,
         opts: {
           config: string;
           projectName?: string;
@@ -62,8 +63,19 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
           force: boolean;
         },
       ) => {
+        let flags = { ...opts, provider: provider ?? "" };
+        if (provider === undefined) {
+          if (!interactive(io))
+            throw new UsageError(
+              "missing PROVIDER: local, existing, aws, gcp, azure or do",
+              "e.g. `qhub init aws --project-name ds-team --domain hub.example.com`; on a terminal, `qhub init` alone asks",
+            );
+          const { runWizard } = await import("./ui/ink.js");
+          const answers = await runWizard(basename(dirname(resolve(opts.config))));
+          flags = { ...flags, ...answers };
+        }
         const { runInit } = await import("./commands/init.js");
-        setExit(await runInit({ provider, ...opts }, io));
+        setExit(await runInit(flags, io));
       },
     );
 
@@ -190,8 +202,24 @@ Examples:
   return cli;
 }
 
+/** A person at a terminal (not CI, not a pipe, not a test's buffers): the ink UI may be used. */
+function interactive(io: Io): boolean {
+  return io === processIo && process.stderr.isTTY === true && !process.env.CI && process.env.TERM !== "dumb";
+}
+
+/** Commands that show their stages on a terminal. */
+const WITH_TASKS = new Set(["render", "diff", "check", "pr"]);
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit status. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], processIoOrTest: Io = processIo): Promise<number> {
+  let io = processIoOrTest;
+  let session: { close(): Promise<void> } | undefined;
+  if (WITH_TASKS.has(argv[0] ?? "") && !argv.includes("--help") && !argv.includes("-h") && interactive(io)) {
+    const { startInkUi } = await import("./ui/ink.js");
+    const ink = startInkUi(io.stdout, process.stderr);
+    io = ink.io;
+    session = ink;
+  }
   let code = 0;
   const cli = program(io, (c) => (code = c));
   try {
@@ -203,5 +231,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return err.exitCode === 0 ? 0 : 2;
     }
     return reportError(err, io.stderr, err instanceof UsageError ? false : argv.includes("--verbose"));
+  } finally {
+    await session?.close();
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Io } from "../io.js";
+import { plainTasks } from "../ui/tasks.js";
 import { UserError } from "../errors.js";
 import { analyzeCluster } from "../check/analyze.js";
 import type { Finding } from "../check/analyze.js";
@@ -53,8 +54,11 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
   const findings: Finding[] = [];
   const builds: { cluster: string; path: string; ms: number }[] = [];
   let objects = 0;
+  const tasks = io.tasks ?? plainTasks;
   for (const cluster of clusters) {
-    const collected = await collectCluster(root, cluster);
+    const collected = await tasks.task(`Build and check cluster ${cluster}`, () =>
+      collectCluster(root, cluster),
+    );
     objects += collected.units.reduce((n, u) => n + (u.objects?.length ?? 0), 0);
     builds.push(...collected.builds.map((b) => ({ cluster, ...b })));
     findings.push(
@@ -63,6 +67,13 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
     );
   }
   const errors = findings.filter((f) => f.severity === "error");
+  tasks.summary({
+    title:
+      errors.length === 0
+        ? `Flux can build and apply ${opts.dir}: ${builds.length} Kustomize builds, ${objects} objects`
+        : `${errors.length} problem(s) in ${opts.dir}`,
+    ok: errors.length === 0,
+  });
   if (opts.json) {
     io.stdout(
       JSON.stringify(

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { simpleGit } from "simple-git";
 import type { Io } from "../io.js";
 import { UserError } from "../errors.js";
-import { diffTrees, identityWarnings } from "../diff/objects.js";
+import { countChanges, diffTrees, identityWarnings } from "../diff/objects.js";
+import { plainTasks } from "../ui/tasks.js";
 import { previousTree } from "../diff/previous.js";
 import type { ReadFile } from "../diff/previous.js";
 import { planRender } from "../render/plan.js";
@@ -54,14 +55,27 @@ async function gitReader(root: string, rev: string): Promise<ReadFile> {
 
 /** `qhub diff`: per cluster and per object, what `qhub render` would change. 0 none, 3 differences. */
 export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
-  const plan = await planRender(opts.config, opts.output, io);
+  const tasks = io.tasks ?? plainTasks;
+  const plan = await tasks.task(
+    `Compile ${opts.config}`,
+    () => planRender(opts.config, opts.output, io),
+    (p) => p !== undefined,
+  );
   if (!plan) return 1;
   const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
   const read = opts.base === undefined ? diskReader(plan.root) : await gitReader(plan.root, opts.base);
   const current = await previousTree(read, Object.keys(next));
-  const changes = diffTrees(current, next);
+  const changes = await tasks.task(
+    opts.base === undefined ? `Compare with ${plan.root}` : `Compare with ${opts.base}`,
+    () => diffTrees(current, next),
+  );
   const warnings = identityWarnings(current, next);
   const count = changes.reduce((n, c) => n + c.objects.length + c.files.length, 0);
+  tasks.summary({
+    title: count === 0 ? "No changes" : `${count} change(s) that \`qhub render\` would write`,
+    ok: warnings.length === 0,
+    clusters: countChanges(changes),
+  });
   if (opts.json) {
     io.stdout(
       JSON.stringify({ config: opts.config, differs: count > 0, warnings, clusters: changes }, null, 2),

@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Io } from "../io.js";
 import { REPOSITORY } from "../config/schema.js";
-import { diffTrees, identityWarnings, patch } from "../diff/objects.js";
+import { countChanges, diffTrees, identityWarnings, patch } from "../diff/objects.js";
 import type { ClusterChanges } from "../diff/objects.js";
 import { previousTree } from "../diff/previous.js";
 import { UserError, UsageError } from "../errors.js";
@@ -16,6 +16,7 @@ import { pullRequestBody } from "../publish/body.js";
 import { Workspace, TREE_TRAILER } from "../publish/git.js";
 import type { Head } from "../publish/git.js";
 import { GitHub } from "../publish/github.js";
+import { plainTasks } from "../ui/tasks.js";
 import { VERSION } from "../version.js";
 import { diskReader } from "./diff.js";
 
@@ -101,43 +102,63 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
   const repository = `${t.owner}/${t.repo}`;
   const ws = await Workspace.open(`${gh.serverUrl}/${repository}.git`, gh.token, process.env);
   try {
-    const heads = await ws.remoteHeads([t.base, t.branch]);
-    const baseSha = heads.get(t.base);
-    if (!baseSha)
-      throw new UserError(
-        `${repository} has no branch ${t.base}`,
-        "push a first commit to it (Flux's bootstrap does), or pass --base BRANCH",
-      );
-    const branchSha = heads.get(t.branch);
-    await ws.fetch(branchSha ? [baseSha, branchSha] : [baseSha]);
-    const bot = branchSha ? await ws.head(branchSha) : undefined;
-    if (bot && !bot.ours)
-      throw new UserError(
-        `branch ${t.branch} of ${repository} has a commit QHub did not make: ${bot.sha.slice(0, 7)} "${bot.subject}" by ${bot.author}`,
-        `QHub rebuilds that branch on every run and will not overwrite it. Move the change into the config (or onto ${t.base}) and delete the branch, or pass --branch NAME`,
-      );
+    const tasks = io.tasks ?? plainTasks;
+    const { baseSha, branchSha, bot } = await tasks.task(
+      `Fetch ${repository} (${t.base}, ${t.branch})`,
+      async () => {
+        const heads = await ws.remoteHeads([t.base, t.branch]);
+        const baseSha = heads.get(t.base);
+        if (!baseSha)
+          throw new UserError(
+            `${repository} has no branch ${t.base}`,
+            "push a first commit to it (Flux's bootstrap does), or pass --base BRANCH",
+          );
+        const branchSha = heads.get(t.branch);
+        await ws.fetch(branchSha ? [baseSha, branchSha] : [baseSha]);
+        const bot = branchSha ? await ws.head(branchSha) : undefined;
+        if (bot && !bot.ours)
+          throw new UserError(
+            `branch ${t.branch} of ${repository} has a commit QHub did not make: ${bot.sha.slice(0, 7)} "${bot.subject}" by ${bot.author}`,
+            `QHub rebuilds that branch on every run and will not overwrite it. Move the change into the config (or onto ${t.base}) and delete the branch, or pass --branch NAME`,
+          );
+        return { baseSha, branchSha, bot };
+      },
+    );
 
     // The branch is what `qhub render` makes in a clone of the base: the config plus the render.
-    await ws.checkout(baseSha);
     const configFile = basename(opts.config);
-    const configBefore = readIfExists(join(ws.dir, configFile));
-    const previousSecrets = await secretsOn(ws, bot);
-    const plan = await planRender(opts.config, ws.dir, io, {
-      previousSecret: (path) => previousSecrets.get(path),
-    });
-    if (!plan) return 1;
-    const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
-    const current = await previousTree(diskReader(ws.dir), Object.keys(next));
-    const changes = diffTrees(current, next);
-    const warnings = identityWarnings(current, next);
-    copyFileSync(opts.config, join(ws.dir, configFile));
-    const written = writeTree({
-      root: ws.dir,
-      files: plan.files,
-      foreignHint: `they are on ${t.base} of ${repository}: remove or rename them there (QHub never changes files it did not write; GitHub's "Add a README" makes a README.md), then run \`qhub pr\` again`,
-    });
-    const tree = await ws.writeTree();
-    const baseHead = await ws.head(baseSha);
+    const rendered = await tasks.task(
+      `Render ${opts.config} onto ${t.base}`,
+      async () => {
+        await ws.checkout(baseSha);
+        const configBefore = readIfExists(join(ws.dir, configFile));
+        const previousSecrets = await secretsOn(ws, bot);
+        const plan = await planRender(opts.config, ws.dir, io, {
+          previousSecret: (path) => previousSecrets.get(path),
+        });
+        if (!plan) return undefined;
+        const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
+        const current = await previousTree(diskReader(ws.dir), Object.keys(next));
+        copyFileSync(opts.config, join(ws.dir, configFile));
+        const written = writeTree({
+          root: ws.dir,
+          files: plan.files,
+          foreignHint: `they are on ${t.base} of ${repository}: remove or rename them there (QHub never changes files it did not write; GitHub's "Add a README" makes a README.md), then run \`qhub pr\` again`,
+        });
+        return {
+          plan,
+          configBefore,
+          written,
+          changes: diffTrees(current, next),
+          warnings: identityWarnings(current, next),
+          tree: await ws.writeTree(),
+          baseTree: (await ws.head(baseSha)).tree,
+        };
+      },
+      (r) => r !== undefined,
+    );
+    if (!rendered) return 1;
+    const { plan, configBefore, written, changes, warnings, tree } = rendered;
     const clusters = plan.resolved.clusters.map((c) => c.name);
 
     const report = {
@@ -164,7 +185,7 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
       return 0;
     };
 
-    if (tree === baseHead.tree) {
+    if (tree === rendered.baseTree) {
       io.stderr(`${t.base} of ${repository} is already what ${opts.config} compiles to; nothing to propose`);
       return finish();
     }
@@ -177,8 +198,11 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
       io.stderr(`branch ${t.branch} is up to date (${bot.sha.slice(0, 7)}); nothing pushed`);
     } else {
       const message = commitMessage(t.project, configFile, written, tree);
-      const commit = await ws.commit(tree, baseSha, message);
-      await ws.push(commit, t.branch, branchSha);
+      const commit = await tasks.task(`Push ${t.branch}`, async () => {
+        const sha = await ws.commit(tree, baseSha, message);
+        await ws.push(sha, t.branch, branchSha);
+        return sha;
+      });
       report.commit = commit;
       report.pushed = true;
       io.stderr(`pushed ${t.branch} (${commit.slice(0, 7)}), one commit on ${t.base}`);
@@ -197,17 +221,25 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
       warnings,
       version: VERSION,
     });
-    const { pull, action } = await github.upsert({
-      owner: t.owner,
-      repo: t.repo,
-      head: t.branch,
-      base: t.base,
-      title: `qhub: render ${t.project} (${clusters.join(", ")})`,
-      body,
-      draft: opts.draft,
-      labels: opts.label,
-    });
+    const { pull, action } = await tasks.task("Open or update the pull request", () =>
+      github.upsert({
+        owner: t.owner,
+        repo: t.repo,
+        head: t.branch,
+        base: t.base,
+        title: `qhub: render ${t.project} (${clusters.join(", ")})`,
+        body,
+        draft: opts.draft,
+        labels: opts.label,
+      }),
+    );
     report.pullRequest = { number: pull.number, url: pull.url, action };
+    tasks.summary({
+      title: `Pull request #${pull.number} ${action}${report.pushed ? `; ${t.branch} pushed` : `; ${t.branch} was up to date`}`,
+      ok: true,
+      clusters: countChanges(changes),
+      link: { label: "Review it", url: pull.url },
+    });
     io.stderr(
       `${action === "unchanged" ? "pull request unchanged" : `${action} pull request`} #${pull.number}: ${pull.url}`,
     );
@@ -244,10 +276,8 @@ function commitMessage(
 }
 
 function summarise(changes: ClusterChanges[], io: Io): void {
-  for (const c of changes) {
-    const n = (k: string) => [...c.objects, ...c.files].filter((o) => o.change === k).length;
-    io.stderr(`  ${c.cluster}: ${n("added")} added, ${n("changed")} changed, ${n("removed")} removed`);
-  }
+  for (const c of countChanges(changes))
+    io.stderr(`  ${c.cluster}: ${c.added} added, ${c.changed} changed, ${c.removed} removed`);
 }
 
 function numberFromEnv(name: string): number | undefined {

@@ -2,6 +2,7 @@ import { dirname } from "node:path";
 import type { Io } from "../io.js";
 import { planRender } from "../render/plan.js";
 import { writeTree } from "../render/write.js";
+import { countByCluster, plainTasks } from "../ui/tasks.js";
 
 export interface RenderOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
@@ -17,17 +18,37 @@ export const EXIT_DIFFERENT = 3;
 
 /** `qhub render`: load -> validate -> resolve -> seal secrets (edge) -> build -> emit -> write. */
 export async function runRender(opts: RenderOptions, io: Io): Promise<number> {
-  const plan = await planRender(opts.config, opts.output, io);
+  const tasks = io.tasks ?? plainTasks;
+  const plan = await tasks.task(
+    `Compile ${opts.config}`,
+    () => planRender(opts.config, opts.output, io),
+    (p) => p !== undefined,
+  );
   if (!plan) return 1;
   const { root, resolved, files } = plan;
   const fault = process.env.QHUB_FAULT_AFTER_OPS;
-  const result = writeTree({
-    root,
-    files,
-    check: opts.check,
-    faultAfterOps: fault === undefined ? undefined : Number.parseInt(fault, 10),
-  });
+  const result = await tasks.task(
+    opts.check ? `Compare ${files.length} files with ${root}` : `Write ${files.length} files to ${root}`,
+    () =>
+      writeTree({
+        root,
+        files,
+        check: opts.check,
+        faultAfterOps: fault === undefined ? undefined : Number.parseInt(fault, 10),
+      }),
+  );
   const differs = result.added.length + result.changed.length + result.removed.length > 0;
+  tasks.summary({
+    title: opts.check
+      ? differs
+        ? `${root} differs from what ${opts.config} compiles to`
+        : `${root} is up to date`
+      : differs
+        ? `Rendered ${resolved.clusters.length} cluster(s) into ${root}`
+        : `Nothing to write: ${root} is up to date`,
+    ok: !(opts.check && differs),
+    clusters: countByCluster(result),
+  });
   if (opts.json) {
     io.stdout(
       JSON.stringify(

@@ -37,7 +37,7 @@ export const SECRET_REF_ERROR = "qhub:secret-ref";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const PROJECT_NAME = /^[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]$/;
+export const PROJECT_NAME = /^[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]$/;
 const HOSTNAME =
   /^(?=.{1,253}$)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$/;
 // Kubernetes resource quantity: https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/

@@ -4,6 +4,8 @@
 import { createTwoFilesPatch } from "diff";
 import { parseAllDocuments } from "yaml";
 import { toYaml } from "../render/emit.js";
+import { clusterOfPath } from "../ui/tasks.js";
+import type { ClusterCounts } from "../ui/tasks.js";
 
 export interface ObjectChange {
   /** `Kind namespace/name` (or `Kind name` when cluster-scoped). */
@@ -32,11 +34,6 @@ export interface ClusterChanges {
 
 const SHARED = "(shared)";
 const MASK = "(secret value)";
-
-function clusterOf(path: string): string {
-  const m = /^(?:clusters|cluster-overlays)\/([^/]+)\//.exec(path);
-  return m ? m[1]! : SHARED;
-}
 
 interface Obj {
   apiVersion?: string;
@@ -104,7 +101,7 @@ export function diffTrees(
     const before = current[path];
     const after = next[path];
     if (before === after) continue;
-    const target = of(clusterOf(path));
+    const target = of(clusterOfPath(path));
     const oldObjects = objectsOf(before);
     const newObjects = objectsOf(after);
     if (!/\.ya?ml$/.test(path) || (oldObjects.length === 0 && newObjects.length === 0)) {
@@ -198,4 +195,12 @@ export function identityWarnings(
       );
   }
   return out;
+}
+
+/** Objects and files added, changed and removed, per cluster. */
+export function countChanges(changes: readonly ClusterChanges[]): ClusterCounts[] {
+  return changes.map((c) => {
+    const n = (k: ObjectChange["change"]) => [...c.objects, ...c.files].filter((o) => o.change === k).length;
+    return { cluster: c.cluster, added: n("added"), changed: n("changed"), removed: n("removed") };
+  });
 }

@@ -1,0 +1,158 @@
+// The terminal UI, rendered with ink's testing library (a fixed 100-column terminal) and compared
+// as text; the wizard driven through its inputs; and the plain path (CI, pipes) byte for byte.
+import { stripVTControlCharacters } from "node:util";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { render } from "ink-testing-library";
+import { describe, expect, test, vi } from "vitest";
+import { View } from "../src/ui/ink.js";
+import type { ViewModel } from "../src/ui/ink.js";
+import { problemWith, Wizard } from "../src/ui/wizard.js";
+import type { WizardAnswers } from "../src/ui/wizard.js";
+import { countByCluster } from "../src/ui/tasks.js";
+import { ROOT, runBin, tempDir } from "./helpers.js";
+
+const text = (frame: string | undefined) =>
+  stripVTControlCharacters(frame ?? "")
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .join("\n");
+
+const ENTER = "\r";
+const DOWN = "\u001B[B";
+/** ink reads input on the next tick; each keystroke needs one. */
+const tick = () => new Promise((r) => setTimeout(r, 20));
+
+describe("task list and summary", () => {
+  test("done, failed and running stages, then the per-cluster summary with the link", () => {
+    const model: ViewModel = {
+      lines: ["added    clusters/prod/qhub.yaml"],
+      tasks: [
+        { title: "Fetch acme/platform (main, qhub/ds)", state: "done" },
+        { title: "Render qhub-config.yaml onto main", state: "failed" },
+        { title: "Open or update the pull request", state: "running" },
+      ],
+      summary: {
+        title: "Pull request #7 opened; qhub/ds pushed",
+        ok: true,
+        clusters: countByCluster({
+          added: ["clusters/prod/qhub.yaml", "cluster-overlays/prod/platform/jupyterhub.yaml", "README.md"],
+          changed: ["cluster-overlays/staging/platform/jupyterhub.yaml"],
+          removed: ["cluster-overlays/staging/platform/old.yaml"],
+        }),
+        link: { label: "Review it", url: "https://github.example/acme/platform/pull/7" },
+      },
+      color: false,
+    };
+    const { lastFrame, unmount } = render(<View model={model} />);
+    expect(text(lastFrame())).toBe(
+      [
+        "added    clusters/prod/qhub.yaml",
+        "✔ Fetch acme/platform (main, qhub/ds)",
+        "✖ Render qhub-config.yaml onto main",
+        "⠋ Open or update the pull request",
+        "",
+        "Pull request #7 opened; qhub/ds pushed",
+        "",
+        "cluster    added changed removed",
+        "prod           2       0       0",
+        "staging        0       1       1",
+        "(shared)       1       0       0",
+        "Review it: https://github.example/acme/platform/pull/7",
+      ].join("\n"),
+    );
+    unmount();
+  });
+
+  test("with colour off (NO_COLOR), the frame has no colour codes", () => {
+    const { lastFrame, unmount } = render(
+      <View model={{ lines: [], tasks: [{ title: "Compile", state: "done" }], color: false }} />,
+    );
+    expect(lastFrame()).toBe("✔ Compile");
+    unmount();
+  });
+});
+
+describe("qhub init wizard", () => {
+  test("driven through its inputs: provider, name (checked as typed), domain default, login, repository", async () => {
+    const done = vi.fn<(a: WizardAnswers) => void>();
+    const { stdin, lastFrame, unmount } = render(<Wizard folder="My Team" onDone={done} />);
+    await tick();
+    expect(text(lastFrame())).toContain("Where does the platform run?");
+    for (const key of [DOWN, DOWN, ENTER]) {
+      stdin.write(key);
+      await tick();
+    }
+    expect(text(lastFrame())).toContain("✔ Provider: aws");
+    expect(text(lastFrame())).toContain("Project name (my-team)");
+    stdin.write("9lives");
+    await tick();
+    expect(text(lastFrame())).toContain("letters, digits, - and _, starting with a letter");
+    stdin.write(ENTER); // refused while invalid
+    await tick();
+    expect(text(lastFrame())).not.toContain("✔ Project name");
+    for (let i = 0; i < "9lives".length; i++) {
+      stdin.write("\u007F"); // backspace
+      await tick();
+    }
+    stdin.write("ds-team");
+    await tick();
+    stdin.write(ENTER);
+    await tick();
+    expect(text(lastFrame())).toContain("Domain users open (ds-team.example.com)");
+    stdin.write(ENTER);
+    await tick();
+    for (const key of [DOWN, ENTER]) {
+      stdin.write(key);
+      await tick();
+    }
+    stdin.write("acme/ds-platform");
+    await tick();
+    stdin.write(ENTER);
+    await tick();
+    expect(done).toHaveBeenCalledWith({
+      provider: "aws",
+      projectName: "ds-team",
+      domain: "ds-team.example.com",
+      auth: "github",
+      repository: "acme/ds-platform",
+    });
+    unmount();
+  });
+
+  test("checks as you type", () => {
+    expect(problemWith("projectName", "ds-team")).toBe("");
+    expect(problemWith("projectName", "")).toBe("");
+    expect(problemWith("domain", "https://hub.example.com")).toMatch(/^a host name/);
+    expect(problemWith("repository", "acme")).toMatch(/^OWNER\/NAME/);
+  });
+
+  test("without a terminal, `qhub init` without a provider never asks: a clear usage error", () => {
+    const r = runBin(["init"], tempDir());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "error: missing PROVIDER: local, existing, aws, gcp, azure or do\nhint: e.g. `qhub init aws --project-name ds-team --domain hub.example.com`; on a terminal, `qhub init` alone asks\n",
+    );
+  });
+});
+
+describe("plain output (CI, pipes): no escape codes, byte for byte", () => {
+  test("render, its no-change re-run, render --check, diff and validate", () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "qhub-config.yaml"),
+      readFileSync(join(ROOT, "test/fixtures/render/local.yaml"), "utf8"),
+    );
+    const first = runBin(["render"], dir, { CI: "true" });
+    expect(first.code).toBe(0);
+    const lines = first.stderr.trimEnd().split("\n");
+    expect(lines.at(-1)).toMatch(/^\d+ added, 0 changed, 0 removed, 0 unchanged$/);
+    expect(lines.slice(0, -1).every((l) => /^added {4}\S+$/.test(l))).toBe(true);
+    const n = lines.length - 1;
+    expect(runBin(["render"], dir).stderr).toBe(`0 added, 0 changed, 0 removed, ${n - 1} unchanged\n`);
+    expect(runBin(["render", "--check"], dir).stderr).toBe("up to date\n");
+    expect(runBin(["diff"], dir).stderr).toBe("no changes\n");
+    expect(runBin(["validate"], dir).stderr).toBe("qhub-config.yaml: valid (1 cluster: laptop)\n");
+    for (const out of [first.stdout, first.stderr]) expect(out).not.toContain("\u001B");
+  });
+});
