@@ -8,6 +8,8 @@ export interface Io {
   stderr: (text: string) => void;
   /** Stages and the final summary on a terminal; absent elsewhere (plain lines only). */
   tasks?: TaskUi;
+  /** `--verbose`: stage times, and for `qhub pr` each git command and REST call. */
+  verbose?: boolean;
 }
 
 // A reader that stops early (`qhub --help | head`) closes the pipe: that ends the output, not QHub.

@@ -212,12 +212,12 @@ const WITH_TASKS = new Set(["render", "diff", "check", "pr"]);
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit status. */
 export async function main(argv: readonly string[], processIoOrTest: Io = processIo): Promise<number> {
-  let io = processIoOrTest;
+  let io = argv.includes("--verbose") ? { ...processIoOrTest, verbose: true } : processIoOrTest;
   let session: { close(): Promise<void> } | undefined;
   if (WITH_TASKS.has(argv[0] ?? "") && !argv.includes("--help") && !argv.includes("-h") && interactive(io)) {
     const { startInkUi } = await import("./ui/ink.js");
     const ink = startInkUi(io.stdout, process.stderr);
-    io = ink.io;
+    io = { ...ink.io, verbose: io.verbose };
     session = ink;
   }
   let code = 0;

@@ -1,9 +1,10 @@
 // qhub check on real rendered trees, with real Kustomize: a clean render passes; each broken
 // repository (one fault each) fails with a finding that names the fault.
+import { kustomizeError } from "../src/check/collect.js";
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, runBin, runMain, tempDir } from "./helpers.js";
 import { kustomizeTest } from "./kustomize.js";
 
@@ -273,5 +274,15 @@ describe("qhub check", () => {
     const r = await runMain(["check", tempDir()]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("has no clusters/<cluster>/ folders");
+  });
+});
+
+describe("Kustomize errors in findings", () => {
+  it("no kubectl log header (time, pid) and no absolute paths: the same report on every machine", () => {
+    const root = "/home/ada/platform";
+    const raw = `E1127 16:16:02.686970   16884 run.go:72] "command failed" err="accumulating resources from 'nope.yaml': lstat ${root}/cluster-overlays/a/nope.yaml: no such file or directory"`;
+    expect(kustomizeError(raw, root)).toBe(
+      `"command failed" err="accumulating resources from 'nope.yaml': lstat cluster-overlays/a/nope.yaml: no such file or directory"`,
+    );
   });
 });

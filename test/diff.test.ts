@@ -140,3 +140,37 @@ describe("qhub diff --base REF", () => {
     expect(bad.stderr).toContain("--base no-such-branch: not a commit");
   });
 });
+
+describe("text-only changes", () => {
+  test("the same objects in other text show as a changed file (render rewrites it); Secrets stay masked", () => {
+    const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: dev\n";
+    const secret =
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: dev\ndata:\n  k: ENC[canary]\n";
+    const changes = diffTrees(
+      { "cluster-overlays/a/platform/c.yaml": cm, "cluster-overlays/a/platform/s.yaml": secret },
+      {
+        "cluster-overlays/a/platform/c.yaml": `# hand edit\n${cm}`,
+        "cluster-overlays/a/platform/s.yaml": `# hand edit\n${secret}`,
+      },
+    );
+    expect(changes).toEqual([
+      {
+        cluster: "a",
+        objects: [],
+        files: [
+          {
+            file: "cluster-overlays/a/platform/c.yaml",
+            change: "changed",
+            diff: expect.stringContaining("+# hand edit") as unknown,
+          },
+          {
+            file: "cluster-overlays/a/platform/s.yaml",
+            change: "changed",
+            diff: "(only formatting or comments changed)",
+          },
+        ],
+      },
+    ]);
+    expect(diffTrees({ "a.yaml": cm }, { "a.yaml": cm })).toEqual([]);
+  });
+});

@@ -54,7 +54,7 @@ export async function collectCluster(root: string, cluster: string): Promise<Col
         cluster,
         file: entry,
         object: "",
-        message: `Kustomize cannot build it: ${built?.error ?? ""}`,
+        message: `Kustomize cannot build it: ${kustomizeError(built?.error ?? "", root)}`,
         hint: `run \`kubectl kustomize ${entry}\``,
         severity: "error",
       });
@@ -135,7 +135,7 @@ export async function collectCluster(root: string, cluster: string): Promise<Col
           cluster,
           file: unit.path,
           object: `Kustomization/${unit.namespace}/${unit.name}`,
-          message: `Kustomize cannot build ${unit.path}: ${r.error.split("\n").slice(0, 3).join(" ")}`,
+          message: `Kustomize cannot build ${unit.path}: ${kustomizeError(r.error, root)}`,
           hint: `run \`kubectl kustomize ${unit.path}\` for the whole error`,
           severity: "error",
         });
@@ -151,4 +151,21 @@ export function clustersOf(root: string): string[] {
   return readdirSync(dir)
     .filter((n) => statSync(join(dir, n)).isDirectory())
     .sort();
+}
+
+/**
+ * Kustomize's error as a finding says it: without kubectl's log header (time, process id) and with
+ * paths relative to the repository, so that the report is the same on every machine and run.
+ */
+export function kustomizeError(error: string, root: string): string {
+  return error
+    .split("\n")
+    .map((l) => l.replace(/^[EWIF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\] /, "").trim())
+    .filter((l) => l !== "")
+    .slice(0, 3)
+    .join(" ")
+    .split(`${root}/`)
+    .join("")
+    .split(root)
+    .join(".");
 }

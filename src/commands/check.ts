@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Io } from "../io.js";
-import { plainTasks } from "../ui/tasks.js";
+import { tasksOf } from "../ui/tasks.js";
 import { UserError } from "../errors.js";
 import { analyzeCluster } from "../check/analyze.js";
 import type { Finding } from "../check/analyze.js";
@@ -54,7 +54,7 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
   const findings: Finding[] = [];
   const builds: { cluster: string; path: string; ms: number }[] = [];
   let objects = 0;
-  const tasks = io.tasks ?? plainTasks;
+  const tasks = tasksOf(io);
   for (const cluster of clusters) {
     const collected = await tasks.task(`Build and check cluster ${cluster}`, () =>
       collectCluster(root, cluster),

@@ -4,7 +4,7 @@ import { simpleGit } from "simple-git";
 import type { Io } from "../io.js";
 import { UserError } from "../errors.js";
 import { countChanges, diffTrees, identityWarnings } from "../diff/objects.js";
-import { plainTasks } from "../ui/tasks.js";
+import { tasksOf } from "../ui/tasks.js";
 import { previousTree } from "../diff/previous.js";
 import type { ReadFile } from "../diff/previous.js";
 import { planRender } from "../render/plan.js";
@@ -55,7 +55,7 @@ async function gitReader(root: string, rev: string): Promise<ReadFile> {
 
 /** `qhub diff`: per cluster and per object, what `qhub render` would change. 0 none, 3 differences. */
 export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
-  const tasks = io.tasks ?? plainTasks;
+  const tasks = tasksOf(io);
   const plan = await tasks.task(
     `Compile ${opts.config}`,
     () => planRender(opts.config, opts.output, io),

@@ -16,7 +16,7 @@ import { pullRequestBody } from "../publish/body.js";
 import { Workspace, TREE_TRAILER } from "../publish/git.js";
 import type { Head } from "../publish/git.js";
 import { GitHub } from "../publish/github.js";
-import { plainTasks } from "../ui/tasks.js";
+import { tasksOf } from "../ui/tasks.js";
 import { VERSION } from "../version.js";
 import { diskReader } from "./diff.js";
 
@@ -100,9 +100,10 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
   if (!t) return 1;
   const gh = githubEnv(process.env);
   const repository = `${t.owner}/${t.repo}`;
-  const ws = await Workspace.open(`${gh.serverUrl}/${repository}.git`, gh.token, process.env);
+  const trace = io.verbose ? (line: string) => io.stderr(line) : undefined;
+  const ws = await Workspace.open(`${gh.serverUrl}/${repository}.git`, gh.token, process.env, trace);
   try {
-    const tasks = io.tasks ?? plainTasks;
+    const tasks = tasksOf(io);
     const { baseSha, branchSha, bot } = await tasks.task(
       `Fetch ${repository} (${t.base}, ${t.branch})`,
       async () => {
@@ -145,6 +146,10 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
           files: plan.files,
           foreignHint: `they are on ${t.base} of ${repository}: remove or rename them there (QHub never changes files it did not write; GitHub's "Add a README" makes a README.md), then run \`qhub pr\` again`,
         });
+        // The config travels with the render: count it as one of the branch's files.
+        const configText = readFileSync(opts.config, "utf8");
+        if (configBefore === undefined) written.added.unshift(configFile);
+        else if (configBefore !== configText) written.changed.unshift(configFile);
         return {
           plan,
           configBefore,
@@ -178,6 +183,7 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
       token: gh.token,
       note: (line) => io.stderr(line),
       retryBaseMs: numberFromEnv("QHUB_GITHUB_RETRY_BASE_MS"),
+      trace,
     });
     const finish = () => {
       report.restCalls = { ...github.calls };

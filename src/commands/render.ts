@@ -2,7 +2,7 @@ import { dirname } from "node:path";
 import type { Io } from "../io.js";
 import { planRender } from "../render/plan.js";
 import { writeTree } from "../render/write.js";
-import { countByCluster, plainTasks } from "../ui/tasks.js";
+import { countByCluster, tasksOf } from "../ui/tasks.js";
 
 export interface RenderOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
@@ -18,7 +18,7 @@ export const EXIT_DIFFERENT = 3;
 
 /** `qhub render`: load -> validate -> resolve -> seal secrets (edge) -> build -> emit -> write. */
 export async function runRender(opts: RenderOptions, io: Io): Promise<number> {
-  const tasks = io.tasks ?? plainTasks;
+  const tasks = tasksOf(io);
   const plan = await tasks.task(
     `Compile ${opts.config}`,
     () => planRender(opts.config, opts.output, io),

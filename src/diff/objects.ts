@@ -113,6 +113,7 @@ export function diffTrees(
       });
       continue;
     }
+    const objectsBefore = target.objects.length;
     const oldById = new Map(oldObjects.map((o) => [idOf(o, path), o]));
     const newById = new Map(newObjects.map((o) => [idOf(o, path), o]));
     for (const id of [...new Set([...oldById.keys(), ...newById.keys()])].sort()) {
@@ -140,6 +141,15 @@ export function diffTrees(
               : "Flux will delete it from the cluster",
         });
     }
+    // The same objects, other text (comments, layout): render rewrites the file, so say so.
+    if (target.objects.length === objectsBefore)
+      target.files.push({
+        file: path,
+        change: "changed",
+        diff: [...oldObjects, ...newObjects].some((o) => o.kind === "Secret")
+          ? "(only formatting or comments changed)"
+          : patch(path, before ?? "", after ?? ""),
+      });
   }
   return [...byCluster.values()].sort((a, b) =>
     a.cluster === SHARED ? 1 : b.cluster === SHARED ? -1 : a.cluster < b.cluster ? -1 : 1,

@@ -76,10 +76,16 @@ export class Workspace {
     readonly dir: string,
     private readonly git: SimpleGit,
     private readonly token: string,
+    private readonly trace?: (line: string) => void,
   ) {}
 
   /** A new empty repository in a temp folder, with `origin` at `url` and the token scoped to it. */
-  static async open(url: string, token: string, env: NodeJS.ProcessEnv): Promise<Workspace> {
+  static async open(
+    url: string,
+    token: string,
+    env: NodeJS.ProcessEnv,
+    trace?: (line: string) => void,
+  ): Promise<Workspace> {
     const dir = mkdtempSync(join(tmpdir(), "qhub-pr-"));
     const who = identityFrom(env);
     // Only what git needs from the caller's environment (paths, locale, proxies, CAs): no hooks,
@@ -109,7 +115,7 @@ export class Workspace {
       GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME || who.name,
       GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL || who.email,
     });
-    const ws = new Workspace(dir, git, token);
+    const ws = new Workspace(dir, git, token, trace);
     await ws.run(["init", "--quiet"]);
     await ws.run(["remote", "add", "origin", url]);
     return ws;
@@ -117,8 +123,11 @@ export class Workspace {
 
   /** Runs git; failures become a UserError with git's own words, token redacted. */
   private async run(args: string[], what = `git ${args[0] ?? ""}`): Promise<string> {
+    const start = performance.now();
     try {
-      return await this.git.raw(args);
+      const out = await this.git.raw(args);
+      this.trace?.(`git ${args.join(" ")} (${Math.round(performance.now() - start)} ms)`);
+      return out;
     } catch (err) {
       const text = redact(err instanceof Error ? err.message : String(err), this.token).trim();
       throw new UserError(`${what} failed: ${text}`, hintFor(text));

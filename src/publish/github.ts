@@ -25,6 +25,8 @@ export interface GitHubOptions {
   note: (line: string) => void;
   /** Test hook: the first retry's delay in ms (plugin-retry's base, default 1000). */
   retryBaseMs?: number;
+  /** Each HTTP attempt, for --verbose: method, path, status and time. */
+  trace?: (line: string) => void;
 }
 
 export interface CallCount {
@@ -59,7 +61,22 @@ export class GitHub {
           calls.total += 1;
           const method = (init?.method ?? "GET").toUpperCase();
           if (method !== "GET" && method !== "HEAD") calls.writes += 1;
-          return fetch(url, init);
+          const trace = opts.trace;
+          if (!trace) return fetch(url, init);
+          const start = performance.now();
+          const { pathname, search } = new URL(url);
+          const what = `${method} ${pathname}${search}`;
+          const ms = () => Math.round(performance.now() - start);
+          return fetch(url, init).then(
+            (res) => {
+              trace(`GitHub: ${what} -> ${res.status} (${ms()} ms)`);
+              return res;
+            },
+            (err: unknown) => {
+              trace(`GitHub: ${what} -> no answer (${ms()} ms)`);
+              throw err;
+            },
+          );
         },
       },
     });

@@ -165,6 +165,7 @@ export function writeTree(opts: WriteOptions): WriteResult {
   const finalManifest = manifestText(next);
   const manifestChanged = currentManifest !== finalManifest;
   if (manifestChanged) (currentManifest === undefined ? result.added : result.changed).push(MANIFEST_PATH);
+  else result.unchanged++;
   if (opts.check) return result;
   if (toWrite.length === 0 && toRemove.length === 0 && !manifestChanged) return result;
 

@@ -2,6 +2,8 @@
 // (src/ui/ink.tsx: spinners, then a summary); everywhere else (CI, pipes, tests) stages are
 // silent and the command's own plain lines are the output, with no escape codes.
 
+import type { Io } from "../io.js";
+
 export interface ClusterCounts {
   cluster: string;
   added: number;
@@ -29,11 +31,25 @@ export interface TaskUi {
   summary(s: Summary): void;
 }
 
-/** No terminal UI: stages run silently; the command's plain lines say what happened. */
-export const plainTasks: TaskUi = {
-  task: async (_title, run) => run(),
-  summary: () => {},
-};
+/**
+ * The command's stages: the terminal UI when there is one; else silent (the command's plain
+ * lines say what happened), or with `--verbose` one line per stage with its time.
+ */
+export function tasksOf(io: Io): TaskUi {
+  if (io.tasks) return io.tasks;
+  return {
+    async task(title, run, ok) {
+      const start = performance.now();
+      const result = await run();
+      if (io.verbose)
+        io.stderr(
+          `${!ok || ok(result) ? "done" : "failed"}: ${title} (${Math.round(performance.now() - start)} ms)`,
+        );
+      return result;
+    },
+    summary: () => {},
+  };
+}
 
 /** The cluster a rendered path belongs to; "(shared)" for files every cluster uses. */
 export function clusterOfPath(path: string): string {
