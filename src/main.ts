@@ -18,7 +18,11 @@ function program(io: Io, setExit: (code: number) => void): Command {
   const cli = new Command("qhub")
     .description("Compile qhub-config.yaml into a GitOps repository for JupyterHub + Dask on Kubernetes.")
     .version(VERSION, "-V, --version")
-    .option("--verbose", "more detail in error reports", false)
+    .option(
+      "--verbose",
+      "stage times, each git command and GitHub call (pr), stack traces of internal errors",
+      false,
+    )
     .showHelpAfterError("(run `qhub --help` for usage)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => io.stderr(s), writeOut: (s) => io.stdout(s) })
@@ -26,18 +30,27 @@ function program(io: Io, setExit: (code: number) => void): Command {
       "after",
       `
 Examples:
+  qhub init                      (on a terminal: asks provider, name, domain, login, repository)
   qhub init aws --project-name ds-team --domain hub.example.com --auth github --repository acme/ds-platform
   qhub validate --config qhub-config.yaml
+  qhub render && qhub check
+  qhub diff --base origin/main
+  GITHUB_TOKEN=... qhub pr
   qhub schema > qhub-config.schema.json
 
-Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 internal error.`,
+On a terminal, render, diff, check and pr show their stages and a summary; in CI (CI set), in a
+pipe or with TERM=dumb they print plain lines only. NO_COLOR turns colours off. --json prints one
+JSON document on stdout (shapes: docs/json-output.md).
+
+Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 3 differences
+(render --check, diff), 70 internal error.`,
     );
 
   cli
     .command("init")
     .description("write a commented qhub-config.yaml for a provider")
     .argument("[provider]", "local, existing, aws, gcp, azure or do (on a terminal, omit it to be asked)")
-    .addOption(configOption().default("qhub-config.yaml"))
+    .addOption(new Option("-c, --config <path>", "config file to write").default("qhub-config.yaml"))
     .option("--project-name <name>", "name of the platform (default: the folder's name)")
     .option("--domain <host>", "host name users open (default: NAME.localhost or NAME.example.com)")
     .addOption(
@@ -49,7 +62,7 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 70 inter
     .option("--force", "overwrite an existing config", false)
     .addHelpText(
       "after",
-      "\nExample:\n  qhub init gcp --project-name ds-team --domain hub.example.com --auth github",
+      "\nWithout PROVIDER on a terminal, it asks; elsewhere PROVIDER is required.\nExit status: 0 written, 1 user error (the config exists: --force), 2 bad usage.\n\nExamples:\n  qhub init\n  qhub init gcp --project-name ds-team --domain hub.example.com --auth github",
     )
     .action(
       async (
@@ -193,7 +206,7 @@ Examples:
   cli
     .command("schema")
     .description("print the config's JSON Schema (for editors and CI)")
-    .addHelpText("after", "\nExample:\n  qhub schema > qhub-config.schema.json")
+    .addHelpText("after", "\nExit status: 0.\n\nExample:\n  qhub schema > qhub-config.schema.json")
     .action(async () => {
       const { runSchema } = await import("./commands/schema.js");
       setExit(runSchema(io));

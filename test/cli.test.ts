@@ -15,6 +15,20 @@ describe("the qhub binary", () => {
     expect(sub.stdout).toContain('--config <path>  config file to read (default: "qhub-config.yaml")');
   });
 
+  test.each(["init", "validate", "render", "diff", "pr", "check", "upgrade", "schema"])(
+    "`qhub %s --help`: an example, the exit statuses, and each option's default where it has one",
+    (command) => {
+      const r = runBin([command, "--help"], ROOT);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/\nExamples?:\n {2}(\S+=\S+ )?qhub /);
+      expect(r.stdout).toMatch(/Exit status/);
+      for (const flag of ["--config <path>", "--json", "--draft", "--label <name...>"])
+        if (r.stdout.includes(`${flag} `))
+          expect(r.stdout.split(flag)[1]?.split("\n  -")[0]).toMatch(/\(default: /);
+      expect(r.stdout).not.toContain("\u001B");
+    },
+  );
+
   test("--version prints the package version", () => {
     const r = runBin(["--version"], ROOT);
     expect(r.code).toBe(0);

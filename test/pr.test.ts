@@ -270,6 +270,18 @@ describe("qhub pr against a local remote and a GitHub API double", () => {
     expect(github.violations).toEqual([]);
   });
 
+  test("--verbose lists each git command and REST call, token redacted", async () => {
+    const r = await pr(user.dir, "--verbose", "--branch", "qhub/draft");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^git ls-remote --heads origin refs\/heads\/main refs\/heads\/qhub\/draft \(\d+ ms\)$/m,
+    );
+    expect(r.stderr).toMatch(
+      /^GitHub: GET \/repos\/acme\/platform\/pulls\?state=open&head=acme%3Aqhub%2Fdraft&per_page=10 -> 200 \(\d+ ms\)$/m,
+    );
+    expect(r.stderr).toMatch(/^done: Fetch acme\/platform \(main, qhub\/draft\) \(\d+ ms\)$/m);
+  });
+
   test("the token never appears in any output, file or request log", () => {
     const basic = Buffer.from(`x-access-token:${TOKEN}`).toString("base64");
     const everything = [

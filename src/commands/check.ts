@@ -70,8 +70,8 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
   tasks.summary({
     title:
       errors.length === 0
-        ? `Flux can build and apply ${opts.dir}: ${builds.length} Kustomize builds, ${objects} objects`
-        : `${errors.length} problem(s) in ${opts.dir}`,
+        ? `Flux can build and apply ${root}: ${builds.length} Kustomize builds, ${objects} objects`
+        : `${errors.length} problem(s) in ${root}`,
     ok: errors.length === 0,
   });
   if (opts.json) {
@@ -91,11 +91,13 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
     );
   } else {
     for (const f of findings) io.stderr(formatFinding(f));
-    io.stderr(
-      errors.length === 0
-        ? `ok: ${clusters.length} cluster${clusters.length === 1 ? "" : "s"}, ${builds.length} Kustomize builds, ${objects} objects`
-        : `${errors.length} problem${errors.length === 1 ? "" : "s"} in ${clusters.length} cluster${clusters.length === 1 ? "" : "s"}`,
-    );
+    // On a terminal the summary below the task list says it.
+    if (!io.tasks)
+      io.stderr(
+        errors.length === 0
+          ? `ok: ${clusters.length} cluster${clusters.length === 1 ? "" : "s"}, ${builds.length} Kustomize builds, ${objects} objects`
+          : `${errors.length} problem${errors.length === 1 ? "" : "s"} in ${clusters.length} cluster${clusters.length === 1 ? "" : "s"}`,
+      );
   }
   return errors.length === 0 ? 0 : 1;
 }

@@ -93,8 +93,10 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
     }
     for (const f of c.files) io.stderr(`  ${sign[f.change]} file ${f.file}`);
   }
-  io.stderr(
-    count === 0 ? "no changes" : `${count} change${count === 1 ? "" : "s"}; \`qhub render\` writes them`,
-  );
+  // On a terminal the summary below the task list says it.
+  if (!io.tasks)
+    io.stderr(
+      count === 0 ? "no changes" : `${count} change${count === 1 ? "" : "s"}; \`qhub render\` writes them`,
+    );
   return count > 0 ? 3 : 0;
 }

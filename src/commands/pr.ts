@@ -246,10 +246,13 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
       clusters: countChanges(changes),
       link: { label: "Review it", url: pull.url },
     });
-    io.stderr(
-      `${action === "unchanged" ? "pull request unchanged" : `${action} pull request`} #${pull.number}: ${pull.url}`,
-    );
-    summarise(changes, io);
+    // On a terminal the summary below the task list says it.
+    if (!io.tasks) {
+      io.stderr(
+        `${action === "unchanged" ? "pull request unchanged" : `${action} pull request`} #${pull.number}: ${pull.url}`,
+      );
+      summarise(changes, io);
+    }
     for (const w of warnings) io.stderr(`WARNING: ${w}`);
     return finish();
   } finally {

@@ -28,7 +28,9 @@ export async function runRender(opts: RenderOptions, io: Io): Promise<number> {
   const { root, resolved, files } = plan;
   const fault = process.env.QHUB_FAULT_AFTER_OPS;
   const result = await tasks.task(
-    opts.check ? `Compare ${files.length} files with ${root}` : `Write ${files.length} files to ${root}`,
+    opts.check
+      ? `Compare ${files.length} files with ${root}`
+      : `Write ${files.length} files and the manifest to ${root}`,
     () =>
       writeTree({
         root,
@@ -67,13 +69,15 @@ export async function runRender(opts: RenderOptions, io: Io): Promise<number> {
     for (const p of result.added) io.stderr(`${verb}added    ${p}`);
     for (const p of result.changed) io.stderr(`${verb}changed  ${p}`);
     for (const p of result.removed) io.stderr(`${verb}removed  ${p}`);
-    io.stderr(
-      opts.check
-        ? differs
-          ? `the tree differs from what ${opts.config} compiles to; run \`qhub render\``
-          : "up to date"
-        : `${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed, ${result.unchanged} unchanged`,
-    );
+    // On a terminal the summary below the task list says it.
+    if (!io.tasks)
+      io.stderr(
+        opts.check
+          ? differs
+            ? `the tree differs from what ${opts.config} compiles to; run \`qhub render\``
+            : "up to date"
+          : `${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed, ${result.unchanged} unchanged`,
+      );
   }
   return opts.check && differs ? EXIT_DIFFERENT : 0;
 }
