@@ -9,6 +9,7 @@
 // (measure with `npm run bench`).
 import { build } from "esbuild";
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { codeCacheOf, loadCommand } from "./commands-loader.mjs";
@@ -51,6 +52,51 @@ function sharedErrors(path) {
   };
 }
 
+/**
+ * age-encryption collects its output streams with `new Response(stream)`: the first use of
+ * `Response` makes Node load undici (about 20 ms of a render). The same bytes are read here with
+ * the stream's own reader. The test suite checks the output against the age CLI either way.
+ */
+const ageWithoutUndici = {
+  name: "age-without-undici",
+  setup(b) {
+    b.onLoad({ filter: /age-encryption[\\/]dist[\\/]io\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, "utf8");
+      const patched = source
+        .replace(
+          "return new Uint8Array(await new Response(stream).arrayBuffer());",
+          "return __qhubReadAll(stream);",
+        )
+        .replace(
+          "return await new Response(stream).text();",
+          "return new TextDecoder().decode(await __qhubReadAll(stream));",
+        );
+      if (patched.includes("new Response("))
+        throw new Error("age-encryption's io.js changed: update scripts/build.mjs (age-without-undici)");
+      return {
+        contents: `${patched}
+async function __qhubReadAll(stream) {
+  const reader = stream.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  return out;
+}
+`,
+        loader: "js",
+      };
+    });
+  },
+};
+
 await build({ ...common, entryPoints: ["src/errors.ts"], outfile: "dist/chunks/errors.cjs", format: "cjs" });
 
 // Each command as a CommonJS module wrapped in a function expression: a script, which node:vm can
@@ -65,7 +111,7 @@ for (const file of readdirSync(new URL("src/commands/", root)).filter((f) => f.e
     write: false,
     define: { "import.meta.url": "__qhubImportMetaUrl" },
     banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [sharedErrors("./errors.cjs")],
+    plugins: [sharedErrors("./errors.cjs"), ageWithoutUndici],
   });
   const bundle = new URL(`dist/chunks/${name}.js`, root);
   const body = out.outputFiles[0].text;
