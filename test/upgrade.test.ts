@@ -97,6 +97,7 @@ describe("qhub upgrade: each fixture end to end", () => {
       expect(up.code, up.stderr).toBe(0);
       expect(up.stdout).toBe("");
       expect(up.stderr).toContain(`wrote ${config}; the old file is ${config}.bak`);
+      expect(up.stderr).toContain("next: add your age public key to secrets.sops.age_recipients");
       expect(readFileSync(config, "utf8")).toBe(readFileSync(join(GOLDEN, `${name}.yaml`), "utf8"));
       // The backup is the old file, byte for byte, readable by its owner only.
       expect(readFileSync(`${config}.bak`, "utf8")).toBe(original);

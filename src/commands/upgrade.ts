@@ -7,6 +7,7 @@ import { formatProblem } from "../config/problems.js";
 import { formatReport } from "../upgrade/report.js";
 import type { UpgradeOutcome } from "../upgrade/report.js";
 import { upgradeConfigText } from "../upgrade/upgrade.js";
+import { parse } from "yaml";
 
 export interface UpgradeOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
@@ -15,6 +16,14 @@ export interface UpgradeOptions {
   json: boolean;
   /** Write nothing; print the upgraded config on stdout (without --json). */
   dryRun?: boolean;
+}
+
+/** Whether the upgraded config names at least one age recipient (QHub 0.3/0.4 files never do). */
+function hasAgeRecipient(text: string): boolean {
+  const value: unknown = parse(text);
+  const recipients = (value as { secrets?: { sops?: { age_recipients?: unknown } } } | null)?.secrets?.sops
+    ?.age_recipients;
+  return Array.isArray(recipients) && recipients.length > 0;
 }
 
 function readConfig(path: string): Buffer {
@@ -88,6 +97,10 @@ export function runUpgrade(opts: UpgradeOptions, io: Io): number {
         `${n} problem${n === 1 ? "" : "s"} left for you to decide; fix ${n === 1 ? "it" : "them"}, then run \`qhub validate --config ${opts.config}\``,
       );
     } else if (result.text !== undefined) {
+      if (!hasAgeRecipient(result.text))
+        io.stderr(
+          "next: add your age public key to secrets.sops.age_recipients: `qhub render` encrypts every Secret for it (`age-keygen -y ~/.config/sops/age/keys.txt` prints it; `age-keygen -o FILE` makes one, kept outside the repository)",
+        );
       io.stderr(`next: \`qhub validate --config ${opts.config}\`, then \`qhub render\``);
     }
     if (dryRun && result.text !== undefined) io.stdout(result.text);
