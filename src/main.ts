@@ -233,18 +233,52 @@ export async function main(argv: readonly string[], processIoOrTest: Io = proces
     io = { ...ink.io, verbose: io.verbose };
     session = ink;
   }
+  const json = argv.includes("--json") ? jsonFailure(io) : undefined;
+  if (json) io = json.io;
   let code = 0;
   const cli = program(io, (c) => (code = c));
   try {
     await cli.parseAsync([...argv], { from: "user" });
-    return code;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // Help and version are not errors; anything else commander rejects is bad usage.
-      return err.exitCode === 0 ? 0 : 2;
-    }
-    return reportError(err, io.stderr, err instanceof UsageError ? false : argv.includes("--verbose"));
+    // Help and version are not errors; anything else commander rejects is bad usage.
+    if (err instanceof CommanderError) code = err.exitCode === 0 ? 0 : 2;
+    else code = reportError(err, io.stderr, err instanceof UsageError ? false : argv.includes("--verbose"));
   } finally {
+    json?.finish(code);
     await session?.close();
   }
+  return code;
+}
+
+/**
+ * With --json, a run that fails before it has its document (a missing or invalid config, a user
+ * error, bad usage) still prints one JSON document on stdout: the error, with the lines that
+ * went to stderr, so scripts never parse an empty stdout.
+ */
+function jsonFailure(io: Io): { io: Io; finish(code: number): void } {
+  let printed = false;
+  const lines: string[] = [];
+  return {
+    io: {
+      ...io,
+      stdout: (text) => {
+        printed = true;
+        io.stdout(text);
+      },
+      stderr: (text) => {
+        lines.push(...text.replace(/\n$/, "").split("\n"));
+        io.stderr(text);
+      },
+    },
+    finish(code) {
+      if (code === 0 || printed) return;
+      const error = lines.find((l) => l.startsWith("error: "))?.slice(7);
+      const hint = lines.find((l) => l.startsWith("hint: "))?.slice(6);
+      const message =
+        error ?? lines.find((l) => l.startsWith("internal error: ")) ?? lines.at(-1) ?? "failed";
+      io.stdout(
+        JSON.stringify({ error: { exitCode: code, message, ...(hint ? { hint } : {}), lines } }, null, 2),
+      );
+    },
+  };
 }

@@ -15,7 +15,7 @@ import type { GitServer } from "./support/git-server.js";
 import { startGitHubDouble } from "./support/github-double.js";
 import type { GitHubDouble } from "./support/github-double.js";
 
-const COMMANDS = ["validate", "render", "diff", "check", "pr"] as const;
+const COMMANDS = ["validate", "render", "diff", "check", "pr", "error"] as const;
 type Command = (typeof COMMANDS)[number];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -321,18 +321,34 @@ describe("qhub check --json", () => {
   });
 });
 
-describe("no document: an invalid config", () => {
-  // Only `validate` reports problems as JSON; the other commands print them on stderr, as text.
+describe("the error document: a run that fails before it has its own", () => {
+  // validate reports problems in its own document; the others print the error document.
   test.each(["render", "diff", "pr"])(
-    "%s --json: nothing on stdout, the problems on stderr; exit 1",
+    "%s --json with an invalid config: the problems on stderr and in the error document; exit 1",
     (cmd) => {
       const r = runBin([cmd, "--json"], configDir(`${LOCAL}domian: x\n`), { GITHUB_TOKEN: "unused" });
-      expect(r.stdout).toBe("");
+      const doc = jsonDocument("error", r);
       expect(r.stderr).toMatch(/^qhub-config\.yaml:\d+:1: domian: unknown key "domian"\./m);
-      expect(r.stderr).not.toContain(ESC);
       expect(r.code).toBe(1);
+      expect(doc.error).toMatchObject({ exitCode: 1 });
+      expect(((doc.error as Doc).lines as string[]).join("\n")).toContain('domian: unknown key "domian"');
     },
   );
+
+  test("a user error (no clusters/ to check) and bad usage (an unknown flag)", () => {
+    const user = runBin(["check", tempDir(), "--json"], ROOT);
+    expect(jsonDocument("error", user).error).toMatchObject({
+      exitCode: 1,
+      message: expect.stringContaining("has no clusters/<cluster>/ folders") as unknown,
+      hint: expect.any(String) as unknown,
+    });
+    const usage = runBin(["render", "--json", "--nope"], ROOT);
+    expect(usage.code).toBe(2);
+    expect(jsonDocument("error", usage).error).toMatchObject({
+      exitCode: 2,
+      message: "unknown option '--nope'",
+    });
+  });
 });
 
 describe("qhub pr --json against a local remote and a GitHub API double", () => {
