@@ -270,6 +270,28 @@ describe("qhub pr against a local remote and a GitHub API double", () => {
     expect(github.violations).toEqual([]);
   });
 
+  test("a change too large for a pull request body: the body degrades and stays under 60,000 characters", async () => {
+    const envs = (version: number) =>
+      `environments:\n${Array.from(
+        { length: 60 },
+        (_, i) =>
+          `  environment-big${i}.yaml:\n    name: big${i}\n    channels: [conda-forge]\n    dependencies:\n${Array.from({ length: 50 }, (_, k) => `      - package-number-${k}=${version}.${k}`).join("\n")}\n`,
+      ).join("")}`;
+    const big = workdir(`${CONFIG}${envs(1)}`);
+    const args = ["--branch", "qhub/big", "--json"];
+    expect((await pr(big.dir, ...args)).code).toBe(0);
+    writeFileSync(big.config, `${CONFIG}${envs(2)}`);
+    const r = await pr(big.dir, ...args);
+    expect(r.code).toBe(0);
+    const number = (JSON.parse(r.stdout) as { pullRequest: { number: number } }).pullRequest.number;
+    const body = github.pulls.find((p) => p.number === number)?.body ?? "";
+    expect(body.length).toBeGreaterThan(10_000);
+    expect(body.length).toBeLessThanOrEqual(60_000);
+    expect(body).toMatch(/more lines: run `qhub diff`|too long for a pull request body/);
+    expect(body).toMatch(/<!-- qhub:body sha256=[0-9a-f]{64} -->\n$/);
+    expect(github.violations).toEqual([]);
+  });
+
   test("--verbose lists each git command and REST call, token redacted", async () => {
     const r = await pr(user.dir, "--verbose", "--branch", "qhub/draft");
     expect(r.code).toBe(0);
