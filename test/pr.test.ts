@@ -199,6 +199,27 @@ describe("qhub pr against a local remote and a GitHub API double", () => {
     github.clearFaults();
   });
 
+  test("when the base moves on, the branch is rebuilt on it: again one commit, nothing merged", async () => {
+    // Someone merges other work into main (through git's own client, as a person would).
+    const clone = tempDir();
+    const g = (...a: string[]) =>
+      execFileSync("git", ["-c", "user.name=Ada", "-c", "user.email=ada@example.com", ...a], { cwd: clone });
+    execFileSync("git", ["clone", "--quiet", "--branch", "main", join(git.root, `${REPO}.git`), clone]);
+    writeFileSync(join(clone, "NOTES.md"), "# Our platform\n\nWith notes.\n");
+    g("commit", "--quiet", "-am", "More notes");
+    g("push", "--quiet", "origin", "main");
+    const main = headOf("main");
+    const before = headOf(BRANCH);
+    const r = await pr(user.dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`pushed ${BRANCH}`);
+    expect(headOf(BRANCH)).not.toBe(before);
+    expect(bare("rev-parse", `${BRANCH}^`)).toBe(main);
+    expect(bare("rev-list", "--count", `main..${BRANCH}`)).toBe("1");
+    expect(bare("show", `${BRANCH}:NOTES.md`)).toContain("With notes.");
+    expect(github.pulls).toHaveLength(1);
+  });
+
   test("someone else's commit on the bot branch stops the run; nothing is overwritten", async () => {
     const clone = cloneBranch();
     writeFileSync(join(clone, "hand-edit.txt"), "mine\n");
