@@ -222,6 +222,19 @@ describe("qhub check", () => {
       /Deployment\/dev\/extra: volume claimName names PersistentVolumeClaim dev\/nope, which Flux will not apply/,
     ],
     [
+      "env from a Secret that nothing creates",
+      (r) => {
+        writeFileSync(
+          join(r, C, "platform", "extra.yaml"),
+          deployment(
+            "          env:\n            - name: TOKEN\n              valueFrom:\n                secretKeyRef: { name: ghost, key: token }\n",
+          ),
+        );
+        edit(r, C + "/platform/kustomization.yaml", "  - storage.yaml", "  - storage.yaml\n  - extra.yaml");
+      },
+      /Deployment\/dev\/extra: env secretKeyRef names Secret dev\/ghost, which Flux will not apply/,
+    ],
+    [
       "cluster-scoped object put in a namespace",
       (r) =>
         edit(

@@ -298,6 +298,33 @@ export function analyzeCluster(input: ClusterInput): Finding[] {
       ref("volume configMap", "ConfigMap", v.configMap?.name, ns, v.configMap?.optional);
       ref("volume secret", "Secret", v.secret?.secretName, ns, v.secret?.optional);
     }
+    // A container whose env names a missing Secret or ConfigMap never starts (CreateContainerConfigError).
+    type Ref = { name?: string; optional?: boolean };
+    type Container = {
+      env?: { valueFrom?: { secretKeyRef?: Ref; configMapKeyRef?: Ref } }[];
+      envFrom?: { secretRef?: Ref; configMapRef?: Ref }[];
+    };
+    const containers = [
+      ...((pod?.containers as Container[] | undefined) ?? []),
+      ...((pod?.initContainers as Container[] | undefined) ?? []),
+    ];
+    for (const c of containers) {
+      for (const e of c.envFrom ?? []) {
+        ref("envFrom secretRef", "Secret", e.secretRef?.name, ns, e.secretRef?.optional);
+        ref("envFrom configMapRef", "ConfigMap", e.configMapRef?.name, ns, e.configMapRef?.optional);
+      }
+      for (const e of c.env ?? []) {
+        const from = e.valueFrom;
+        ref("env secretKeyRef", "Secret", from?.secretKeyRef?.name, ns, from?.secretKeyRef?.optional);
+        ref(
+          "env configMapKeyRef",
+          "ConfigMap",
+          from?.configMapKeyRef?.name,
+          ns,
+          from?.configMapKeyRef?.optional,
+        );
+      }
+    }
   }
 
   // ${var} substitutions of Flux's postBuild.
