@@ -37,6 +37,12 @@ function edit(root: string, file: string, from: string | RegExp, to: string): vo
   writeFileSync(path, next);
 }
 
+/** Adds `text` as extra.yaml to the platform layer's Kustomization. */
+function addToPlatform(root: string, text: string): void {
+  writeFileSync(join(root, C, "platform", "extra.yaml"), text);
+  edit(root, C + "/platform/kustomization.yaml", "  - storage.yaml", "  - storage.yaml\n  - extra.yaml");
+}
+
 async function check(root: string, ...flags: string[]) {
   return runMain(["check", root, "--chart-schemas", SCHEMAS, ...flags]);
 }
@@ -210,28 +216,24 @@ describe("qhub check", () => {
     ],
     [
       "PVC claim with no PVC",
-      (r) => {
-        writeFileSync(
-          join(r, C, "platform", "extra.yaml"),
+      (r) =>
+        addToPlatform(
+          r,
           deployment(
             "      volumes:\n        - name: data\n          persistentVolumeClaim:\n            claimName: nope\n",
           ),
-        );
-        edit(r, C + "/platform/kustomization.yaml", "  - storage.yaml", "  - storage.yaml\n  - extra.yaml");
-      },
+        ),
       /Deployment\/dev\/extra: volume claimName names PersistentVolumeClaim dev\/nope, which Flux will not apply/,
     ],
     [
       "env from a Secret that nothing creates",
-      (r) => {
-        writeFileSync(
-          join(r, C, "platform", "extra.yaml"),
+      (r) =>
+        addToPlatform(
+          r,
           deployment(
             "          env:\n            - name: TOKEN\n              valueFrom:\n                secretKeyRef: { name: ghost, key: token }\n",
           ),
-        );
-        edit(r, C + "/platform/kustomization.yaml", "  - storage.yaml", "  - storage.yaml\n  - extra.yaml");
-      },
+        ),
       /Deployment\/dev\/extra: env secretKeyRef names Secret dev\/ghost, which Flux will not apply/,
     ],
     [
