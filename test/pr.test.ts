@@ -260,14 +260,20 @@ describe("qhub pr against a local remote and a GitHub API double", () => {
     expect(nobase.stderr).toMatch(/^error: acme\/platform has no branch release/m);
   });
 
-  test("a file on the base that QHub did not write (GitHub's own README.md) stops the run with what to do", async () => {
+  test("a README.md on the base (GitHub's own): a clear stop, then gitops.readme puts QHub's elsewhere", async () => {
     await git.createRepo("acme/with-readme", { "README.md": "# Made by GitHub\n" });
     const pushes = git.pushes();
     const r = await pr(user.dir, "--repository", "acme/with-readme");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("error: QHub would overwrite 1 file it did not create: README.md");
     expect(r.stderr).toContain("hint: they are on main of acme/with-readme: remove or rename them there");
+    expect(r.stderr).toContain("set gitops.readme: QHUB.md");
     expect(git.pushes()).toBe(pushes);
+    const withReadme = workdir(CONFIG.replace("  branch: main\n", "  branch: main\n  readme: QHUB.md\n"));
+    const ok = await pr(withReadme.dir, "--repository", "acme/with-readme");
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(git.git("acme/with-readme", "show", "qhub/laptop:README.md")).toBe("# Made by GitHub");
+    expect(git.git("acme/with-readme", "show", "qhub/laptop:QHUB.md")).toMatch(/^# /);
   });
 
   test("--draft and --label: a draft pull request with those labels, from its own branch", async () => {

@@ -5,7 +5,7 @@ import { assertSafePath, MANIFEST_PATH } from "../src/render/write.js";
 import { analyzeCluster } from "../src/check/analyze.js";
 import type { Finding } from "../src/check/analyze.js";
 import { clustersOf, collectCluster } from "../src/check/collect.js";
-import { listFiles, readTree, ROOT, runBin, runMain, tempDir } from "./helpers.js";
+import { listFiles, problemLines, readTree, ROOT, runBin, runMain, tempDir } from "./helpers.js";
 import { kustomizeTest } from "./kustomize.js";
 
 const FIXTURES = join(ROOT, "test", "fixtures", "render");
@@ -175,6 +175,32 @@ describe("qhub render: the writer", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("QHub would overwrite 1 file it did not create: clusters/laptop/qhub.yaml");
     expect(listFiles(dir)).toEqual(["clusters/laptop/qhub.yaml"]);
+  });
+
+  test("a README.md of the team's own: a hint to move QHub's README (gitops.readme), which then works", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "README.md"), "# Ours\n");
+    const local = readFileSync(join(FIXTURES, "local.yaml"), "utf8");
+    writeFileSync(join(dir, "qhub-config.yaml"), local);
+    const refused = await runMain(["render", "--config", join(dir, "qhub-config.yaml")]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("set gitops.readme: QHUB.md (QHub writes its README there)");
+    writeFileSync(
+      join(dir, "qhub-config.yaml"),
+      `${local}gitops:\n  repository: acme/platform\n  readme: docs/QHUB.md\n`,
+    );
+    const r = await runMain(["render", "--config", join(dir, "qhub-config.yaml")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toBe("# Ours\n");
+    expect(readFileSync(join(dir, "docs", "QHUB.md"), "utf8")).toMatch(/^# /);
+    expect(problemLines(`${local}gitops:\n  repository: acme/platform\n  readme: ../escape.md\n`)).toEqual([
+      expect.stringContaining(
+        "gitops.readme: must be a Markdown file's path inside the repository",
+      ) as unknown,
+    ]);
+    expect(
+      problemLines(`${local}gitops:\n  repository: acme/platform\n  readme: clusters/x.md\n`),
+    ).toHaveLength(1);
   });
 
   test("render --check exits 3 and lists what differs, writing nothing", async () => {

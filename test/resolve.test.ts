@@ -407,6 +407,7 @@ describe("resolveConfig: what every provider shares", () => {
           "branch": "main",
           "path": "clusters/team",
           "prWorkflow": false,
+          "readme": "README.md",
         },
         "groups": [],
         "images": {
@@ -492,6 +493,7 @@ describe("resolveConfig: what every provider shares", () => {
       branch: "main",
       path: "clusters/prod",
       prWorkflow: false,
+      readme: "README.md",
     });
   });
 

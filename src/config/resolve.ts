@@ -78,7 +78,7 @@ export interface ResolvedCluster {
   namespace: string;
   provider: Provider;
   domain: string;
-  gitops: { repository?: string; branch: string; path: string; prWorkflow: boolean };
+  gitops: { repository?: string; branch: string; path: string; prWorkflow: boolean; readme: string };
   certificate: Certificate;
   authentication: Authentication;
   users: ResolvedUser[];
@@ -263,6 +263,7 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       branch: c.gitops?.branch ?? "main",
       path: `clusters/${cluster.name}`,
       prWorkflow: c.gitops?.pr_workflow ?? false,
+      readme: c.gitops?.readme ?? "README.md",
     }),
     certificate: c.certificate,
     authentication: c.security.authentication,

@@ -661,6 +661,23 @@ export const Gitops = describe(
       ),
       "Branch Flux syncs from and pull requests target.",
     ),
+    readme: describe(
+      z._default(
+        z
+          .string()
+          .check(
+            z.regex(
+              /^(?!.*\.\.)(?!(?:clusters|cluster-overlays|blueprints|overlays|environments)\/)[A-Za-z0-9_][A-Za-z0-9._/-]*\.md$/,
+              msg(
+                "must be a Markdown file's path inside the repository",
+                "e.g. `QHUB.md` or `docs/platform.md`",
+              ),
+            ),
+          ),
+        "README.md",
+      ),
+      "Where QHub writes the rendered repository's README. Set another path (e.g. `QHUB.md`) when the repository keeps a README of its own: QHub never overwrites files it did not write.",
+    ),
     pr_workflow: describe(
       z._default(z.boolean(), false),
       "Also render `.github/workflows/qhub-pr.yaml`: `qhub pr` runs in GitHub Actions whenever qhub-config.yaml changes on `branch`. It needs the repository secrets the rendered README lists.",

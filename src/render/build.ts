@@ -494,7 +494,7 @@ export function buildRepository(
     ...[...new Map(config.clusters.map((c) => [envDirs.get(c.name), c])).entries()].flatMap(([dir, c]) =>
       environmentFiles(dir ?? "environments", c),
     ),
-    { path: "README.md", content: renderReadme(config, secrets) },
+    { path: config.clusters[0]?.gitops.readme ?? "README.md", content: renderReadme(config, secrets) },
     ...renderWorkflows(config),
   ];
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -154,8 +154,11 @@ export function writeTree(opts: WriteOptions): WriteResult {
   if (foreign.length > 0)
     throw new UserError(
       `QHub would overwrite ${foreign.length} file${foreign.length === 1 ? "" : "s"} it did not create: ${foreign.join(", ")}`,
-      opts.foreignHint ??
-        "move them away (QHub never changes files it did not write), or render into another --output folder",
+      (opts.foreignHint ??
+        "move them away (QHub never changes files it did not write), or render into another --output folder") +
+        (foreign.includes("README.md")
+          ? "; to keep your own README.md, set gitops.readme: QHUB.md (QHub writes its README there)"
+          : ""),
     );
   const toRemove = Object.keys(owned)
     .filter((p) => next[p] === undefined && readText(join(root, p)) !== undefined)
