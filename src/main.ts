@@ -75,10 +75,15 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 3 differ
           repository?: string;
           force: boolean;
         },
+        command: Command,
       ) => {
         let flags = { ...opts, provider: provider ?? "" };
         if (provider === undefined) {
-          if (!interactive(io))
+          // Answers come from flags or from questions, never both: with flags it never asks.
+          const flagged = ["projectName", "domain", "auth", "repository"].some(
+            (o) => command.getOptionValueSource(o) === "cli",
+          );
+          if (flagged || !interactive(io))
             throw new UsageError(
               "missing PROVIDER: local, existing, aws, gcp, azure or do",
               "e.g. `qhub init aws --project-name ds-team --domain hub.example.com`; on a terminal, `qhub init` alone asks",

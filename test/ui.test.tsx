@@ -10,7 +10,7 @@ import type { ViewModel } from "../src/ui/ink.js";
 import { problemWith, Wizard } from "../src/ui/wizard.js";
 import type { WizardAnswers } from "../src/ui/wizard.js";
 import { countByCluster } from "../src/ui/tasks.js";
-import { ROOT, runBin, tempDir } from "./helpers.js";
+import { ROOT, runBin, runMain, tempDir } from "./helpers.js";
 
 const text = (frame: string | undefined) =>
   stripVTControlCharacters(frame ?? "")
@@ -127,7 +127,10 @@ describe("qhub init wizard", () => {
     expect(problemWith("repository", "acme")).toMatch(/^OWNER\/NAME/);
   });
 
-  test("without a terminal, `qhub init` without a provider never asks: a clear usage error", () => {
+  test("without a terminal, `qhub init` without a provider never asks (nor with flags: tried on a terminal under tmux): a clear usage error", async () => {
+    const flagged = await runMain(["init", "--project-name", "ds-team"]);
+    expect(flagged.code).toBe(2);
+    expect(flagged.stderr).toContain("error: missing PROVIDER");
     const r = runBin(["init"], tempDir());
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
