@@ -20,8 +20,8 @@ const text = (frame: string | undefined) =>
 
 const ENTER = "\r";
 const DOWN = "\u001B[B";
-/** ink reads input on the next tick; each keystroke needs one. */
-const tick = () => new Promise((r) => setTimeout(r, 20));
+/** ink handles a keystroke asynchronously: give it time (generous, for a loaded CI machine). */
+const tick = () => new Promise((r) => setTimeout(r, 50));
 
 describe("task list and summary", () => {
   test("done, failed and running stages, then the per-cluster summary with the link", () => {
