@@ -1,11 +1,10 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { simpleGit } from "simple-git";
 import type { Io } from "../io.js";
 import { UserError } from "../errors.js";
 import { countChanges, diffTrees, identityWarnings } from "../diff/objects.js";
 import { tasksOf } from "../ui/tasks.js";
-import { previousTree } from "../diff/previous.js";
+import { diskReader, previousTree } from "../diff/previous.js";
 import type { ReadFile } from "../diff/previous.js";
 import { planRender } from "../render/plan.js";
 
@@ -17,16 +16,6 @@ export interface DiffOptions {
   /** Compare with the rendered tree at this git revision instead of the files on disk. */
   base?: string;
   json: boolean;
-}
-
-/** A file under `root`, or undefined when there is none (a folder is not a file). */
-export function diskReader(root: string): ReadFile {
-  return (path) => {
-    const full = join(root, path);
-    return Promise.resolve(
-      existsSync(full) && statSync(full).isFile() ? readFileSync(full, "utf8") : undefined,
-    );
-  };
 }
 
 /** Files of the tree at `rev` in the git repository that holds `root`. */

@@ -1,6 +1,8 @@
 // The tree a render is compared with: the files QHub generated there before (by its manifest),
 // or, where QHub never rendered, the files a render would write over. Files people added are
 // not QHub's and are not compared. The reader decides where "there" is: a folder, a git commit.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { MANIFEST_PATH } from "../render/write.js";
 
 /** Reads one file of the earlier tree; undefined when it has no such file. */
@@ -22,4 +24,14 @@ export async function previousTree(
     if (text !== undefined) out[p] = text;
   });
   return out;
+}
+
+/** A file under `root`, or undefined when there is none (a folder is not a file). */
+export function diskReader(root: string): ReadFile {
+  return (path) => {
+    const full = join(root, path);
+    return Promise.resolve(
+      existsSync(full) && statSync(full).isFile() ? readFileSync(full, "utf8") : undefined,
+    );
+  };
 }

@@ -1,0 +1,256 @@
+// publish: the last pipeline stage of `qhub pr`. Renders onto the current base branch of the
+// team's repository in a throwaway working copy, puts the result on the bot branch as one
+// commit, and opens (or updates) the one pull request for that branch. The branch is always
+// rebuilt from the base; a commit on it that QHub did not make stops the run instead of being
+// overwritten. A run with nothing new pushes nothing and edits nothing.
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { Io } from "../io.js";
+import { diffTrees, identityWarnings, patch } from "../diff/objects.js";
+import type { ClusterChanges } from "../diff/objects.js";
+import { diskReader, previousTree } from "../diff/previous.js";
+import { UserError } from "../errors.js";
+import { planRender } from "../render/plan.js";
+import { writeTree } from "../render/write.js";
+import { tasksOf } from "../ui/tasks.js";
+import { VERSION } from "../version.js";
+import { pullRequestBody } from "./body.js";
+import { TREE_TRAILER, Workspace } from "./git.js";
+import type { Head } from "./git.js";
+import { GitHub } from "./github.js";
+
+export interface PublishInput {
+  /** Path of the config file. */
+  config: string;
+  owner: string;
+  repo: string;
+  /** The branch the pull request targets. */
+  base: string;
+  /** QHub's own branch. */
+  branch: string;
+  project: string;
+  draft: boolean;
+  labels: string[];
+  github: { token: string; serverUrl: string; apiUrl: string; retryBaseMs?: number };
+  /** The caller's environment (git's PATH, proxies, CAs; the Secrets' variables). */
+  env: NodeJS.ProcessEnv;
+}
+
+/** What `qhub pr --json` prints (schema/json-output/pr.schema.json). */
+export interface PublishReport {
+  repository: string;
+  base: string;
+  branch: string;
+  clusters: string[];
+  files: { added: string[]; changed: string[]; removed: string[] };
+  warnings: string[];
+  commit?: string;
+  pushed: boolean;
+  pullRequest?: { number: number; url: string; action: "opened" | "updated" | "unchanged" };
+  restCalls: { total: number; writes: number };
+}
+
+export interface Published {
+  report: PublishReport;
+  /** Per cluster and object, what the pull request changes on the base. */
+  changes: ClusterChanges[];
+}
+
+/** The encrypted Secrets on QHub's own branch: re-rendering keeps them byte-identical. */
+async function secretsOn(ws: Workspace, head: Head | undefined): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!head) return out;
+  for (const path of await ws.list(head.sha, "cluster-overlays")) {
+    if (!path.endsWith(".sops.yaml")) continue;
+    const text = await ws.show(head.sha, path);
+    if (text !== undefined) out.set(path, text);
+  }
+  return out;
+}
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+/** The heads of the base and of QHub's branch, fetched; stops when the branch has someone else's commit. */
+async function fetchHeads(
+  ws: Workspace,
+  t: PublishInput,
+): Promise<{ baseSha: string; branchSha?: string; bot?: Head }> {
+  const repository = `${t.owner}/${t.repo}`;
+  const heads = await ws.remoteHeads([t.base, t.branch]);
+  const baseSha = heads.get(t.base);
+  if (!baseSha)
+    throw new UserError(
+      `${repository} has no branch ${t.base}`,
+      "push a first commit to it (Flux's bootstrap does), or pass --base BRANCH",
+    );
+  const branchSha = heads.get(t.branch);
+  await ws.fetch(branchSha ? [baseSha, branchSha] : [baseSha]);
+  const bot = branchSha ? await ws.head(branchSha) : undefined;
+  if (bot && !bot.ours)
+    throw new UserError(
+      `branch ${t.branch} of ${repository} has a commit QHub did not make: ${bot.sha.slice(0, 7)} "${bot.subject}" by ${bot.author}`,
+      `QHub rebuilds that branch on every run and will not overwrite it. Move the change into the config (or onto ${t.base}) and delete the branch, or pass --branch NAME`,
+    );
+  return { baseSha, branchSha, bot };
+}
+
+/**
+ * The working copy made exactly what `qhub render` makes in a clone of the base: the base, the
+ * config at the top, the render. Undefined (problems printed) when the config is invalid.
+ */
+async function renderOnBase(ws: Workspace, t: PublishInput, baseSha: string, bot: Head | undefined, io: Io) {
+  const repository = `${t.owner}/${t.repo}`;
+  const configFile = basename(t.config);
+  await ws.checkout(baseSha);
+  const configBefore = readIfExists(join(ws.dir, configFile));
+  const previousSecrets = await secretsOn(ws, bot);
+  const plan = await planRender(t.config, ws.dir, io, {
+    previousSecret: (path) => previousSecrets.get(path),
+  });
+  if (!plan) return undefined;
+  const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
+  const current = await previousTree(diskReader(ws.dir), Object.keys(next));
+  copyFileSync(t.config, join(ws.dir, configFile));
+  const written = writeTree({
+    root: ws.dir,
+    files: plan.files,
+    foreignHint: `they are on ${t.base} of ${repository}: remove or rename them there (QHub never changes files it did not write; GitHub's "Add a README" makes a README.md), then run \`qhub pr\` again`,
+  });
+  // The config travels with the render: count it as one of the branch's files.
+  const configText = readFileSync(t.config, "utf8");
+  if (configBefore === undefined) written.added.unshift(configFile);
+  else if (configBefore !== configText) written.changed.unshift(configFile);
+  return {
+    plan,
+    configBefore,
+    written,
+    changes: diffTrees(current, next),
+    warnings: identityWarnings(current, next),
+    tree: await ws.writeTree(),
+    baseTree: (await ws.head(baseSha)).tree,
+  };
+}
+
+/** Publishes the render as a pull request; undefined (problems printed) when the config is invalid. */
+export async function publishPullRequest(t: PublishInput, io: Io): Promise<Published | undefined> {
+  const gh = t.github;
+  const repository = `${t.owner}/${t.repo}`;
+  const trace = io.verbose ? (line: string) => io.stderr(line) : undefined;
+  const ws = await Workspace.open(`${gh.serverUrl}/${repository}.git`, gh.token, t.env, trace);
+  try {
+    const tasks = tasksOf(io);
+    const { baseSha, branchSha, bot } = await tasks.task(`Fetch ${repository} (${t.base}, ${t.branch})`, () =>
+      fetchHeads(ws, t),
+    );
+
+    // The branch is what `qhub render` makes in a clone of the base: the config plus the render.
+    const configFile = basename(t.config);
+    const rendered = await tasks.task(
+      `Render ${t.config} onto ${t.base}`,
+      () => renderOnBase(ws, t, baseSha, bot, io),
+      (r) => r !== undefined,
+    );
+    if (!rendered) return undefined;
+    const { plan, configBefore, written, changes, warnings, tree } = rendered;
+    const clusters = plan.resolved.clusters.map((c) => c.name);
+
+    const report: PublishReport = {
+      repository,
+      base: t.base,
+      branch: t.branch,
+      clusters,
+      files: { added: written.added, changed: written.changed, removed: written.removed },
+      warnings,
+      pushed: false,
+      restCalls: { total: 0, writes: 0 },
+    };
+    const github = new GitHub({
+      apiUrl: gh.apiUrl,
+      token: gh.token,
+      note: (line) => io.stderr(line),
+      retryBaseMs: gh.retryBaseMs,
+      trace,
+    });
+    const finish = (): Published => {
+      report.restCalls = { ...github.calls };
+      return { report, changes };
+    };
+
+    if (tree === rendered.baseTree) {
+      io.stderr(`${t.base} of ${repository} is already what ${t.config} compiles to; nothing to propose`);
+      return finish();
+    }
+    io.stderr(
+      `rendered ${plural(clusters.length, "cluster")}; compared with ${repository}@${t.base} (${baseSha.slice(0, 7)}) that adds ${plural(written.added.length, "file")}, changes ${written.changed.length}, removes ${written.removed.length}`,
+    );
+    const upToDate = bot !== undefined && bot.parents[0] === baseSha && bot.tree === tree;
+    if (upToDate) {
+      report.commit = bot.sha;
+      io.stderr(`branch ${t.branch} is up to date (${bot.sha.slice(0, 7)}); nothing pushed`);
+    } else {
+      const message = commitMessage(t.project, configFile, written, tree);
+      const commit = await tasks.task(`Push ${t.branch}`, async () => {
+        const sha = await ws.commit(tree, baseSha, message);
+        await ws.push(sha, t.branch, branchSha);
+        return sha;
+      });
+      report.commit = commit;
+      report.pushed = true;
+      io.stderr(`pushed ${t.branch} (${commit.slice(0, 7)}), one commit on ${t.base}`);
+    }
+
+    const body = pullRequestBody({
+      project: t.project,
+      repository,
+      base: t.base,
+      config: {
+        file: configFile,
+        diff: configDiff(configFile, configBefore, readFileSync(t.config, "utf8")),
+        added: configBefore === undefined,
+      },
+      changes,
+      warnings,
+      version: VERSION,
+    });
+    const { pull, action } = await tasks.task("Open or update the pull request", () =>
+      github.upsert({
+        owner: t.owner,
+        repo: t.repo,
+        head: t.branch,
+        base: t.base,
+        title: `qhub: render ${t.project} (${clusters.join(", ")})`,
+        body,
+        draft: t.draft,
+        labels: t.labels,
+      }),
+    );
+    report.pullRequest = { number: pull.number, url: pull.url, action };
+    return finish();
+  } finally {
+    ws.close();
+  }
+}
+
+function readIfExists(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+}
+
+function configDiff(file: string, before: string | undefined, after: string): string {
+  if (before === after) return "";
+  return patch(file, before ?? "", after);
+}
+
+function commitMessage(
+  project: string,
+  configFile: string,
+  w: { added: string[]; changed: string[]; removed: string[] },
+  tree: string,
+): string {
+  return [
+    `qhub: render ${project}`,
+    "",
+    `Compiled from ${configFile} by QHub ${VERSION}: ${w.added.length} files added, ${w.changed.length} changed, ${w.removed.length} removed.`,
+    "",
+    `${TREE_TRAILER}: ${tree}`,
+  ].join("\n");
+}
