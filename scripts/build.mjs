@@ -5,6 +5,7 @@
 //   chunks/errors.cjs  the error classes, one copy for all, so that `instanceof` holds
 //   ui.mjs             the terminal UI (ink, React): loaded only when stderr is a terminal
 //   generate.js        writes the committed schema and config reference (`npm run gen`)
+// QHUB_NO_MINIFY=1 keeps names readable, for profiling (`node --cpu-prof dist/qhub.js ...`).
 // Compiling a command's code is most of what `qhub validate` costs; the code cache saves most of it
 // (measure with `npm run bench`).
 import { build } from "esbuild";
@@ -24,7 +25,7 @@ const common = {
   bundle: true,
   platform: "node",
   target: "node20",
-  minify: true,
+  minify: process.env.QHUB_NO_MINIFY !== "1",
   legalComments: "none",
   logLevel: "warning",
 };
