@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { diffTrees } from "../src/diff/objects.js";
 import type { ClusterChanges } from "../src/diff/objects.js";
 import { BODY_LIMIT, bodyHash, componentOf, pullRequestBody } from "../src/publish/body.js";
+import { assertGitVersion } from "../src/publish/git.js";
 
 const input = (changes: ClusterChanges[], warnings: string[] = []) => ({
   project: "ds-team",
@@ -110,5 +111,15 @@ describe("pull request body", () => {
     expect(cut.length).toBeLessThanOrEqual(BODY_LIMIT);
     expect(cut).toContain("the change is too large to list");
     expect(bodyHash(cut)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("git for qhub pr", () => {
+  test("git older than 2.31 (no GIT_CONFIG_COUNT) is refused with what to do", () => {
+    expect(() => assertGitVersion("git version 2.30.9")).toThrow(
+      /needs git 2\.31 or newer; found git version 2\.30\.9/,
+    );
+    expect(() => assertGitVersion("git version 2.39.5")).not.toThrow();
+    expect(() => assertGitVersion("git version 3.0.0")).not.toThrow();
   });
 });

@@ -116,6 +116,7 @@ export class Workspace {
       GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL || who.email,
     });
     const ws = new Workspace(dir, git, token, trace);
+    assertGitVersion(await ws.run(["--version"], "git --version (is git installed?)"));
     await ws.run(["init", "--quiet"]);
     await ws.run(["remote", "add", "origin", url]);
     return ws;
@@ -226,6 +227,17 @@ export class Workspace {
   close(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** GIT_CONFIG_COUNT, which carries the token, arrived in git 2.31: older git would ask for a password. */
+export function assertGitVersion(versionLine: string): void {
+  const m = /(\d+)\.(\d+)/.exec(versionLine);
+  const [major, minor] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (major < 2 || (major === 2 && minor < 31))
+    throw new UserError(
+      `qhub pr needs git 2.31 or newer; found ${versionLine.trim() || "no version"}`,
+      "install a newer git (every current CI image has one)",
+    );
 }
 
 /** A commit object's header and message. */
