@@ -220,7 +220,10 @@ Examples:
   return cli;
 }
 
-/** A person at a terminal (not CI, not a pipe, not a test's buffers): the ink UI may be used. */
+/**
+ * A person at a terminal (not CI, not a pipe, not a test's buffers): the ink UI may be used.
+ * `--verbose` makes its own Io (plain lines with stage times), so it is never interactive.
+ */
 function interactive(io: Io): boolean {
   return io === processIo && process.stderr.isTTY === true && !process.env.CI && process.env.TERM !== "dumb";
 }
@@ -235,7 +238,7 @@ export async function main(argv: readonly string[], processIoOrTest: Io = proces
   if (WITH_TASKS.has(argv[0] ?? "") && !argv.includes("--help") && !argv.includes("-h") && interactive(io)) {
     const { startInkUi } = await import("./ui/ink.js");
     const ink = startInkUi(io.stdout, process.stderr);
-    io = { ...ink.io, verbose: io.verbose };
+    io = ink.io;
     session = ink;
   }
   const json = argv.includes("--json") ? jsonFailure(io) : undefined;

@@ -6,7 +6,7 @@ import { countChanges, diffTrees, identityWarnings } from "../diff/objects.js";
 import { tasksOf } from "../ui/tasks.js";
 import { diskReader, previousTree } from "../diff/previous.js";
 import type { ReadFile } from "../diff/previous.js";
-import { planRender } from "../render/plan.js";
+import { compileStage } from "../render/plan.js";
 
 export interface DiffOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
@@ -45,11 +45,7 @@ async function gitReader(root: string, rev: string): Promise<ReadFile> {
 /** `qhub diff`: per cluster and per object, what `qhub render` would change. 0 none, 3 differences. */
 export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
   const tasks = tasksOf(io);
-  const plan = await tasks.task(
-    `Compile ${opts.config}`,
-    () => planRender(opts.config, opts.output, io),
-    (p) => p !== undefined,
-  );
+  const plan = await compileStage(opts.config, opts.output, io);
   if (!plan) return 1;
   const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
   const read = opts.base === undefined ? diskReader(plan.root) : await gitReader(plan.root, opts.base);

@@ -5,6 +5,7 @@ import { REPOSITORY } from "../config/schema.js";
 import { countChanges } from "../diff/objects.js";
 import { UserError, UsageError } from "../errors.js";
 import { validConfig } from "../render/plan.js";
+import type { ClusterConfig } from "../config/validate.js";
 import { publishPullRequest } from "../publish/pull-request.js";
 import { tasksOf } from "../ui/tasks.js";
 
@@ -29,6 +30,7 @@ interface Target {
   base: string;
   branch: string;
   project: string;
+  clusters: ClusterConfig[];
 }
 
 function target(opts: PrOptions, io: Io): Target | undefined {
@@ -52,7 +54,7 @@ function target(opts: PrOptions, io: Io): Target | undefined {
   const branch = opts.branch ?? `qhub/${project}`;
   if (branch === base)
     throw new UsageError(`--branch and --base are both ${base}`, "QHub proposes changes from its own branch");
-  return { owner, repo, base, branch, project };
+  return { owner, repo, base, branch, project, clusters };
 }
 
 function githubEnv(env: NodeJS.ProcessEnv): { token: string; serverUrl: string; apiUrl: string } {

@@ -1,6 +1,6 @@
 import { dirname } from "node:path";
 import type { Io } from "../io.js";
-import { planRender } from "../render/plan.js";
+import { compileStage } from "../render/plan.js";
 import { writeTree } from "../render/write.js";
 import { countByCluster, tasksOf } from "../ui/tasks.js";
 
@@ -19,11 +19,7 @@ export const EXIT_DIFFERENT = 3;
 /** `qhub render`: load -> validate -> resolve -> seal secrets (edge) -> build -> emit -> write. */
 export async function runRender(opts: RenderOptions, io: Io): Promise<number> {
   const tasks = tasksOf(io);
-  const plan = await tasks.task(
-    `Compile ${opts.config}`,
-    () => planRender(opts.config, opts.output, io),
-    (p) => p !== undefined,
-  );
+  const plan = await compileStage(opts.config, opts.output, io);
   if (!plan) return 1;
   const { root, resolved, files } = plan;
   const fault = process.env.QHUB_FAULT_AFTER_OPS;

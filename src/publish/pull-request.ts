@@ -3,9 +3,10 @@
 // commit, and opens (or updates) the one pull request for that branch. The branch is always
 // rebuilt from the base; a commit on it that QHub did not make stops the run instead of being
 // overwritten. A run with nothing new pushes nothing and edits nothing.
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Io } from "../io.js";
+import type { ClusterConfig } from "../config/validate.js";
 import { diffTrees, identityWarnings, patch } from "../diff/objects.js";
 import type { ClusterChanges } from "../diff/objects.js";
 import { diskReader, previousTree } from "../diff/previous.js";
@@ -22,6 +23,8 @@ import { GitHub } from "./github.js";
 export interface PublishInput {
   /** Path of the config file. */
   config: string;
+  /** The config's clusters, validated by the caller. */
+  clusters: ClusterConfig[];
   owner: string;
   repo: string;
   /** The branch the pull request targets. */
@@ -103,26 +106,28 @@ async function renderOnBase(ws: Workspace, t: PublishInput, baseSha: string, bot
   const configFile = basename(t.config);
   await ws.checkout(baseSha);
   const configBefore = readIfExists(join(ws.dir, configFile));
+  const configText = readFileSync(t.config, "utf8");
   const previousSecrets = await secretsOn(ws, bot);
   const plan = await planRender(t.config, ws.dir, io, {
     previousSecret: (path) => previousSecrets.get(path),
+    clusters: t.clusters,
   });
   if (!plan) return undefined;
   const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
   const current = await previousTree(diskReader(ws.dir), Object.keys(next));
-  copyFileSync(t.config, join(ws.dir, configFile));
+  writeFileSync(join(ws.dir, configFile), configText);
   const written = writeTree({
     root: ws.dir,
     files: plan.files,
     foreignHint: `they are on ${t.base} of ${repository}: remove or rename them there (QHub never changes files it did not write; GitHub's "Add a README" makes a README.md), then run \`qhub pr\` again`,
   });
   // The config travels with the render: count it as one of the branch's files.
-  const configText = readFileSync(t.config, "utf8");
   if (configBefore === undefined) written.added.unshift(configFile);
   else if (configBefore !== configText) written.changed.unshift(configFile);
   return {
     plan,
     configBefore,
+    configText,
     written,
     changes: diffTrees(current, next),
     warnings: identityWarnings(current, next),
@@ -151,7 +156,7 @@ export async function publishPullRequest(t: PublishInput, io: Io): Promise<Publi
       (r) => r !== undefined,
     );
     if (!rendered) return undefined;
-    const { plan, configBefore, written, changes, warnings, tree } = rendered;
+    const { plan, configBefore, configText, written, changes, warnings, tree } = rendered;
     const clusters = plan.resolved.clusters.map((c) => c.name);
 
     const report: PublishReport = {
@@ -205,7 +210,7 @@ export async function publishPullRequest(t: PublishInput, io: Io): Promise<Publi
       base: t.base,
       config: {
         file: configFile,
-        diff: configDiff(configFile, configBefore, readFileSync(t.config, "utf8")),
+        diff: configDiff(configFile, configBefore, configText),
         added: configBefore === undefined,
       },
       changes,

@@ -12,6 +12,7 @@ import type { ClusterConfig } from "../config/validate.js";
 import { sealClusterSecrets } from "../secrets/render.js";
 import { buildRepository } from "./build.js";
 import type { OutputFile } from "./emit.js";
+import { tasksOf } from "../ui/tasks.js";
 import { loadStaticFiles } from "./static.js";
 
 export interface RenderPlan {
@@ -36,9 +37,13 @@ export async function planRender(
   config: string,
   output: string | undefined,
   io: Io,
-  opts: { previousSecret?: (path: string) => string | undefined } = {},
+  opts: {
+    previousSecret?: (path: string) => string | undefined;
+    /** The config's clusters, when the caller has validated it already. */
+    clusters?: ClusterConfig[];
+  } = {},
 ): Promise<RenderPlan | undefined> {
-  const clusters = validConfig(config, io);
+  const clusters = opts.clusters ?? validConfig(config, io);
   if (!clusters) return undefined;
   const resolved = resolveConfig(clusters, { environments: loadDefaultEnvironments() });
   const root = resolve(output ?? dirname(config));
@@ -51,4 +56,17 @@ export async function planRender(
     previous: opts.previousSecret,
   });
   return { root, resolved, files: buildRepository(resolved, loadStaticFiles(), secrets) };
+}
+
+/** planRender as the first stage of render and diff: shown as "Compile CONFIG", failed when invalid. */
+export function compileStage(
+  config: string,
+  output: string | undefined,
+  io: Io,
+): Promise<RenderPlan | undefined> {
+  return tasksOf(io).task(
+    `Compile ${config}`,
+    () => planRender(config, output, io),
+    (p) => p !== undefined,
+  );
 }
