@@ -180,13 +180,19 @@ Examples:
     .argument("[dir]", "the rendered repository", ".")
     .option(
       "--chart-schemas <dir>",
-      "folder of <chart>-<version>.schema.json (+ .values.yaml) to check Helm values",
+      "another folder of <chart>-<version>.schema.json (+ .values.yaml), for charts QHub does not pin (the pinned ones are shipped)",
     )
-    .option("--external <kind/namespace/name...>", "objects created outside the repository", [])
+    // Repeatable rather than variadic, so `qhub check --external X DIR` keeps DIR as the folder.
+    .option(
+      "--external <kind/namespace/name>",
+      "an object created outside the repository (repeat for more)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .addOption(jsonOption())
     .addHelpText(
       "after",
-      "\nNeeds kubectl (Kustomize v5). Exit status: 0 pass, 1 problems found.\n\nExamples:\n  qhub check\n  qhub check platform/ --chart-schemas charts/ --json",
+      "\nNeeds kubectl (Kustomize v5). Exit status: 0 pass, 1 problems found.\n\nExamples:\n  qhub check\n  qhub check platform/ --external ConfigMap/dev/made-by-hand --json",
     )
     .action(async (dir: string, opts: { chartSchemas?: string; external: string[]; json: boolean }) => {
       const { runCheck } = await import("./commands/check.js");

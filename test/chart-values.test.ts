@@ -1,5 +1,5 @@
 // Every HelmRelease QHub renders passes its pinned chart's values schema, with its values merged
-// over the chart's defaults as Helm does (schemas and defaults from ../shared/chart-schemas).
+// over the chart's defaults as Helm does (schemas and defaults shipped in charts/).
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -7,9 +7,9 @@ import { chartValidators, helmMerge } from "../src/kube/chart-values.js";
 import { ROOT, runMain, tempDir } from "./helpers.js";
 import { kustomizeBuild, kustomizeTest } from "./kustomize.js";
 
-const SCHEMAS = join(ROOT, "..", "shared", "chart-schemas");
+const SCHEMAS = join(ROOT, "charts");
 
-const chart = chartValidators(SCHEMAS);
+const chart = chartValidators([SCHEMAS]);
 
 describe("Helm values", () => {
   test("helmMerge merges maps, replaces lists and scalars, and deletes on null", () => {

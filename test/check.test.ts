@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, runBin, runMain, tempDir } from "./helpers.js";
 import { kustomizeTest } from "./kustomize.js";
 
-const SCHEMAS = join(ROOT, "..", "shared", "chart-schemas");
+const SCHEMAS = join(ROOT, "charts");
 const LOCAL = join(ROOT, "test", "fixtures", "render", "local.yaml");
 const C = "cluster-overlays/laptop";
 
@@ -44,7 +44,7 @@ function addToPlatform(root: string, text: string): void {
 }
 
 async function check(root: string, ...flags: string[]) {
-  return runMain(["check", root, "--chart-schemas", SCHEMAS, ...flags]);
+  return runMain(["check", root, ...flags]);
 }
 
 const deployment = (extra: string, apiVersion = "apps/v1") => `---
@@ -70,7 +70,7 @@ describe("qhub check", () => {
     const r = await check(base);
     expect(r.stderr).toMatch(/ok: 1 cluster, 3 Kustomize builds, \d+ objects\n$/);
     expect(r.code).toBe(0);
-    const bin = runBin(["check", base, "--chart-schemas", SCHEMAS, "--json"], ROOT);
+    const bin = runBin(["check", base, "--json"], ROOT);
     expect(bin.code).toBe(0);
     const doc = JSON.parse(bin.stdout) as { ok: boolean; clusters: string[]; builds: unknown[] };
     expect(doc.ok).toBe(true);
@@ -276,6 +276,31 @@ describe("qhub check", () => {
     });
     expect((await check(root)).code).toBe(1);
     expect((await check(root, "--external", "ConfigMap/dev/made-by-hand")).code).toBe(0);
+    // The folder may follow the option: the option takes one value, not the folder too.
+    expect((await runMain(["check", "--external", "ConfigMap/dev/made-by-hand", root])).code).toBe(0);
+  });
+
+  kustomizeTest("--chart-schemas adds a folder that is looked up before the pinned charts", async () => {
+    // A stricter traefik schema in another folder: the same tree now fails on a value it forbids.
+    const other = tempDir();
+    const schema = JSON.parse(readFileSync(join(SCHEMAS, "traefik-41.3.0.schema.json"), "utf8")) as {
+      properties: Record<string, unknown>;
+    };
+    schema.properties.service = { type: "string" };
+    writeFileSync(join(other, "traefik-41.3.0.schema.json"), JSON.stringify(schema));
+    writeFileSync(
+      join(other, "traefik-41.3.0.values.yaml"),
+      readFileSync(join(SCHEMAS, "traefik-41.3.0.values.yaml")),
+    );
+    expect((await check(base)).code).toBe(0);
+    const r = await check(base, "--chart-schemas", other);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /HelmRelease\/traefik\/traefik: values do not fit chart traefik 41.3.0: \/service: must be string/,
+    );
+    const missing = await check(base, "--chart-schemas", join(other, "nope"));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("does not exist");
   });
 
   kustomizeTest("a missing kubectl is a clear error naming how to install it", () => {

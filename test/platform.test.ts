@@ -115,7 +115,7 @@ describe("platform: JupyterHub and Dask Gateway", () => {
     const gw = parse(read(dir, "dask-gateway.yaml")) as Release;
     const gateway = gw.spec.values;
     const defaults = parse(
-      readFileSync(join(ROOT, "..", "shared", "chart-schemas", "dask-gateway-2026.3.0.values.yaml"), "utf8"),
+      readFileSync(join(ROOT, "charts", "dask-gateway-2026.3.0.values.yaml"), "utf8"),
     ) as {
       gateway: { auth: { jupyterhub: { apiTokenFromSecretName: string; apiTokenFromSecretKey: string } } };
     };

@@ -7,12 +7,13 @@ import { analyzeCluster } from "../check/analyze.js";
 import type { Finding } from "../check/analyze.js";
 import { clustersOf, collectCluster } from "../check/collect.js";
 import { assertKustomize } from "../check/kustomize.js";
-import { chartValidators } from "../kube/chart-values.js";
+import { chartValidators, pinnedChartsDir } from "../kube/chart-values.js";
+import { packageRoot } from "../config/load.js";
 
 export interface CheckOptions {
   /** The rendered repository. @default "." */
   dir: string;
-  /** Folder of `<chart>-<version>.schema.json` and `.values.yaml` files. */
+  /** Another folder of `<chart>-<version>.schema.json` and `.values.yaml` files, for charts QHub does not pin. */
   chartSchemas?: string;
   /** Objects created outside the repository, as KIND/NAMESPACE/NAME (or KIND/NAME). */
   external: string[];
@@ -22,14 +23,14 @@ export interface CheckOptions {
 /** Created by `flux bootstrap` or by hand as the rendered README says. */
 const ALWAYS_EXTERNAL = ["GitRepository/flux-system/flux-system", "Secret/flux-system/sops-age"];
 
+/** Helm values checked against the pinned charts' schemas (shipped), and `--chart-schemas` first. */
 function chartValues(dir: string | undefined) {
-  if (!dir) return undefined;
-  if (!existsSync(dir))
+  if (dir !== undefined && !existsSync(dir))
     throw new UserError(
       `--chart-schemas ${dir} does not exist`,
       "pass a folder of <chart>-<version>.schema.json files",
     );
-  const validators = chartValidators(dir);
+  const validators = chartValidators([...(dir === undefined ? [] : [dir]), pinnedChartsDir(packageRoot())]);
   return (chart: string, version: string, values: unknown) => validators(`${chart}-${version}`)?.(values);
 }
 

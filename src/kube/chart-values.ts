@@ -49,26 +49,36 @@ export function valuesValidator(chart: ChartSchema): (values: unknown) => string
 }
 
 /**
- * Values validators from a folder of `<chart>-<version>.schema.json` (and `.values.yaml`, the
- * chart's defaults), by `<chart>-<version>`; undefined where the folder has no schema. Each schema
- * is read and compiled once, when first asked for.
+ * Values validators from folders of `<chart>-<version>.schema.json` (and `.values.yaml`, the
+ * chart's defaults), by `<chart>-<version>`; the first folder that has the schema wins; undefined
+ * where none has it. Each schema is read and compiled once, when first asked for.
  */
-export function chartValidators(dir: string): (name: string) => ((values: unknown) => string[]) | undefined {
+export function chartValidators(
+  dirs: readonly string[],
+): (name: string) => ((values: unknown) => string[]) | undefined {
   const cache = new Map<string, ((values: unknown) => string[]) | undefined>();
   return (name) => {
     if (!cache.has(name)) {
-      const schema = join(dir, `${name}.schema.json`);
-      const defaults = join(dir, `${name}.values.yaml`);
+      const dir = dirs.find((d) => existsSync(join(d, `${name}.schema.json`)));
+      const defaults = dir === undefined ? undefined : join(dir, `${name}.values.yaml`);
       cache.set(
         name,
-        existsSync(schema)
-          ? valuesValidator({
-              schema: JSON.parse(readFileSync(schema, "utf8")) as Record<string, unknown>,
+        dir === undefined || defaults === undefined
+          ? undefined
+          : valuesValidator({
+              schema: JSON.parse(readFileSync(join(dir, `${name}.schema.json`), "utf8")) as Record<
+                string,
+                unknown
+              >,
               defaults: existsSync(defaults) ? (parse(readFileSync(defaults, "utf8")) as unknown) : {},
-            })
-          : undefined,
+            }),
       );
     }
     return cache.get(name);
   };
+}
+
+/** The values schemas and defaults of the charts QHub pins, shipped with QHub (`charts/`). */
+export function pinnedChartsDir(root: string): string {
+  return join(root, "charts");
 }
