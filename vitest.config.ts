@@ -1,6 +1,17 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // Embedded code (src/**/*.py) is imported as its text, as the build (esbuild's text loader) does.
+  plugins: [
+    {
+      name: "embedded-text",
+      transform(code, id) {
+        return id.endsWith(".py")
+          ? { code: `export default ${JSON.stringify(code)};`, map: null }
+          : undefined;
+      },
+    },
+  ],
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     globalSetup: ["test/global-setup.ts"],
