@@ -180,12 +180,12 @@ Examples:
     .argument("[dir]", "the rendered repository", ".")
     .option(
       "--chart-schemas <dir>",
-      "another folder of <chart>-<version>.schema.json (+ .values.yaml), for charts QHub does not pin (the pinned ones are shipped)",
+      "more <chart>-<version>.schema.json (+ .values.yaml) files, for charts QHub does not pin",
     )
     // Repeatable rather than variadic, so `qhub check --external X DIR` keeps DIR as the folder.
     .option(
-      "--external <kind/namespace/name>",
-      "an object created outside the repository (repeat for more)",
+      "--external <ref>",
+      "an object made outside the repository, as KIND/NAMESPACE/NAME (repeatable)",
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )

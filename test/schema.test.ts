@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import { configJsonSchema, configJsonSchemaText } from "../src/config/json-schema.js";
@@ -29,6 +30,8 @@ const initConfigs = PROVIDERS.map(
 
 function ajvValidator() {
   const ajv = new Ajv2020.default({ strict: false, allErrors: true });
+  // The schema's `email` and `uri` formats are checked, not ignored with a warning.
+  addFormats.default(ajv);
   return ajv.compile(configJsonSchema());
 }
 

@@ -271,7 +271,7 @@ export function analyzeCluster(input: ClusterInput): Finding[] {
             unit,
             id,
             `values not checked: no schema for chart ${chart.chart} ${chart.version}`,
-            "",
+            "the chart publishes no values schema that QHub ships (charts/); pass --chart-schemas DIR with one to check these values",
             "note",
           );
         else
