@@ -260,20 +260,50 @@ describe("qhub pr against a local remote and a GitHub API double", () => {
     expect(nobase.stderr).toMatch(/^error: acme\/platform has no branch release/m);
   });
 
-  test("a README.md on the base (GitHub's own): a clear stop, then gitops.readme puts QHub's elsewhere", async () => {
+  test("a README.md on the base (GitHub's 'Add a README'): the first run opens its pull request, QHub's guide goes to QHUB.md, and a render in a clone of the base gives the same tree", async () => {
     await git.createRepo("acme/with-readme", { "README.md": "# Made by GitHub\n" });
-    const pushes = git.pushes();
-    const r = await pr(user.dir, "--repository", "acme/with-readme");
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("error: QHub would overwrite 1 file it did not create: README.md");
-    expect(r.stderr).toContain("hint: they are on main of acme/with-readme: remove or rename them there");
-    expect(r.stderr).toContain("set gitops.readme: QHUB.md");
-    expect(git.pushes()).toBe(pushes);
-    const withReadme = workdir(CONFIG.replace("  branch: main\n", "  branch: main\n  readme: QHUB.md\n"));
-    const ok = await pr(withReadme.dir, "--repository", "acme/with-readme");
-    expect(ok.code, ok.stderr).toBe(0);
+    const r = await pr(user.dir, "--repository", "acme/with-readme", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("note: README.md on main is the repository's own; QHub's guide is QHUB.md");
     expect(git.git("acme/with-readme", "show", "qhub/laptop:README.md")).toBe("# Made by GitHub");
     expect(git.git("acme/with-readme", "show", "qhub/laptop:QHUB.md")).toMatch(/^# /);
+    const body = github.pulls.at(-1)?.body ?? "";
+    expect(body).toContain(
+      "`README.md` on `main` is the repository's own: QHub leaves it alone and writes its guide to the platform as `QHUB.md`.",
+    );
+    // qhub render decides the same way: in a clone of the base, the render is the branch's tree.
+    const clone = tempDir();
+    git.git("acme/with-readme", "--work-tree", clone, "checkout", "main", "--", ".");
+    writeFileSync(join(clone, "qhub-config.yaml"), readFileSync(join(user.dir, "qhub-config.yaml")));
+    const rendered = await runBinAsync(["render"], clone, {});
+    expect(rendered.code, rendered.stderr).toBe(0);
+    expect(rendered.stderr).toContain(
+      "note: README.md is not QHub's; QHub's guide to the repository is QHUB.md",
+    );
+    // Byte for byte: each file's blob id in the clone is the branch's; sealed Secrets (fresh
+    // tokens and nonces where no earlier file exists) and the manifest (their hashes) by path only.
+    const random = (f: string) => f.endsWith(".sops.yaml") || f === ".qhub/manifest.json";
+    const blob = (line: string) => {
+      const path = line.split(" ")[0] ?? "";
+      return random(path) ? path : line;
+    };
+    const branchTree = git
+      .git("acme/with-readme", "ls-tree", "-r", "qhub/laptop")
+      .split("\n")
+      .map((line) => {
+        const [meta, path] = line.split("\t");
+        return `${path} ${meta?.split(" ")[2]}`;
+      });
+    const cloneTree = listFiles(clone).map(
+      (f) => `${f} ${execFileSync("git", ["hash-object", join(clone, f)], { encoding: "utf8" }).trim()}`,
+    );
+    expect(cloneTree.map(blob)).toEqual(branchTree.map(blob));
+    expect(cloneTree.filter((l) => !random(l.split(" ")[0] ?? "")).length).toBeGreaterThan(20);
+    // A second run changes nothing: the guide keeps its name.
+    const pushes = git.pushes();
+    const again = await pr(user.dir, "--repository", "acme/with-readme");
+    expect(again.code, again.stderr).toBe(0);
+    expect(git.pushes()).toBe(pushes);
   });
 
   test("--draft and --label: a draft pull request with those labels, from its own branch", async () => {

@@ -59,13 +59,17 @@ describe("qhub render: golden trees", () => {
       expect(content, p).toBe(readFileSync(join(golden, p), "utf8"));
   });
 
-  test("blueprints and overlays are copied byte for byte", async () => {
+  test("blueprints and the clusters' clouds' overlays are copied byte for byte; no other cloud's", async () => {
     const out = await renderInto(CASES[0]![1]);
-    for (const dir of ["blueprints", "overlays"]) {
-      const project = readTree(join(ROOT, dir));
-      const rendered = readTree(join(out, dir));
-      expect(rendered).toEqual(project);
-    }
+    expect(readTree(join(out, "blueprints"))).toEqual(readTree(join(ROOT, "blueprints")));
+    // The first case is an AWS platform: overlays/README.md and overlays/aws/ only.
+    const overlays = readTree(join(ROOT, "overlays"));
+    const aws = Object.fromEntries(
+      Object.entries(overlays).filter(([p]) => p === "README.md" || p.startsWith("aws/")),
+    );
+    expect(Object.keys(aws).length).toBeGreaterThan(1);
+    expect(Object.keys(overlays).length).toBeGreaterThan(Object.keys(aws).length);
+    expect(readTree(join(out, "overlays"))).toEqual(aws);
   });
 
   test("the same config renders byte-identical trees in two different folders", async () => {
@@ -177,22 +181,45 @@ describe("qhub render: the writer", () => {
     expect(listFiles(dir)).toEqual(["clusters/laptop/qhub.yaml"]);
   });
 
-  test("a README.md of the team's own: a hint to move QHub's README (gitops.readme), which then works", async () => {
+  test("a README.md of the team's own: QHub's guide goes to QHUB.md, and keeps that name; gitops.readme chooses another", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "README.md"), "# Ours\n");
     const local = readFileSync(join(FIXTURES, "local.yaml"), "utf8");
     writeFileSync(join(dir, "qhub-config.yaml"), local);
-    const refused = await runMain(["render", "--config", join(dir, "qhub-config.yaml")]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("set gitops.readme: QHUB.md (QHub writes its README there)");
+    const first = await runMain(["render", "--config", join(dir, "qhub-config.yaml")]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(
+      "note: README.md is not QHub's; QHub's guide to the repository is QHUB.md",
+    );
+    expect(first.stderr).toContain("added    QHUB.md");
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toBe("# Ours\n");
+    expect(readFileSync(join(dir, "QHUB.md"), "utf8")).toMatch(/^# /);
+    // The team deletes its README later: the guide stays where it is.
+    rmSync(join(dir, "README.md"));
+    const again = await runMain(["render", "--config", join(dir, "qhub-config.yaml")]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/^0 added, 0 changed, 0 removed, \d+ unchanged$/m);
+    expect(existsSync(join(dir, "README.md"))).toBe(false);
+    // gitops.readme moves it; QHub removes the QHUB.md it wrote before.
     writeFileSync(
       join(dir, "qhub-config.yaml"),
       `${local}gitops:\n  repository: acme/platform\n  readme: docs/QHUB.md\n`,
     );
     const r = await runMain(["render", "--config", join(dir, "qhub-config.yaml")]);
     expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(join(dir, "README.md"), "utf8")).toBe("# Ours\n");
+    expect(r.stderr).toContain("removed  QHUB.md");
     expect(readFileSync(join(dir, "docs", "QHUB.md"), "utf8")).toMatch(/^# /);
+    // A file of the team's own where the config puts the guide is still never overwritten.
+    writeFileSync(join(dir, "NOTES.md"), "# Ours\n");
+    writeFileSync(
+      join(dir, "qhub-config.yaml"),
+      `${local}gitops:\n  repository: acme/platform\n  readme: NOTES.md\n`,
+    );
+    const refused = await runMain(["render", "--config", join(dir, "qhub-config.yaml")]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("QHub would overwrite 1 file it did not create: NOTES.md");
+    expect(refused.stderr).toContain("set gitops.readme to another path");
+    expect(readFileSync(join(dir, "NOTES.md"), "utf8")).toBe("# Ours\n");
     expect(problemLines(`${local}gitops:\n  repository: acme/platform\n  readme: ../escape.md\n`)).toEqual([
       expect.stringContaining(
         "gitops.readme: must be a Markdown file's path inside the repository",

@@ -407,7 +407,6 @@ describe("resolveConfig: what every provider shares", () => {
           "branch": "main",
           "path": "clusters/team",
           "prWorkflow": false,
-          "readme": "README.md",
         },
         "groups": [],
         "images": {
@@ -493,7 +492,6 @@ describe("resolveConfig: what every provider shares", () => {
       branch: "main",
       path: "clusters/prod",
       prWorkflow: false,
-      readme: "README.md",
     });
   });
 

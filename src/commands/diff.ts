@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { simpleGit } from "simple-git";
 import type { Io } from "../io.js";
 import { UserError } from "../errors.js";
@@ -45,10 +46,12 @@ async function gitReader(root: string, rev: string): Promise<ReadFile> {
 /** `qhub diff`: per cluster and per object, what `qhub render` would change. 0 none, 3 differences. */
 export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
   const tasks = tasksOf(io);
-  const plan = await compileStage(opts.config, opts.output, io);
+  // The tree compared with also decides where the guide goes, as it would for render and pr.
+  const root = resolve(opts.output ?? dirname(opts.config));
+  const read = opts.base === undefined ? diskReader(root) : await gitReader(root, opts.base);
+  const plan = await compileStage(opts.config, opts.output, io, read);
   if (!plan) return 1;
   const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
-  const read = opts.base === undefined ? diskReader(plan.root) : await gitReader(plan.root, opts.base);
   const current = await previousTree(read, Object.keys(next));
   const changes = await tasks.task(
     opts.base === undefined ? `Compare with ${plan.root}` : `Compare with ${opts.base}`,

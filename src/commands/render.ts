@@ -61,6 +61,10 @@ export async function runRender(opts: RenderOptions, io: Io): Promise<number> {
       ),
     );
   } else {
+    if (plan.readme.besideForeign)
+      io.stderr(
+        `note: ${plan.readme.besideForeign} is not QHub's; QHub's guide to the repository is ${plan.readme.path}`,
+      );
     const verb = opts.check ? "would be " : "";
     for (const p of result.added) io.stderr(`${verb}added    ${p}`);
     for (const p of result.changed) io.stderr(`${verb}changed  ${p}`);

@@ -78,7 +78,14 @@ export interface ResolvedCluster {
   namespace: string;
   provider: Provider;
   domain: string;
-  gitops: { repository?: string; branch: string; path: string; prWorkflow: boolean; readme: string };
+  gitops: {
+    repository?: string;
+    branch: string;
+    path: string;
+    prWorkflow: boolean;
+    /** `gitops.readme` as written; where it is unset, the render chooses (render/readme-path.ts). */
+    readme?: string;
+  };
   certificate: Certificate;
   authentication: Authentication;
   users: ResolvedUser[];
@@ -263,7 +270,7 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       branch: c.gitops?.branch ?? "main",
       path: `clusters/${cluster.name}`,
       prWorkflow: c.gitops?.pr_workflow ?? false,
-      readme: c.gitops?.readme ?? "README.md",
+      readme: c.gitops?.readme,
     }),
     certificate: c.certificate,
     authentication: c.security.authentication,

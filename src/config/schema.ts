@@ -662,7 +662,7 @@ export const Gitops = describe(
       "Branch Flux syncs from and pull requests target.",
     ),
     readme: describe(
-      z._default(
+      z.optional(
         z
           .string()
           .check(
@@ -674,9 +674,8 @@ export const Gitops = describe(
               ),
             ),
           ),
-        "README.md",
       ),
-      "Where QHub writes the rendered repository's README. Set another path (e.g. `QHUB.md`) when the repository keeps a README of its own: QHub never overwrites files it did not write.",
+      "Where QHub writes the rendered repository's guide. Unset: `README.md`, or `QHUB.md` when the repository has a README.md that QHub did not write (GitHub's 'Add a README' makes one); QHub never overwrites files it did not write, and keeps the name it chose on later runs.",
     ),
     pr_workflow: describe(
       z._default(z.boolean(), false),

@@ -21,6 +21,8 @@ export interface BodyInput {
   /** Identity changes (cluster names, namespace, provider) reviewers must not miss. */
   warnings: string[];
   version: string;
+  /** Where QHub's guide to the repository is, and the team's own README it stays clear of. */
+  readme?: { path: string; besideForeign?: string };
 }
 
 type Detail = "full" | "folded" | "objects" | "files";
@@ -106,6 +108,12 @@ function compose(input: BodyInput, detail: Detail): string {
     ...rows,
     "",
   ];
+  if (input.readme?.besideForeign)
+    out.push(
+      `> [!NOTE]`,
+      `> \`${input.readme.besideForeign}\` on \`${input.base}\` is the repository's own: QHub leaves it alone and writes its guide to the platform as \`${input.readme.path}\`.`,
+      "",
+    );
   if (input.warnings.length > 0) out.push("> [!CAUTION]", ...input.warnings.map((w) => `> - ${w}`), "");
   if (removals.length > 0) {
     const shown = removals.slice(0, 20);

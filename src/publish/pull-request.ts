@@ -119,7 +119,7 @@ async function renderOnBase(ws: Workspace, t: PublishInput, baseSha: string, bot
   const written = writeTree({
     root: ws.dir,
     files: plan.files,
-    foreignHint: `they are on ${t.base} of ${repository}: remove or rename them there (QHub never changes files it did not write; GitHub's "Add a README" makes a README.md), then run \`qhub pr\` again`,
+    foreignHint: `they are on ${t.base} of ${repository}: remove or rename them there (QHub never changes files it did not write), then run \`qhub pr\` again`,
   });
   // The config travels with the render: count it as one of the branch's files.
   if (configBefore === undefined) written.added.unshift(configFile);
@@ -185,6 +185,10 @@ export async function publishPullRequest(t: PublishInput, io: Io): Promise<Publi
       io.stderr(`${t.base} of ${repository} is already what ${t.config} compiles to; nothing to propose`);
       return finish();
     }
+    if (plan.readme.besideForeign)
+      io.stderr(
+        `note: ${plan.readme.besideForeign} on ${t.base} is the repository's own; QHub's guide is ${plan.readme.path}`,
+      );
     io.stderr(
       `rendered ${plural(clusters.length, "cluster")}; compared with ${repository}@${t.base} (${baseSha.slice(0, 7)}) that adds ${plural(written.added.length, "file")}, changes ${written.changed.length}, removes ${written.removed.length}`,
     );
@@ -216,6 +220,7 @@ export async function publishPullRequest(t: PublishInput, io: Io): Promise<Publi
       changes,
       warnings,
       version: VERSION,
+      readme: plan.readme,
     });
     const { pull, action } = await tasks.task("Open or update the pull request", () =>
       github.upsert({

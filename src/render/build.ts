@@ -8,6 +8,7 @@ import { Namespace, PersistentVolume, PersistentVolumeClaim } from "kubernetes-m
 import { BugError } from "../errors.js";
 import { quantityValue } from "../config/rules.js";
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
+import type { Provider } from "../config/schema.js";
 import type { OutputFile } from "./emit.js";
 import { toYaml, toYamlDocuments } from "./emit.js";
 import {
@@ -17,6 +18,7 @@ import {
   jupyterhubRelease,
 } from "./platform.js";
 import { renderReadme } from "./readme.js";
+import { DEFAULT_README } from "./readme-path.js";
 import { renderWorkflows } from "./workflow.js";
 
 /** The project's own static trees, copied into the rendered repository. */
@@ -483,18 +485,24 @@ export function buildRepository(
   config: ResolvedConfig,
   files: StaticFiles,
   secrets: Readonly<Record<string, readonly OutputFile[]>> = {},
+  readmePath: string = DEFAULT_README,
 ): OutputFile[] {
   const envDirs = environmentDirs(config.clusters);
+  // Only the clouds the clusters run on: reviewers of an AWS platform need not read DigitalOcean's.
+  const clouds = new Set(config.clusters.map((c) => c.provider));
   const out: OutputFile[] = [
     ...files.blueprints,
-    ...files.overlays,
+    ...files.overlays.filter((f) => {
+      const cloud = /^overlays\/([^/]+)\//.exec(f.path)?.[1];
+      return cloud === undefined || clouds.has(cloud as Provider);
+    }),
     ...config.clusters.flatMap((c) =>
       cluster(c, files, secrets[c.name] ?? [], envDirs.get(c.name) ?? "environments"),
     ),
     ...[...new Map(config.clusters.map((c) => [envDirs.get(c.name), c])).entries()].flatMap(([dir, c]) =>
       environmentFiles(dir ?? "environments", c),
     ),
-    { path: config.clusters[0]?.gitops.readme ?? "README.md", content: renderReadme(config, secrets) },
+    { path: readmePath, content: renderReadme(config, secrets) },
     ...renderWorkflows(config),
   ];
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

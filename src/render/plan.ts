@@ -14,12 +14,28 @@ import { buildRepository } from "./build.js";
 import type { OutputFile } from "./emit.js";
 import { tasksOf } from "../ui/tasks.js";
 import { loadStaticFiles } from "./static.js";
+import { diskReader } from "../diff/previous.js";
+import type { ReadFile } from "../diff/previous.js";
+import { chooseReadme, DEFAULT_README } from "./readme-path.js";
+import type { ReadmeChoice } from "./readme-path.js";
+import { MANIFEST_PATH, parseManifest } from "./write.js";
 
 export interface RenderPlan {
   /** The rendered repository's root. */
   root: string;
   resolved: ResolvedConfig;
   files: OutputFile[];
+  /** Where the repository's guide went, and why when it is not README.md. */
+  readme: ReadmeChoice;
+}
+
+/** What the tree QHub renders onto holds that decides where its guide goes. */
+export async function readmeOf(explicit: string | undefined, read: ReadFile): Promise<ReadmeChoice> {
+  const manifest = await read(MANIFEST_PATH);
+  return chooseReadme(explicit, {
+    owned: new Set(manifest === undefined ? [] : Object.keys(parseManifest(".", manifest))),
+    readmeExists: (await read(DEFAULT_README)) !== undefined,
+  });
 }
 
 /** The config's clusters, or undefined (problems printed) when the config is invalid. */
@@ -41,6 +57,8 @@ export async function planRender(
     previousSecret?: (path: string) => string | undefined;
     /** The config's clusters, when the caller has validated it already. */
     clusters?: ClusterConfig[];
+    /** The tree the render goes onto (default: the output folder), for where the guide goes. */
+    existing?: ReadFile;
   } = {},
 ): Promise<RenderPlan | undefined> {
   const clusters = opts.clusters ?? validConfig(config, io);
@@ -55,7 +73,13 @@ export async function planRender(
     now: new Date(),
     previous: opts.previousSecret,
   });
-  return { root, resolved, files: buildRepository(resolved, loadStaticFiles(), secrets) };
+  const readme = await readmeOf(resolved.clusters[0]?.gitops.readme, opts.existing ?? diskReader(root));
+  return {
+    root,
+    resolved,
+    readme,
+    files: buildRepository(resolved, loadStaticFiles(), secrets, readme.path),
+  };
 }
 
 /** planRender as the first stage of render and diff: shown as "Compile CONFIG", failed when invalid. */
@@ -63,10 +87,11 @@ export function compileStage(
   config: string,
   output: string | undefined,
   io: Io,
+  existing?: ReadFile,
 ): Promise<RenderPlan | undefined> {
   return tasksOf(io).task(
     `Compile ${config}`,
-    () => planRender(config, output, io),
+    () => planRender(config, output, io, existing === undefined ? {} : { existing }),
     (p) => p !== undefined,
   );
 }

@@ -82,7 +82,7 @@ function readText(path: string): string | undefined {
 }
 
 /** The files a manifest records, from its text (undefined: there is none yet). */
-function parseManifest(root: string, text: string | undefined): Record<string, string> {
+export function parseManifest(root: string, text: string | undefined): Record<string, string> {
   if (text === undefined) return {};
   try {
     const m = JSON.parse(text) as Partial<Manifest>;
@@ -156,8 +156,8 @@ export function writeTree(opts: WriteOptions): WriteResult {
       `QHub would overwrite ${foreign.length} file${foreign.length === 1 ? "" : "s"} it did not create: ${foreign.join(", ")}`,
       (opts.foreignHint ??
         "move them away (QHub never changes files it did not write), or render into another --output folder") +
-        (foreign.includes("README.md")
-          ? "; to keep your own README.md, set gitops.readme: QHUB.md (QHub writes its README there)"
+        (foreign.some((p) => p.endsWith(".md"))
+          ? "; to keep your own Markdown file, set gitops.readme to another path (QHub writes its guide there)"
           : ""),
     );
   const toRemove = Object.keys(owned)
