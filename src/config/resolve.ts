@@ -85,6 +85,8 @@ export interface ResolvedCluster {
     prWorkflow: boolean;
     /** `gitops.readme` as written; where it is unset, the render chooses (render/readme-path.ts). */
     readme?: string;
+    /** Where the rendered workflows install QHub from: an npm package spec, and a registry. */
+    install: { package?: string; registry?: string };
   };
   certificate: Certificate;
   authentication: Authentication;
@@ -271,6 +273,7 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       path: `clusters/${cluster.name}`,
       prWorkflow: c.gitops?.pr_workflow ?? false,
       readme: c.gitops?.readme,
+      install: compact({ package: c.gitops?.qhub_package, registry: c.gitops?.npm_registry }),
     }),
     certificate: c.certificate,
     authentication: c.security.authentication,

@@ -677,6 +677,35 @@ export const Gitops = describe(
       ),
       "Where QHub writes the rendered repository's guide. Unset: `README.md`, or `QHUB.md` when the repository has a README.md that QHub did not write (GitHub's 'Add a README' makes one); QHub never overwrites files it did not write, and keeps the name it chose on later runs.",
     ),
+    qhub_package: describe(
+      z.optional(
+        z
+          .string()
+          .check(
+            z.regex(
+              /^[A-Za-z0-9@/._:+~#%=-]+$/,
+              msg(
+                "must be an npm package spec without spaces or shell characters",
+                "e.g. `qhub@0.1.0`, `@acme/qhub@0.1.0` or a tarball's https URL",
+              ),
+            ),
+          ),
+      ),
+      "The npm package the rendered workflows install QHub from (`npm install --global`). Unset: `qhub@` the version that rendered the tree, so checks in CI run the same QHub.",
+    ),
+    npm_registry: describe(
+      z.optional(
+        z
+          .string()
+          .check(
+            z.regex(
+              /^https?:\/\/[A-Za-z0-9._~:/%@+-]+$/,
+              msg("must be an http(s) URL of an npm registry", "e.g. `https://npm.acme.example/`"),
+            ),
+          ),
+      ),
+      "The npm registry the rendered workflows install from, for teams that mirror npm. Unset: npm's default.",
+    ),
     pr_workflow: describe(
       z._default(z.boolean(), false),
       "Also render `.github/workflows/qhub-pr.yaml`: `qhub pr` runs in GitHub Actions whenever qhub-config.yaml changes on `branch`. It needs the repository secrets the rendered README lists.",

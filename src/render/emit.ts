@@ -40,9 +40,25 @@ export function canonical(value: unknown, top = true): unknown {
   return value;
 }
 
-/** One YAML document, canonically ordered, ending in a newline. */
-export function toYaml(value: unknown): string {
-  return stringify(canonical(value), {
+/** A deep copy with undefined values dropped and keys in the order they were written. */
+function written(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(written);
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, written(v)]),
+    );
+  return value;
+}
+
+/**
+ * One YAML document, canonically ordered, ending in a newline. `order: "written"` keeps the keys
+ * as the code wrote them, for files with a conventional order of their own (GitHub workflows'
+ * `name`, `on`, `permissions`, `jobs`); that code must write them in a fixed order.
+ */
+export function toYaml(value: unknown, opts: { order?: "canonical" | "written" } = {}): string {
+  return stringify(opts.order === "written" ? written(value) : canonical(value), {
     lineWidth: 0,
     minContentWidth: 0,
     aliasDuplicateObjects: false,
@@ -54,5 +70,5 @@ export function toYaml(value: unknown): string {
 
 /** Several objects as one multi-document YAML file, in the order given. */
 export function toYamlDocuments(values: readonly unknown[]): string {
-  return values.map(toYaml).join("---\n");
+  return values.map((v) => toYaml(v)).join("---\n");
 }

@@ -23,14 +23,22 @@ export function secretVariables(config: ResolvedConfig): string[] {
   return [...names].sort();
 }
 
-const setup = (qhub: string) => [
+/** The command that installs QHub in the workflows: the version that rendered the tree, or the config's source. */
+export function installCommand(config: ResolvedConfig): string {
+  const install = config.clusters[0]?.gitops.install ?? {};
+  const registry = install.registry === undefined ? "" : ` --registry ${install.registry}`;
+  return `npm install --global${registry} ${install.package ?? `qhub@${VERSION}`}`;
+}
+
+// GitHub's own order (steps: name, uses, with, run; jobs: runs-on, env, steps), not sorted keys.
+const setup = (install: string) => [
   { uses: "actions/checkout@v4" },
   { uses: "actions/setup-node@v4", with: { "node-version": "20" } },
-  { name: "Install QHub", run: `npm install --global ${qhub}` },
+  { name: "Install QHub", run: install },
 ];
 
 export function renderWorkflows(config: ResolvedConfig): OutputFile[] {
-  const qhub = `qhub@${VERSION}`;
+  const install = installCommand(config);
   const branches = [...new Set(config.clusters.map((c) => c.gitops.branch))].sort();
   const env = Object.fromEntries(
     secretVariables(config).map((v) => [v, `\${{ secrets.${actionsSecretName(v)} }}`]),
@@ -39,45 +47,51 @@ export function renderWorkflows(config: ResolvedConfig): OutputFile[] {
   const files: OutputFile[] = [
     {
       path: ".github/workflows/qhub.yaml",
-      content: toYaml({
-        name: "qhub",
-        on: { pull_request: {}, push: { branches } },
-        permissions: { contents: "read" },
-        jobs: {
-          check: {
-            "runs-on": "ubuntu-latest",
-            ...withEnv,
-            steps: [
-              ...setup(qhub),
-              { name: "The tree is what qhub-config.yaml compiles to", run: "qhub render --check" },
-              { name: "Flux can build and apply it", run: "qhub check" },
-            ],
+      content: toYaml(
+        {
+          name: "qhub",
+          on: { pull_request: {}, push: { branches } },
+          permissions: { contents: "read" },
+          jobs: {
+            check: {
+              "runs-on": "ubuntu-latest",
+              ...withEnv,
+              steps: [
+                ...setup(install),
+                { name: "The tree is what qhub-config.yaml compiles to", run: "qhub render --check" },
+                { name: "Flux can build and apply it", run: "qhub check" },
+              ],
+            },
           },
         },
-      }),
+        { order: "written" },
+      ),
     },
   ];
   if (config.clusters.some((c) => c.gitops.prWorkflow))
     files.push({
       path: ".github/workflows/qhub-pr.yaml",
-      content: toYaml({
-        name: "qhub pr",
-        on: { push: { branches, paths: ["qhub-config.yaml"] }, workflow_dispatch: {} },
-        permissions: { contents: "write", "pull-requests": "write" },
-        concurrency: { group: "qhub-pr", "cancel-in-progress": false },
-        jobs: {
-          pr: {
-            "runs-on": "ubuntu-latest",
-            env: {
-              ...env,
-              // Pull requests opened with the workflow's own token do not start workflows, so
-              // the checks above would not run on them: a QHUB_PR_TOKEN secret, when set, is used.
-              GITHUB_TOKEN: "${{ secrets.QHUB_PR_TOKEN || secrets.GITHUB_TOKEN }}",
+      content: toYaml(
+        {
+          name: "qhub pr",
+          on: { push: { branches, paths: ["qhub-config.yaml"] }, workflow_dispatch: {} },
+          permissions: { contents: "write", "pull-requests": "write" },
+          concurrency: { group: "qhub-pr", "cancel-in-progress": false },
+          jobs: {
+            pr: {
+              "runs-on": "ubuntu-latest",
+              env: {
+                ...env,
+                // Pull requests opened with the workflow's own token do not start workflows, so
+                // the checks above would not run on them: a QHUB_PR_TOKEN secret, when set, is used.
+                GITHUB_TOKEN: "${{ secrets.QHUB_PR_TOKEN || secrets.GITHUB_TOKEN }}",
+              },
+              steps: [...setup(install), { name: "Open or update the pull request", run: "qhub pr" }],
             },
-            steps: [...setup(qhub), { name: "Open or update the pull request", run: "qhub pr" }],
           },
         },
-      }),
+        { order: "written" },
+      ),
     });
   return files;
 }
