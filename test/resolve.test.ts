@@ -405,6 +405,7 @@ describe("resolveConfig: what every provider shares", () => {
         ],
         "gitops": {
           "branch": "main",
+          "install": {},
           "path": "clusters/team",
           "prWorkflow": false,
         },
@@ -492,6 +493,7 @@ describe("resolveConfig: what every provider shares", () => {
       branch: "main",
       path: "clusters/prod",
       prWorkflow: false,
+      install: {},
     });
   });
 
