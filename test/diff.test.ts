@@ -174,3 +174,31 @@ describe("text-only changes", () => {
     expect(diffTrees({ "a.yaml": cm }, { "a.yaml": cm })).toEqual([]);
   });
 });
+
+describe("qhub diff without secret values", () => {
+  afterEach(() => void vi.unstubAllEnvs());
+
+  test("OAuth values unset: Secrets are compared as they are, with a note; the rest is diffed", async () => {
+    const example = readFileSync(join(ROOT, "examples", "qhub-config.yaml"), "utf8");
+    const { dir, config } = await rendered(example);
+    vi.stubEnv("GITHUB_CLIENT_SECRET", "");
+    vi.stubEnv("GITHUB_CLIENT_ID", "");
+    const same = await runMain(["diff", "--config", config]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).toContain(
+      "note: prod: Secret qhub-oauth is compared as it is, without its values: security.authentication.config.client_secret names the environment variable GITHUB_CLIENT_SECRET, which is not set",
+    );
+    writeFileSync(config, example.replace("mem_limit: 8G,", "mem_limit: 9G,"));
+    const changed = await runMain(["diff", "--config", config, "--json"]);
+    expect(changed.code, changed.stderr).toBe(3);
+    const doc = JSON.parse(changed.stdout) as { clusters: { objects: { object: string }[] }[] };
+    const objects = doc.clusters.flatMap((c) => c.objects.map((o) => o.object));
+    expect(objects).toContain("HelmRelease dev/jupyterhub");
+    expect(objects.filter((o) => o.startsWith("Secret"))).toEqual([]);
+    // render still needs the values: it writes what Flux applies.
+    const render = await runMain(["render", "--config", config]);
+    expect(render.code).toBe(1);
+    expect(render.stderr).toContain("GITHUB_CLIENT_SECRET, which is not set");
+    expect(readFileSync(join(dir, "qhub-config.yaml"), "utf8")).toContain("mem_limit: 9G,");
+  });
+});

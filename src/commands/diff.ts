@@ -49,7 +49,11 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
   // The tree compared with also decides where the guide goes, as it would for render and pr.
   const root = resolve(opts.output ?? dirname(opts.config));
   const read = opts.base === undefined ? diskReader(root) : await gitReader(root, opts.base);
-  const plan = await compileStage(opts.config, opts.output, io, read);
+  // A diff needs no secret values: a Secret whose values are not at hand is compared as it is.
+  const plan = await compileStage(opts.config, opts.output, io, {
+    existing: read,
+    unsealedNote: (line) => io.stderr(line),
+  });
   if (!plan) return 1;
   const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
   const current = await previousTree(read, Object.keys(next));

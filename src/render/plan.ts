@@ -59,6 +59,8 @@ export async function planRender(
     clusters?: ClusterConfig[];
     /** The tree the render goes onto (default: the output folder), for where the guide goes. */
     existing?: ReadFile;
+    /** `qhub diff`: compare Secrets whose values are unavailable as they are, saying so here. */
+    unsealedNote?: (line: string) => void;
   } = {},
 ): Promise<RenderPlan | undefined> {
   const clusters = opts.clusters ?? validConfig(config, io);
@@ -72,6 +74,7 @@ export async function planRender(
     env: process.env,
     now: new Date(),
     previous: opts.previousSecret,
+    unsealedNote: opts.unsealedNote,
   });
   const readme = await readmeOf(resolved.clusters[0]?.gitops.readme, opts.existing ?? diskReader(root));
   return {
@@ -87,11 +90,11 @@ export function compileStage(
   config: string,
   output: string | undefined,
   io: Io,
-  existing?: ReadFile,
+  opts: Pick<NonNullable<Parameters<typeof planRender>[3]>, "existing" | "unsealedNote"> = {},
 ): Promise<RenderPlan | undefined> {
   return tasksOf(io).task(
     `Compile ${config}`,
-    () => planRender(config, output, io, existing === undefined ? {} : { existing }),
+    () => planRender(config, output, io, opts),
     (p) => p !== undefined,
   );
 }

@@ -8,6 +8,7 @@ import { UserError } from "../errors.js";
 import type { ResolvedCluster } from "../config/resolve.js";
 import type { SecretRef } from "../config/schema.js";
 import type { OutputFile } from "../render/emit.js";
+import { toYaml } from "../render/emit.js";
 import {
   OAUTH_SECRET,
   PASSWORDS_SECRET,
@@ -128,6 +129,11 @@ export interface SealInput {
   now: Date;
   /** Where the earlier encrypted file comes from (default: the output root); `qhub pr` reads the PR branch. */
   previous?: (path: string) => string | undefined;
+  /**
+   * `qhub diff`: a Secret whose values are not available is not sealed but compared as it was
+   * (its earlier file, or its keys alone when new), and `note` says so; nothing is written.
+   */
+  unsealedNote?: (line: string) => void;
 }
 
 /**
@@ -146,13 +152,21 @@ export async function sealClusterSecrets(input: SealInput): Promise<Record<strin
     for (const n of needed) work.push({ cluster: c, needed: n });
   }
   const values = new Map<Needed, Record<string, string>>();
-  for (const { needed } of work) {
+  const unsealed = new Set<Needed>();
+  for (const { cluster, needed } of work) {
     const stringData: Record<string, string> = {};
+    const missing: string[] = [];
     for (const [key, { ref, path }] of Object.entries(needed.refs)) {
-      const value = readRef(ref, path, input, problems);
+      const value = readRef(ref, path, input, input.unsealedNote ? missing : problems);
       if (value !== undefined) stringData[key] = value;
     }
     values.set(needed, stringData);
+    if (missing.length > 0) {
+      unsealed.add(needed);
+      input.unsealedNote?.(
+        `note: ${cluster.name}: Secret ${needed.secret.metadata.name} is compared as it is, without its values: ${missing.join("; ")}`,
+      );
+    }
   }
   if (problems.length > 0)
     throw new UserError(
@@ -169,6 +183,11 @@ export async function sealClusterSecrets(input: SealInput): Promise<Record<strin
       const target = join(input.outputRoot, path);
       const previous =
         input.previous?.(path) ?? (existsSync(target) ? readFileSync(target, "utf8") : undefined);
+      if (unsealed.has(needed))
+        return {
+          cluster: cluster.name,
+          file: { path, content: previous ?? unsealedPlaceholder(needed) },
+        };
       const result = await sealSecret(
         { ...needed.secret, stringData: values.get(needed) ?? {} },
         {
@@ -188,6 +207,12 @@ export async function sealClusterSecrets(input: SealInput): Promise<Record<strin
   const out: Record<string, OutputFile[]> = {};
   for (const { cluster, file } of sealed) (out[cluster] ??= []).push(file);
   return out;
+}
+
+/** A Secret `qhub diff` cannot seal and has no earlier file of: its keys, no values. */
+function unsealedPlaceholder(needed: Needed): string {
+  const keys = [...Object.keys(needed.refs), ...Object.keys(needed.generate ?? {})].sort();
+  return toYaml({ ...needed.secret, stringData: Object.fromEntries(keys.map((k) => [k, ""])) });
 }
 
 function readRef(ref: SecretRef, path: string, input: SealInput, problems: string[]): string | undefined {
