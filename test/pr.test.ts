@@ -253,6 +253,10 @@ describe("qhub pr against a local remote and a GitHub API double", () => {
       GITHUB_API_URL: github.url,
     });
     expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(
+      /^error: .* failed: the token in GITHUB_TOKEN was refused \(401: not valid, or no access to the repository\)$/m,
+    );
+    expect(wrong.stderr).not.toContain("could not read Username");
     expect(wrong.stderr).toContain("hint: check GITHUB_TOKEN");
     expect(wrong.stderr).not.toContain("ghp_wrong");
     const nobase = await pr(user.dir, "--base", "release", "--branch", "qhub/other");

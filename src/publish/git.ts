@@ -131,6 +131,12 @@ export class Workspace {
       return out;
     } catch (err) {
       const text = redact(err instanceof Error ? err.message : String(err), this.token).trim();
+      // Git says a refused token in its own way ("could not read Username": it wanted to ask).
+      if (AUTH_REFUSED.test(text))
+        throw new UserError(
+          `${what} failed: the token in GITHUB_TOKEN was refused (401: not valid, or no access to the repository)`,
+          hintFor(text),
+        );
       throw new UserError(`${what} failed: ${text}`, hintFor(text));
     }
   }
@@ -246,8 +252,10 @@ function splitOnce(raw: string): [string, string] {
   return i === -1 ? [raw, ""] : [raw.slice(0, i), raw.slice(i + 2)];
 }
 
+const AUTH_REFUSED = /\b(401|403)\b|Authentication failed|could not read Username|terminal prompts disabled/i;
+
 function hintFor(text: string): string {
-  if (/\b(401|403)\b|Authentication failed|could not read Username|terminal prompts disabled/i.test(text))
+  if (AUTH_REFUSED.test(text))
     return "check GITHUB_TOKEN: it needs read and write access to the repository's contents";
   if (/\b404\b|not found|does not exist/i.test(text))
     return "check --repository (OWNER/NAME) and GITHUB_SERVER_URL, and that the token can see the repository";
