@@ -8,12 +8,12 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { describe, expect, test } from "vitest";
 import type { UpgradeOutcome } from "../src/upgrade/report.js";
 import { formatReport } from "../src/upgrade/report.js";
 import { detectEra } from "../src/upgrade/detect.js";
-import { fixNamespace, fixProjectName, upgradeConfigText } from "../src/upgrade/upgrade.js";
+import { fixNamespace, fixProjectName, indentStyle, upgradeConfigText } from "../src/upgrade/upgrade.js";
 import { ROOT, runBin, runMain, tempDir } from "./helpers.js";
 
 const FIXTURES = join(ROOT, "test", "fixtures", "upgrade");
@@ -94,7 +94,11 @@ describe("qhub upgrade: each fixture end to end", () => {
       const original = fixture(name);
       const { dir, config } = inTempDir(original);
       const up = await runMain(["upgrade", "--config", config]);
-      expect(up.code, up.stderr).toBe(0);
+      // Every old file leaves decisions (at least its age recipient): exit 1, with the file written.
+      expect(up.code, up.stderr).toBe(1);
+      expect(up.stderr).toMatch(
+        /^\d+ decisions? left for you \(listed above\); make (it|them) in .*, then run `qhub validate --config .*`$/m,
+      );
       expect(up.stdout).toBe("");
       expect(up.stderr).toContain(`wrote ${config}; the old file is ${config}.bak`);
       expect(up.stderr).toContain("next: add your age public key to secrets.sops.age_recipients");
@@ -145,7 +149,7 @@ describe("qhub upgrade: the command", () => {
   test("--json prints one JSON document on stdout and nothing on stderr", async () => {
     const { config } = inTempDir(fixture("aws-0.3-github"));
     const r = await runMain(["upgrade", "--config", config, "--json"]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(r.stderr).toBe("");
     const doc = JSON.parse(r.stdout) as UpgradeOutcome;
     expect(doc).toMatchObject({
@@ -180,7 +184,7 @@ describe("qhub upgrade: the command", () => {
   test("--dry-run writes nothing and prints the upgraded config on stdout", async () => {
     const { dir, config } = inTempDir(fixture("do-0.4-github"));
     const r = await runMain(["upgrade", "--config", config, "--dry-run"]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe(readFileSync(join(GOLDEN, "do-0.4-github.yaml"), "utf8"));
     expect(r.stderr).toContain(`dry run: ${config} was not changed`);
     expect(readdirSync(dir)).toEqual(["qhub-config.yaml"]);
@@ -207,7 +211,7 @@ describe("qhub upgrade: the command", () => {
     writeFileSync(`${config}.bak`, "someone's backup\n");
     writeFileSync(`${config}.bak.1`, "another\n");
     const r = await runMain(["upgrade", "--config", config]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain(`the old file is ${config}.bak.2`);
     expect(readFileSync(`${config}.bak`, "utf8")).toBe("someone's backup\n");
     expect(readFileSync(`${config}.bak.2`, "utf8")).toBe(fixture("local-0.3-password"));
@@ -219,7 +223,7 @@ describe("qhub upgrade: the command", () => {
     writeFileSync(join(dir, "real", "qhub-config.yaml"), fixture("local-0.3-password"));
     symlinkSync(join("real", "qhub-config.yaml"), join(dir, "qhub-config.yaml"));
     const r = await runMain(["upgrade", "--config", join(dir, "qhub-config.yaml")]);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
     expect(readFileSync(join(dir, "real", "qhub-config.yaml"), "utf8")).toContain("qhub_version: 1");
     expect(readFileSync(join(dir, "qhub-config.yaml"), "utf8")).toContain("qhub_version: 1");
   });
@@ -392,5 +396,29 @@ describe("qhub upgrade: edits", () => {
   test("lowercase login types are spelled as the schema spells them", () => {
     const r = up(`qhub_version: 0.4.3\n${base}security:\n  authentication:\n    type: Password\n`);
     expect(r.text).toContain("    type: password\n");
+  });
+});
+
+describe("qhub upgrade: the file keeps its indentation", () => {
+  test("lists written under their key (`key:\\n- a`) and 4-space levels stay so: only the changed lines differ", () => {
+    const original = fixture("aws-0.4-password");
+    // The same file in the other common style: 4 spaces a level, lists not indented.
+    const unindented = stringify(parse(original), { indent: 4, indentSeq: false, lineWidth: 0 });
+    expect(indentStyle(unindented)).toEqual({ indent: 4, indentSeq: false });
+    expect(indentStyle(original)).toEqual({ indent: 2, indentSeq: true });
+    const flat = stringify(parse(original), { indent: 2, indentSeq: false, lineWidth: 0 });
+    expect(flat).toMatch(/\n {4}jupyterlab:\n {4}- display_name/);
+    for (const [text, style] of [
+      [original, { indent: 2, indentSeq: true }],
+      [unindented, { indent: 4, indentSeq: false }],
+      [flat, { indent: 2, indentSeq: false }],
+    ] as const) {
+      const out = upgradeConfigText("qhub-config.yaml", text).text ?? "";
+      expect(indentStyle(out)).toEqual(style);
+      // Lines that survive the upgrade are byte for byte the file's own.
+      const kept = new Set(text.split("\n"));
+      const same = out.split("\n").filter((l) => kept.has(l)).length;
+      expect(same / out.split("\n").length).toBeGreaterThan(0.8);
+    }
   });
 });

@@ -69,7 +69,7 @@ function writeAtomic(path: string, text: string): void {
   }
 }
 
-/** `qhub upgrade`: migrates a QHub 0.3/0.4 config in place; 0 done, 1 problems left to decide. */
+/** `qhub upgrade`: migrates a QHub 0.3/0.4 config in place; 0 done, 1 problems or decisions left. */
 export function runUpgrade(opts: UpgradeOptions, io: Io): number {
   const dryRun = opts.dryRun ?? false;
   const bytes = readConfig(opts.config);
@@ -101,9 +101,15 @@ export function runUpgrade(opts: UpgradeOptions, io: Io): number {
         io.stderr(
           "next: add your age public key to secrets.sops.age_recipients: `qhub render` encrypts every Secret for it (`age-keygen -y ~/.config/sops/age/keys.txt` prints it; `age-keygen -o FILE` makes one, kept outside the repository)",
         );
-      io.stderr(`next: \`qhub validate --config ${opts.config}\`, then \`qhub render\``);
+      const n = result.report.review.length;
+      io.stderr(
+        n > 0
+          ? `${n} decision${n === 1 ? "" : "s"} left for you (listed above); make ${n === 1 ? "it" : "them"} in ${opts.config}, then run \`qhub validate --config ${opts.config}\``
+          : `next: \`qhub validate --config ${opts.config}\`, then \`qhub render\``,
+      );
     }
     if (dryRun && result.text !== undefined) io.stdout(result.text);
   }
-  return result.problems.length > 0 ? 1 : 0;
+  // Decisions left to the user are unfinished work too: a script must not take the file as done.
+  return result.problems.length > 0 || result.report.review.length > 0 ? 1 : 0;
 }

@@ -4,6 +4,8 @@ import { envNameFor, RETIRED_KEYS, schemasAt } from "../config/issues.js";
 import { isPlainObject } from "../config/merge.js";
 import { NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS, QhubConfig } from "../config/schema.js";
 import type { Provider } from "../config/schema.js";
+import { isSeq } from "yaml";
+import { DASK_GATEWAY_CHART } from "../render/platform.js";
 import { isSecretKey, isSecretRef } from "./edit.js";
 import type { Editor, Path } from "./edit.js";
 
@@ -80,6 +82,8 @@ const QHUB_IMAGE = /^(docker\.io\/)?quansight\/(qhub-[a-z-]+|conda-store-server)
 export function upgrade04to1(ed: Editor): void {
   ed.step = "0.4 -> 1";
   retiredKeys(ed);
+  // Before security(): groups that `access: all` profiles named are not wanted any more.
+  profileAccess(ed);
   security(ed);
   images(ed);
   theme(ed);
@@ -266,6 +270,38 @@ function referencedGroups(ed: Editor): void {
   }
 }
 
+/**
+ * QHub 0.4.x / Nebari's `access` of a profile: `all` (the default: everyone), `yaml` (the profile's
+ * `users` and `groups`), `keycloak` (Keycloak groups whose `jupyterlab_profiles` attribute lists
+ * it). Here a profile with `users` or `groups` is limited to them, and one without is everyone's.
+ */
+function profileAccess(ed: Editor): void {
+  for (let i = 0; i < ed.length(["profiles", "jupyterlab"]); i++) {
+    const base = ["profiles", "jupyterlab", i];
+    if (!ed.has([...base, "access"])) continue;
+    const access = ed.get([...base, "access"]);
+    if (access === "all") {
+      for (const key of ["users", "groups"])
+        ed.remove(
+          [...base, key],
+          "access: all gave the profile to everyone; a list here would limit it",
+          true,
+        );
+      ed.remove([...base, "access"], "everyone sees a profile that names no users or groups");
+    } else if (access === "yaml") {
+      ed.remove([...base, "access"], "a profile that names users or groups is limited to them");
+    } else {
+      ed.remove([...base, "access"], "limits come from the profile's users and groups");
+      ed.note(
+        [...base, "groups"],
+        access === "keycloak"
+          ? "QHub 0.4 gave this profile to the Keycloak groups whose jupyterlab_profiles attribute named it: list those groups here (or the users), or everyone sees it"
+          : `access: ${String(access)} is not one QHub 0.4 knew: list the profile's users or groups here, or everyone sees it`,
+      );
+    }
+  }
+}
+
 function images(ed: Editor): void {
   const di = ["default_images"];
   const allowed = schemaKeys(ed, di);
@@ -399,17 +435,36 @@ function certificate(ed: Editor): void {
     ed.note(["certificate", "acme_email"], "Let's Encrypt needs a contact address: add acme_email");
 }
 
+/**
+ * The Dask pins that talk to this QHub's gateway (the chart's version, and the distributed it was
+ * released with), as the shipped environment-dask.yaml has them.
+ */
+export const DASK_PINS = [`dask-gateway=${DASK_GATEWAY_CHART.version}`, "distributed=2026.3"] as const;
+
 function environments(ed: Editor): void {
   for (const file of ed.keys(["environments"])) {
-    const deps = ed.get(["environments", file, "dependencies"]);
-    if (!Array.isArray(deps)) continue;
-    const old = deps.filter(
-      (d): d is string => typeof d === "string" && /^(qhub-dask|cdsdashboards)/.test(d.trim()),
-    );
+    const path = ["environments", file, "dependencies"];
+    const seq = ed.node(path);
+    if (!isSeq(seq)) continue;
+    // QHub 0.x's qhub-dask metapackage pinned its own dask-gateway client: swap in the pins that
+    // match this QHub's gateway, in its place (the rest of the list keeps its order and style).
+    const names = (seq.toJS(ed.doc) as unknown[]).map((d) => (typeof d === "string" ? d.trim() : ""));
+    const at = names.findIndex((d) => /^qhub-dask\b/.test(d));
+    if (at !== -1) {
+      const pinned = (pkg: string) => names.some((d) => new RegExp(`^${pkg}(?![\\w-])`).test(d));
+      const add = DASK_PINS.filter((pin) => !pinned(pin.split("=")[0]!));
+      seq.items.splice(at, 1, ...add.map((pin) => ed.scalar(pin)));
+      ed.record(
+        "changed",
+        [...path, at],
+        `${names[at]} belongs to QHub 0.x and cannot talk to this QHub's Dask Gateway: replaced by ${add.length > 0 ? add.join(" and ") : "the dask-gateway and distributed pins already listed"}`,
+      );
+    }
+    const old = names.filter((d) => /^cdsdashboards/.test(d));
     if (old.length > 0)
       ed.note(
-        ["environments", file, "dependencies"],
-        `${old.join(", ")} belong${old.length === 1 ? "s" : ""} to QHub 0.x and cannot talk to this QHub's Dask Gateway: use dask-gateway=2026.3.0 instead${
+        path,
+        `${old.join(", ")} belong${old.length === 1 ? "s" : ""} to QHub 0.x (CDSDashboards is not part of this QHub): remove ${old.length === 1 ? "it" : "them"}${
           /^environment-(dask|dashboard)\.yaml$/.test(file)
             ? `, or remove ${file} to use the one QHub ships`
             : ""

@@ -64,7 +64,7 @@ export function upgradeConfigText(file: string, input: string): UpgradeResult {
   finalChecks(ed);
   ed.scrubComments();
 
-  let out = serialize(ed);
+  let out = serialize(ed, indentStyle(text));
   for (const path of pathsHolding(ed, ed.secretValues))
     ed.note(path, "holds a value that was removed from the file as a secret: remove it here too");
   if (text.includes("\r\n")) out = out.replace(/\n/g, "\r\n");
@@ -76,9 +76,31 @@ export function upgradeConfigText(file: string, input: string): UpgradeResult {
   return { report, text: out, problems: validateDocument(parseConfigText(file, out)).problems };
 }
 
-function serialize(ed: Editor): string {
+/**
+ * How the file indents: the width of one level, and whether a block list sits under its key
+ * (`key:\n- a`) or one level in (`key:\n  - a`). The upgraded file keeps it, so its diff shows
+ * only what changed. Defaults to yaml's (2, indented) where the file has no example.
+ */
+export function indentStyle(text: string): { indent: number; indentSeq: boolean } {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.trimStart().startsWith("#"));
+  let indent: number | undefined;
+  let seqStep: number | undefined;
+  for (let i = 0; i + 1 < lines.length && (indent === undefined || seqStep === undefined); i++) {
+    const key = /^( *)[^\s-][^:]*:\s*$/.exec(lines[i]!);
+    if (!key) continue;
+    const next = /^( *)(- )?/.exec(lines[i + 1]!)!;
+    const step = next[1]!.length - key[1]!.length;
+    if (next[2] !== undefined) seqStep ??= step;
+    else if (step > 0) indent ??= step;
+  }
+  indent ??= 2;
+  // yaml writes an unindented list's "- " inside the level's indent: 0 more with 2, 2 more with 4.
+  return { indent, indentSeq: seqStep === undefined || seqStep >= indent };
+}
+
+function serialize(ed: Editor, style: { indent: number; indentSeq: boolean }): string {
   const expected: unknown = ed.doc.toJS();
-  const out = ed.doc.toString({ lineWidth: 0 });
+  const out = ed.doc.toString({ lineWidth: 0, ...style });
   // The edits went through the Document API; what is written must read back as what was meant.
   if (!isDeepStrictEqual(parse(out), expected))
     throw new BugError("the upgraded config does not read back as the upgrade meant it to");
