@@ -407,7 +407,7 @@ describe("qhub upgrade: the file keeps its indentation", () => {
     expect(indentStyle(unindented)).toEqual({ indent: 4, indentSeq: false });
     expect(indentStyle(original)).toEqual({ indent: 2, indentSeq: true });
     const flat = stringify(parse(original), { indent: 2, indentSeq: false, lineWidth: 0 });
-    expect(flat).toMatch(/\n {4}jupyterlab:\n {4}- display_name/);
+    expect(flat).toMatch(/\n {2}jupyterlab:\n {2}- display_name/);
     for (const [text, style] of [
       [original, { indent: 2, indentSeq: true }],
       [unindented, { indent: 4, indentSeq: false }],
