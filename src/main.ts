@@ -77,7 +77,10 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 3 differ
         },
         command: Command,
       ) => {
-        let flags = { ...opts, provider: provider ?? "" };
+        let flags: typeof opts & { provider: string; answeredBy?: "wizard" } = {
+          ...opts,
+          provider: provider ?? "",
+        };
         if (provider === undefined) {
           // Answers come from flags or from questions, never both: with flags it never asks.
           const flagged = ["projectName", "domain", "auth", "repository"].some(
@@ -90,7 +93,7 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 3 differ
             );
           const { runWizard } = await import("./ui/ink.js");
           const answers = await runWizard(basename(dirname(resolve(opts.config))));
-          flags = { ...flags, ...answers };
+          flags = { ...flags, ...answers, answeredBy: "wizard" };
         }
         const { runInit } = await import("./commands/init.js");
         setExit(await runInit(flags, io));

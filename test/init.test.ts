@@ -97,6 +97,10 @@ describe("qhub init", () => {
     const name = await runMain(["init", "azure", "--config", config, "--project-name", "my-team"]);
     expect(name.code).toBe(1);
     expect(name.stderr).toContain("must not contain '-' with provider azure");
+    // The hint names the flags the user gave, and says where the others' values came from.
+    expect(name.stderr).toContain(
+      "hint: pass --project-name, --domain (the domain came from the folder's name), --repository with other values",
+    );
     const domain = await runMain(["init", "aws", "--config", config, "--domain", "https://x.example.com"]);
     expect(domain.code).toBe(1);
     expect(domain.stderr).toContain("must be a host name");

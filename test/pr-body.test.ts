@@ -123,3 +123,23 @@ describe("git for qhub pr", () => {
     expect(() => assertGitVersion("git version 3.0.0")).not.toThrow();
   });
 });
+
+describe("names in the body", () => {
+  test("a Kustomize file is named by its path once (no 'X in X'); an object names its file", () => {
+    const k = "cluster-overlays/a/platform/kustomization.yaml";
+    const body = pullRequestBody(
+      input(
+        diffTrees(
+          { [k]: "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n" },
+          {
+            [k]: "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml, b.yaml]\n",
+            "cluster-overlays/a/platform/b.yaml": cm("b", 1),
+          },
+        ),
+      ),
+    );
+    expect(body).toContain(`- changed: \`Kustomization ${k}\``);
+    expect(body).not.toContain(`in \`${k}\``);
+    expect(body).toContain("- added: `ConfigMap dev/b` in `cluster-overlays/a/platform/b.yaml`");
+  });
+});

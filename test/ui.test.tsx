@@ -64,6 +64,27 @@ describe("task list and summary", () => {
     unmount();
   });
 
+  test("long paths never wrap the live frame: each task and the summary title stay one line", () => {
+    const long = `/home/someone/projects/${"very-long-folder-name/".repeat(6)}platform`;
+    const model: ViewModel = {
+      lines: [],
+      tasks: [
+        { title: `Write 65 files and the manifest to ${long}`, state: "done" },
+        { title: `Compare with ${long}`, state: "running" },
+      ],
+      summary: { title: `Rendered 2 clusters into ${long}`, ok: true },
+      color: false,
+    };
+    // ink-testing-library's terminal is 100 columns; the titles are twice that.
+    const { lastFrame, unmount } = render(<View model={model} />);
+    const lines = text(lastFrame()).split("\n");
+    expect(lines.every((l) => l.length <= 100)).toBe(true);
+    expect(lines.filter((l) => l.startsWith("✔ Write 65 files"))).toHaveLength(1);
+    expect(lines.find((l) => l.startsWith("✔ Write"))).toMatch(/^✔ Write 65 files .*….*\/platform$/);
+    expect(lines.filter((l) => l.startsWith("Rendered 2 clusters into"))).toHaveLength(1);
+    unmount();
+  });
+
   test("with colour off (NO_COLOR), the frame has no colour codes", () => {
     const { lastFrame, unmount } = render(
       <View model={{ lines: [], tasks: [{ title: "Compile", state: "done" }], color: false }} />,
@@ -120,8 +141,45 @@ describe("qhub init wizard", () => {
     unmount();
   });
 
+  test("keys faster than frames are all taken: a burst of arrows, a typed name, a paste", async () => {
+    const done = vi.fn<(a: WizardAnswers) => void>();
+    const { stdin, lastFrame, unmount } = render(<Wizard folder="team" onDone={done} />);
+    await tick();
+    // No frame between the keys: each acts on the last one, not on what was last drawn.
+    for (const key of [DOWN, DOWN, DOWN, ENTER]) stdin.write(key);
+    await tick();
+    expect(text(lastFrame())).toContain("✔ Provider: gcp");
+    for (const ch of "research") stdin.write(ch);
+    stdin.write(ENTER);
+    await tick();
+    expect(text(lastFrame())).toContain("✔ Project name: research");
+    // A paste is one chunk; keys typed ahead of the next question's frame are not (yet) kept.
+    stdin.write("hub.research.example.org");
+    stdin.write(ENTER);
+    await tick();
+    stdin.write(DOWN);
+    stdin.write(DOWN);
+    stdin.write(ENTER);
+    await tick();
+    stdin.write(ENTER);
+    await tick();
+    expect(done).toHaveBeenCalledWith({
+      provider: "gcp",
+      projectName: "research",
+      domain: "hub.research.example.org",
+      auth: "auth0",
+    });
+    unmount();
+  });
+
   test("checks as you type", () => {
     expect(problemWith("projectName", "ds-team")).toBe("");
+    // The provider's own rules, as validate applies them: no answer is accepted and then refused.
+    expect(problemWith("projectName", "ds-team", "azure")).toMatch(
+      /^must not contain '-' with provider azure/,
+    );
+    expect(problemWith("projectName", "awsome", "aws")).toMatch(/^must not start with "aws"/);
+    expect(problemWith("projectName", "a-very-long-project-name", "gcp")).toMatch(/at most 16/);
     expect(problemWith("projectName", "")).toBe("");
     expect(problemWith("domain", "https://hub.example.com")).toMatch(/^a host name/);
     expect(problemWith("repository", "acme")).toMatch(/^OWNER\/NAME/);

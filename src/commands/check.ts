@@ -72,7 +72,7 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
     title:
       errors.length === 0
         ? `Flux can build and apply ${root}: ${builds.length} Kustomize builds, ${objects} objects`
-        : `${errors.length} problem(s) in ${root}`,
+        : `${errors.length} problem${errors.length === 1 ? "" : "s"} in ${root}`,
     ok: errors.length === 0,
   });
   if (opts.json) {

@@ -64,7 +64,10 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
   const warnings = identityWarnings(current, next);
   const count = changes.reduce((n, c) => n + c.objects.length + c.files.length, 0);
   tasks.summary({
-    title: count === 0 ? "No changes" : `${count} change(s) that \`qhub render\` would write`,
+    title:
+      count === 0
+        ? "No changes"
+        : `${count} change${count === 1 ? "" : "s"} that \`qhub render\` would write`,
     ok: warnings.length === 0,
     clusters: countChanges(changes),
   });
@@ -80,7 +83,8 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
     const n = (k: "added" | "removed" | "changed") => c.objects.filter((o) => o.change === k).length;
     io.stderr(`${c.cluster}: ${n("added")} added, ${n("changed")} changed, ${n("removed")} removed`);
     for (const o of c.objects) {
-      io.stderr(`  ${sign[o.change]} ${o.object}  (${o.file})${o.warning ? `  WARNING: ${o.warning}` : ""}`);
+      const where = o.object.endsWith(o.file) ? "" : `  (${o.file})`;
+      io.stderr(`  ${sign[o.change]} ${o.object}${where}${o.warning ? `  WARNING: ${o.warning}` : ""}`);
       if (o.diff) io.stderr(o.diff.replace(/^/gm, "      "));
     }
     for (const f of c.files) io.stderr(`  ${sign[f.change]} file ${f.file}`);

@@ -32,6 +32,8 @@ export interface InitCommandOptions {
   auth?: string;
   repository?: string;
   force: boolean;
+  /** Where the answers came from, for what an error tells the user to change. @default "flags" */
+  answeredBy?: "flags" | "wizard";
 }
 
 function writeAtomic(path: string, text: string): void {
@@ -103,9 +105,14 @@ export async function runInit(
         `qhub init wrote an invalid config: ${result.problems.map(formatProblem).join("; ")}`,
       );
     const lines = flagged.map((p) => `${p.path}: ${p.message}. ${p.hint}`);
+    // Name what the user actually gave: an answer, a flag, or a default taken from the folder.
+    const given = (flag: string, key: keyof InitCommandOptions, what: string) =>
+      opts[key] === undefined ? `${flag} (the ${what} came from the folder's name)` : flag;
     throw new UserError(
-      `the flags make an invalid config: ${lines.join("; ")}`,
-      "correct --project-name, --domain or --repository",
+      `${opts.answeredBy === "wizard" ? "the answers make" : "the config would be"} invalid: ${lines.join("; ")}`,
+      opts.answeredBy === "wizard"
+        ? "run `qhub init` again with other answers"
+        : `pass ${[given("--project-name", "projectName", "project name"), given("--domain", "domain", "domain"), "--repository"].join(", ")} with other values`,
     );
   }
 

@@ -42,7 +42,7 @@ export async function runRender(opts: RenderOptions, io: Io): Promise<number> {
         ? `${root} differs from what ${opts.config} compiles to`
         : `${root} is up to date`
       : differs
-        ? `Rendered ${resolved.clusters.length} cluster(s) into ${root}`
+        ? `Rendered ${resolved.clusters.length} cluster${resolved.clusters.length === 1 ? "" : "s"} into ${root}`
         : `Nothing to write: ${root} is up to date`,
     ok: !(opts.check && differs),
     clusters: countByCluster(result),

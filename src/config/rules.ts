@@ -21,25 +21,36 @@ type Rule = (ctx: RuleContext) => Finding[];
 
 const MAX_PROJECT_NAME = 16;
 
+/**
+ * QHub 0.4's project naming convention for one provider, which the clouds' resource names need;
+ * undefined when `name` keeps it. The shape (letters, digits, `-`, `_`) is the schema's.
+ */
+export function projectNameProblem(
+  name: string,
+  provider: Provider,
+): { message: string; hint: string } | undefined {
+  if (name.length > MAX_PROJECT_NAME)
+    return {
+      message: `is ${name.length} characters long; at most ${MAX_PROJECT_NAME} are allowed`,
+      hint: "cloud resource names are derived from it; pick a shorter name",
+    };
+  if (provider === "azure" && name.includes("-"))
+    return {
+      message: "must not contain '-' with provider azure",
+      hint: `Azure resource names do not allow it; try "${name.replace(/-/g, "")}"`,
+    };
+  if (provider === "aws" && name.toLowerCase().startsWith("aws"))
+    return {
+      message: 'must not start with "aws" with provider aws',
+      hint: "AWS reserves the prefix; pick another name",
+    };
+  return undefined;
+}
+
 /** QHub 0.4's project naming convention, which the clouds' resource names need. */
 export const projectNameConvention: Rule = ({ config }) => {
-  const name = config.project_name;
-  const at = (message: string, hint: string): Finding[] => [
-    { path: ["project_name"], prefer: "value", message, hint },
-  ];
-  if (name.length > MAX_PROJECT_NAME)
-    return at(
-      `is ${name.length} characters long; at most ${MAX_PROJECT_NAME} are allowed`,
-      "cloud resource names are derived from it; pick a shorter name",
-    );
-  if (config.provider === "azure" && name.includes("-"))
-    return at(
-      "must not contain '-' with provider azure",
-      `Azure resource names do not allow it; try "${name.replace(/-/g, "")}"`,
-    );
-  if (config.provider === "aws" && name.toLowerCase().startsWith("aws"))
-    return at('must not start with "aws" with provider aws', "AWS reserves the prefix; pick another name");
-  return [];
+  const problem = projectNameProblem(config.project_name, config.provider);
+  return problem ? [{ path: ["project_name"], prefer: "value", ...problem }] : [];
 };
 
 export const oneDefaultProfile: Rule = ({ config }) => {

@@ -62,7 +62,11 @@ const count = (c: ClusterChanges, k: ObjectChange["change"]) =>
 const SIGN = { added: "added", changed: "changed", removed: "**removed**" } as const;
 
 function objectLines(o: ObjectChange | FileChange, detail: Detail): string {
-  const name = "object" in o ? `\`${o.object}\` in \`${o.file}\`` : `\`${o.file}\``;
+  // Kustomize's own files are named by their path already: no "X in X".
+  const name =
+    "object" in o && !o.object.endsWith(o.file)
+      ? `\`${o.object}\` in \`${o.file}\``
+      : `\`${"object" in o ? o.object : o.file}\``;
   const warn = "warning" in o && o.warning ? ` — ⚠️ ${o.warning}` : "";
   const head = `- ${SIGN[o.change]}: ${name}${warn}`;
   if (detail === "objects" || detail === "files" || !o.diff) return head;

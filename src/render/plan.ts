@@ -43,7 +43,8 @@ export function validConfig(config: string, io: Io): ClusterConfig[] | undefined
   const validation = validateDocument(loadConfigDocument(config));
   if (!validation.clusters) {
     for (const p of validation.problems) io.stderr(formatProblem(p));
-    io.stderr(`${config}: ${validation.problems.length} problem(s); nothing rendered`);
+    const n = validation.problems.length;
+    io.stderr(`${config}: ${n} problem${n === 1 ? "" : "s"}; nothing rendered`);
   }
   return validation.clusters;
 }

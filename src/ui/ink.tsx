@@ -23,9 +23,11 @@ export interface ViewModel {
 const MARK = { done: "✔", failed: "✖" } as const;
 
 function TaskLine({ task, color }: { task: TaskState; color: boolean }) {
+  // One line each, however narrow the terminal: a wrapped task line would move the frame ink
+  // redraws. Long paths lose their middle, where they differ least.
   if (task.state === "running")
     return (
-      <Text>
+      <Text wrap="truncate-middle">
         <Text color={color ? "cyan" : undefined}>
           <Spinner type="dots" />
         </Text>{" "}
@@ -34,7 +36,7 @@ function TaskLine({ task, color }: { task: TaskState; color: boolean }) {
     );
   const tint = task.state === "done" ? "green" : "red";
   return (
-    <Text>
+    <Text wrap="truncate-middle">
       <Text color={color ? tint : undefined}>{MARK[task.state]}</Text> {task.title}
     </Text>
   );
@@ -46,7 +48,7 @@ function SummaryView({ summary, color }: { summary: Summary; color: boolean }) {
   const cell = (s: string | number, w = 8) => String(s).padStart(w);
   return (
     <Box flexDirection="column" marginTop={1}>
-      <Text bold color={color ? (summary.ok ? "green" : "red") : undefined}>
+      <Text bold color={color ? (summary.ok ? "green" : "red") : undefined} wrap="truncate-middle">
         {summary.title}
       </Text>
       {rows.length > 0 && (

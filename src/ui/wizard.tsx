@@ -1,13 +1,12 @@
 // `qhub init` with no provider on a terminal: five questions (provider, project name, domain,
 // login, repository), each with its default shown and checked as you type, then the same
 // command runs with the answers as flags. Never used without a terminal: there, init needs flags.
-import { Box, render, Text } from "ink";
-import SelectInput from "ink-select-input";
-import TextInput from "ink-text-input";
-import { useState } from "react";
+import { Box, render, Text, useInput } from "ink";
+import { useRef, useState } from "react";
 import { PROJECT_NAME, PROVIDERS, REPOSITORY } from "../config/schema.js";
 import type { Provider } from "../config/schema.js";
 import { UserError } from "../errors.js";
+import { projectNameProblem } from "../config/rules.js";
 import { AUTH_TYPES, defaultDomain, projectNameFrom } from "../init/template.js";
 import type { AuthType } from "../init/template.js";
 
@@ -36,17 +35,28 @@ const AUTH_LABELS: Record<AuthType, string> = {
 const HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** What is wrong with a typed value, or "" when it is fine (an empty entry takes the default). */
-export function problemWith(step: "projectName" | "domain" | "repository", value: string): string {
+export function problemWith(
+  step: "projectName" | "domain" | "repository",
+  value: string,
+  provider: Provider = "local",
+): string {
   if (value === "") return "";
-  if (step === "projectName")
-    return PROJECT_NAME.test(value) && value.length <= 16
-      ? ""
-      : "letters, digits, - and _, starting with a letter, ending with a letter or digit, at most 16";
+  if (step === "projectName") {
+    if (!PROJECT_NAME.test(value))
+      return "letters, digits, - and _, starting with a letter, ending with a letter or digit, at most 16";
+    // The same rule `qhub validate` applies, so an accepted answer is never refused after.
+    const problem = projectNameProblem(value, provider);
+    return problem ? `${problem.message}: ${problem.hint}` : "";
+  }
   if (step === "domain") return HOST.test(value) ? "" : "a host name, e.g. hub.example.com (no https://)";
   return REPOSITORY.test(value) ? "" : "OWNER/NAME, e.g. acme/ds-platform";
 }
 
 type Step = "provider" | "projectName" | "domain" | "auth" | "repository";
+
+// Both inputs keep what was typed in a ref as well as in state: keys that arrive before React has
+// drawn the last one (a fast typist, a paste, a loaded machine) act on the latest value, not on
+// the one the last frame showed, so none is dropped.
 
 function Field(props: {
   label: string;
@@ -54,21 +64,28 @@ function Field(props: {
   check: (v: string) => string;
   onSubmit: (v: string) => void;
 }) {
+  const typed = useRef("");
   const [value, setValue] = useState("");
+  useInput((input, key) => {
+    if (key.return) {
+      if (!props.check(typed.current)) props.onSubmit(typed.current);
+      return;
+    }
+    if (key.backspace || key.delete) typed.current = typed.current.slice(0, -1);
+    else if (!key.ctrl && !key.meta && !key.tab && !key.escape && !/[\u0000-\u001f]/.test(input))
+      typed.current += input;
+    else return;
+    setValue(typed.current);
+  });
   const problem = props.check(value);
   return (
     <Box flexDirection="column">
-      <Box>
+      <Text>
         <Text bold>{props.label} </Text>
         <Text dimColor>({props.placeholder || "optional"}) </Text>
-        <TextInput
-          value={value}
-          onChange={setValue}
-          onSubmit={(v) => {
-            if (!props.check(v)) props.onSubmit(v);
-          }}
-        />
-      </Box>
+        {value}
+        <Text inverse> </Text>
+      </Text>
       {problem && <Text color={process.env.NO_COLOR ? undefined : "red"}> {problem}</Text>}
     </Box>
   );
@@ -80,13 +97,29 @@ function Choice<V extends string>(props: {
   values: readonly V[];
   onSelect: (v: V) => void;
 }) {
+  const at = useRef(0);
+  const [index, setIndex] = useState(0);
+  const n = props.values.length;
+  useInput((_input, key) => {
+    if (key.return) {
+      const v = props.values[at.current];
+      if (v !== undefined) props.onSelect(v);
+      return;
+    }
+    if (key.downArrow || key.tab) at.current = (at.current + 1) % n;
+    else if (key.upArrow) at.current = (at.current + n - 1) % n;
+    else return;
+    setIndex(at.current);
+  });
   return (
     <Box flexDirection="column">
       <Text bold>{props.question}</Text>
-      <SelectInput
-        items={props.values.map((v) => ({ label: props.labels[v], value: v }))}
-        onSelect={(i) => props.onSelect(i.value)}
-      />
+      {props.values.map((v, i) => (
+        <Text key={v} color={i === index && !process.env.NO_COLOR ? "cyan" : undefined} wrap="truncate-end">
+          {i === index ? "❯ " : "  "}
+          {props.labels[v]}
+        </Text>
+      ))}
     </Box>
   );
 }
@@ -105,7 +138,7 @@ export function Wizard({ folder, onDone }: { folder: string; onDone: (a: WizardA
   const name = a.projectName ?? projectDefault;
   return (
     <Box flexDirection="column">
-      <Text>A new qhub-config.yaml: answer five questions (Enter takes the default in brackets).</Text>
+      <Text>A new qhub-config.yaml: five questions (Enter takes the default in brackets).</Text>
       {done("provider", "Provider")}
       {done("projectName", "Project name")}
       {done("domain", "Domain")}
@@ -125,7 +158,7 @@ export function Wizard({ folder, onDone }: { folder: string; onDone: (a: WizardA
         <Field
           label="Project name"
           placeholder={projectDefault}
-          check={(v) => problemWith("projectName", v)}
+          check={(v) => problemWith("projectName", v, provider)}
           onSubmit={(v) => {
             setA({ ...a, projectName: v || projectDefault });
             setStep("domain");
