@@ -72,7 +72,13 @@ function Field(props: {
       return;
     }
     if (key.backspace || key.delete) typed.current = typed.current.slice(0, -1);
-    else if (!key.ctrl && !key.meta && !key.tab && !key.escape && !/[\u0000-\u001f]/.test(input))
+    else if (
+      !key.ctrl &&
+      !key.meta &&
+      !key.tab &&
+      !key.escape &&
+      ![...input].some((ch) => ch.charCodeAt(0) < 0x20)
+    )
       typed.current += input;
     else return;
     setValue(typed.current);
