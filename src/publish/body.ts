@@ -23,6 +23,8 @@ export interface BodyInput {
   version: string;
   /** Where QHub's guide to the repository is, and the team's own README it stays clear of. */
   readme?: { path: string; besideForeign?: string };
+  /** An update: what changed since the pull request's previous commit (the rest compares with the base). */
+  since?: { commit: string; changes: ClusterChanges[] };
 }
 
 type Detail = "full" | "folded" | "objects" | "files";
@@ -112,6 +114,22 @@ function compose(input: BodyInput, detail: Detail): string {
     ...rows,
     "",
   ];
+  if (input.since) {
+    const items = input.since.changes.flatMap((c) =>
+      [...c.objects, ...c.files].map(
+        (o) => `${c.cluster}: ${SIGN[o.change]} \`${"object" in o ? o.object : o.file}\``,
+      ),
+    );
+    const shown = items.slice(0, 20);
+    out.push(
+      `**Since the previous version of this pull request** (\`${input.since.commit.slice(0, 7)}\`): ${items.length === 0 ? "no object changed" : `${items.length} change${items.length === 1 ? "" : "s"}`}.`,
+      ...(shown.length > 0 ? ["", ...shown.map((i) => `- ${i}`)] : []),
+      ...(items.length > shown.length ? [`- … and ${items.length - shown.length} more`] : []),
+      "",
+      "Everything below compares with the base.",
+      "",
+    );
+  }
   if (input.readme?.besideForeign)
     out.push(
       `> [!NOTE]`,

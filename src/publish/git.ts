@@ -201,6 +201,12 @@ export class Workspace {
     return out.split("\n").filter(Boolean);
   }
 
+  /** The paths whose blobs differ between two trees (or commits). */
+  async changedPaths(from: string, to: string): Promise<string[]> {
+    const out = await this.run(["diff-tree", "-r", "-z", "--name-only", "--no-renames", from, to]);
+    return out.split("\0").filter(Boolean);
+  }
+
   /** Stages the working tree as it is and returns its tree's id. */
   async writeTree(): Promise<string> {
     await this.run(["add", "--all", "."]);

@@ -141,7 +141,7 @@ export class GitHub {
     if (action !== "opened") {
       const patch: { title?: string; body?: string; base?: string } = {};
       if (pull.title !== spec.title) patch.title = spec.title;
-      if (bodyHash(pull.body) !== bodyHash(spec.body)) patch.body = spec.body;
+      if (!spec.keepBody && bodyHash(pull.body) !== bodyHash(spec.body)) patch.body = spec.body;
       if (pull.base !== spec.base) patch.base = spec.base;
       if (Object.keys(patch).length > 0) {
         await this.call(`updating pull request #${pull.number}`, () =>
@@ -190,6 +190,8 @@ export interface PullSpec {
   body: string;
   draft: boolean;
   labels: string[];
+  /** Leave an open pull request's body as it is (nothing new was pushed: it still describes the branch). */
+  keepBody?: boolean;
 }
 
 export interface PullRequest {

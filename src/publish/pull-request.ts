@@ -208,6 +208,14 @@ export async function publishPullRequest(t: PublishInput, io: Io): Promise<Publi
       io.stderr(`pushed ${t.branch} (${commit.slice(0, 7)}), one commit on ${t.base}`);
     }
 
+    // An update also says what changed since the version reviewers saw last, not only since the base.
+    const since =
+      bot !== undefined && bot.tree !== tree
+        ? {
+            commit: bot.sha,
+            changes: await changesSince(ws, bot, tree),
+          }
+        : undefined;
     const body = pullRequestBody({
       project: t.project,
       repository,
@@ -221,6 +229,7 @@ export async function publishPullRequest(t: PublishInput, io: Io): Promise<Publi
       warnings,
       version: VERSION,
       readme: plan.readme,
+      since,
     });
     const { pull, action } = await tasks.task("Open or update the pull request", () =>
       github.upsert({
@@ -232,6 +241,8 @@ export async function publishPullRequest(t: PublishInput, io: Io): Promise<Publi
         body,
         draft: t.draft,
         labels: t.labels,
+        // Nothing pushed: the body written with the branch's commit (and its "since") stays.
+        keepBody: upToDate,
       }),
     );
     report.pullRequest = { number: pull.number, url: pull.url, action };
@@ -239,6 +250,21 @@ export async function publishPullRequest(t: PublishInput, io: Io): Promise<Publi
   } finally {
     ws.close();
   }
+}
+
+/** The object-level changes between the bot branch's last commit and the new tree. */
+async function changesSince(ws: Workspace, bot: Head, tree: string) {
+  // Both sides from git's objects (a link is its target's name there, never followed).
+  const paths = await ws.changedPaths(bot.tree, tree);
+  const before: Record<string, string> = {};
+  const after: Record<string, string> = {};
+  for (const p of paths) {
+    const old = await ws.show(bot.tree, p);
+    if (old !== undefined) before[p] = old;
+    const now = await ws.show(tree, p);
+    if (now !== undefined) after[p] = now;
+  }
+  return diffTrees(before, after);
 }
 
 function readIfExists(path: string): string | undefined {
