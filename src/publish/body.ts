@@ -116,9 +116,10 @@ function compose(input: BodyInput, detail: Detail): string {
   ];
   if (input.since) {
     const items = input.since.changes.flatMap((c) =>
-      [...c.objects, ...c.files].map(
-        (o) => `${c.cluster}: ${SIGN[o.change]} \`${"object" in o ? o.object : o.file}\``,
-      ),
+      [
+        ...c.objects.map((o) => ({ change: o.change, name: o.object })),
+        ...c.files.map((f) => ({ change: f.change, name: f.file })),
+      ].map((o) => `${c.cluster}: ${SIGN[o.change]} \`${o.name}\``),
     );
     const shown = items.slice(0, 20);
     out.push(
