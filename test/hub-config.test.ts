@@ -4,7 +4,7 @@
 // start twice. See test/hub-harness.ts for what is checked and test/python/ for the harness.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect } from "vitest";
+import { describe, expect, test } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
 import { PROVIDERS } from "../src/config/schema.js";
 import type { ParsedConfig } from "../src/config/schema.js";
@@ -287,4 +287,54 @@ describe("the hub's code, executed (JupyterHub 3.0 from Debian; fakes of kubespa
       ).toBe(true);
     });
   });
+});
+
+test("the rendered README lists every cluster's callback URL and what to register for it", async () => {
+  const dir = tempDir();
+  writeFileSync(
+    join(dir, "qhub-config.yaml"),
+    `project_name: acme
+provider: local
+domain: hub.acme.com
+secrets: { sops: { age_recipients: [${AGE}] } }
+security:
+  authentication:
+    type: GitHub
+    config:
+      client_id: { fromEnv: GITHUB_CLIENT_ID }
+      client_secret: { fromEnv: GITHUB_CLIENT_SECRET }
+      allowed_organizations: [acme]
+gitops:
+  repository: acme/platform
+  clusters:
+    prod: {}
+    staging: { domain: staging.hub.acme.com }
+    zeu:
+      domain: hub.acme.eu
+      security:
+        authentication:
+          type: GitHub
+          config: { client_id: eu-app, client_secret: { fromEnv: GITHUB_CLIENT_SECRET }, allowed_organizations: [acme] }
+    lab:
+      domain: lab.acme.org
+      certificate: { type: disabled }
+      security:
+        authentication:
+          type: Auth0
+          config: { client_id: { fromEnv: AUTH0_CLIENT_ID }, client_secret: { fromEnv: AUTH0_CLIENT_SECRET }, auth0_subdomain: acme }
+`,
+  );
+  const r = await runMain(["render", "--config", join(dir, "qhub-config.yaml")]);
+  expect(r.code, r.stderr).toBe(0);
+  const readme = readFileSync(join(dir, "README.md"), "utf8");
+  const rows = readme.split("\n").filter((l) => /^\| (lab|prod|staging|zeu) \|/.test(l));
+  expect(rows).toEqual([
+    "| lab | Auth0 | http://lab.acme.org/hub/oauth_callback | add it to the Allowed Callback URLs of the Auth0 application (client ID from `AUTH0_CLIENT_ID`, tenant `acme`) |",
+    "| prod | GitHub | https://hub.acme.com/hub/oauth_callback | the Authorization callback URL of the GitHub OAuth App (client ID from `GITHUB_CLIENT_ID`) |",
+    "| staging | GitHub | https://staging.hub.acme.com/hub/oauth_callback | nothing: the OAuth App of cluster `prod` redirects here (a host under its callback's) |",
+    "| zeu | GitHub | https://hub.acme.eu/hub/oauth_callback | the Authorization callback URL of the GitHub OAuth App (client ID `eu-app`) |",
+  ]);
+  expect(readme).toContain(
+    "- `lab`: everyone the Auth0 tenant `acme` authenticates (the tenant is the boundary",
+  );
 });

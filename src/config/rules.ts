@@ -1,7 +1,7 @@
 // Rules about meaning across fields, checked after the schema accepts the shape. Each rule is a
 // named pure function of one cluster's settings; it returns findings, it does not throw.
 import { QUANTITY, NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS } from "./schema.js";
-import type { ParsedConfig, Provider } from "./schema.js";
+import type { Authentication, ParsedConfig, Provider } from "./schema.js";
 
 export interface Finding {
   path: PropertyKey[];
@@ -161,8 +161,7 @@ export function oauthCallbackUrl(config: ParsedConfig): string {
 }
 
 /** Which OAuth app a cluster logs in with: same type and client ID, same app. */
-export function oauthAppKey(config: ParsedConfig): string | undefined {
-  const auth = config.security.authentication;
+export function oauthAppKey(auth: Authentication): string | undefined {
   if (auth.type === "password") return undefined;
   const id = auth.config.client_id;
   return `${auth.type} ${typeof id === "string" ? id : `env:${id.fromEnv}`}${auth.type === "Auth0" ? ` ${auth.config.auth0_subdomain}` : ""}`;
@@ -176,9 +175,9 @@ export function oauthAppKey(config: ParsedConfig): string | undefined {
  * each callback URL, so any domain works there (the README lists what to register).
  */
 export const oauthAppReachesCluster: Rule = ({ config, cluster, clusters }) => {
-  const key = oauthAppKey(config);
+  const key = oauthAppKey(config.security.authentication);
   if (!key?.startsWith("GitHub") || !clusters || cluster === undefined) return [];
-  const first = clusters.find((c) => oauthAppKey(c.config) === key);
+  const first = clusters.find((c) => oauthAppKey(c.config.security.authentication) === key);
   if (!first || first.name === cluster) return [];
   const host = first.config.domain.toLowerCase();
   const domain = config.domain.toLowerCase();
