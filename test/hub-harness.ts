@@ -215,8 +215,14 @@ export function loginsFor(config: ParsedConfig): { logins: Expected[]; env: Reco
     });
   }
   // A tenant user in every provider group profiles name (and the provider's "admin", which must
-  // not make an admin: only the config grants that).
-  const provided = [...profileGroups.filter((g) => !declared.has(g)), "admin", "tenant-staff"];
+  // not make an admin: only the config grants that; and groups that are no folder name).
+  const provided = [
+    ...profileGroups.filter((g) => !declared.has(g)),
+    "admin",
+    "tenant-staff",
+    "../escape",
+    "Data Science",
+  ];
   logins.push({
     login: { id: "tenant-user", kind: "auth0", user: { email: "someone@tenant.example", [claim]: provided } },
     admitted: tenantWide,
@@ -294,7 +300,11 @@ export function problemsOf(config: ParsedConfig, expected: Expected[], result: H
       out.push(
         `${who}: may start profiles ${JSON.stringify(r.startable)}, expected ${JSON.stringify(visible)}`,
       );
-    const shared = groups.map((g) => `/home/shared/${g}`).sort();
+    // A folder per group that is a plain path segment; a team's `org:team` is the folder org@team.
+    const shared = groups
+      .filter((g) => /^[A-Za-z0-9][A-Za-z0-9._-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?$/.test(g))
+      .map((g) => `/home/shared/${g.replace(":", "@")}`)
+      .sort();
     (r.starts ?? []).forEach((s, i) => {
       const start = `${who}: start ${i + 1}`;
       if (s.error) {

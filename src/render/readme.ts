@@ -144,7 +144,8 @@ function logins(config: ResolvedConfig): string {
     "Groups: each login sets the user's JupyterHub groups to the ones `security.users` declares, plus, with GitHub,",
     "the user's teams as `org:team` (of the allowed organisations) and, with Auth0, the groups claim (`groups_claim`).",
     "A profile's `groups` may name any of them (a GitHub team also by its slug); each group has a shared folder,",
-    "`/home/shared/<group>`. Members of `admin` (only `security.users` grants it) are JupyterHub admins.",
+    "`/home/shared/<group>` (a team's is `/home/shared/org@team`). Members of `admin` (only `security.users` grants it)",
+    "are JupyterHub admins.",
   );
   if (
     config.clusters.some(
