@@ -9,6 +9,8 @@ import { parseConfigText } from "../src/config/document.js";
 import { PROVIDERS } from "../src/config/schema.js";
 import type { ParsedConfig } from "../src/config/schema.js";
 import { validateDocument } from "../src/config/validate.js";
+import loginTemplate from "../src/render/embedded/hub_login.html.jinja";
+import pageTemplate from "../src/render/embedded/hub_page.html.jinja";
 import { hubTest, hubValues, loginsFor, problemsOf, runHarness } from "./hub-harness.js";
 import type { Expected } from "./hub-harness.js";
 import { ROOT, runMain, tempDir } from "./helpers.js";
@@ -349,4 +351,26 @@ gitops:
   expect(readme).toContain(
     "- `lab`: everyone the Auth0 tenant `acme` authenticates (the tenant is the boundary",
   );
+});
+
+// The blocks of JupyterHub 5.5.0's share/jupyterhub/templates/page.html and login.html (read at that
+// tag): the chart's JupyterHub. The harness renders on Debian's 3.0 templates, so this pins that
+// QHub's templates override only blocks 5.5 has.
+const JUPYTERHUB_55_BLOCKS = {
+  page: "announcement favicon footer header login_widget logo main meta nav_bar nav_bar_left_items nav_bar_right_items script scripts service stylesheet theme_toggle title",
+  login:
+    "login login_container login_terms login_terms_text login_widget main otp_input otp_input_attrs password_input password_input_attrs script username_input username_input_attrs",
+};
+
+test("QHub's templates extend JupyterHub's own and override only blocks JupyterHub 5.5 has", () => {
+  for (const [name, template] of [
+    ["page", pageTemplate],
+    ["login", loginTemplate],
+  ] as const) {
+    expect(template).toContain(`{% extends "templates/${name}.html" %}`);
+    const blocks = [...template.matchAll(/\{%-? *block (\w+)/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks)
+      expect(JUPYTERHUB_55_BLOCKS[name].split(" "), `${name}.html`).toContain(block);
+  }
 });
