@@ -161,7 +161,7 @@ export function renderInitConfig(opts: InitOptions): string {
   const callback = `https://${opts.domain}/hub/oauth_callback`;
   const authComment =
     opts.auth === "github"
-      ? `How users log in: password, GitHub or Auth0. Create a GitHub OAuth app with the callback URL\n${callback}\nand export GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET before you render.\nMembers of allowed_organizations (ORG, or ORG:TEAM for one team) and the GitHub users\nlisted under security.users may log in; their GitHub teams become JupyterHub groups (ORG:TEAM).`
+      ? `How users log in: password, GitHub or Auth0. Create a GitHub OAuth app with the callback URL\n${callback}\nand export GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET before you render.\nMembers of allowed_organizations (ORG, or ORG:TEAM for one team) and the GitHub users\nlisted under security.users may log in; their GitHub teams become JupyterHub groups (ORG:TEAM).${opts.repository ? "" : "\nallowed_organizations is the project's name until you make it your organisation."}`
       : opts.auth === "auth0"
         ? `How users log in: password, GitHub or Auth0. Create an Auth0 application with the callback URL\n${callback}\nset auth0_subdomain to your tenant (TENANT for TENANT.auth0.com), and export\nAUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET before you render.\nWith no security.users listed, every user your Auth0 tenant authenticates may log in (the\ntenant is the boundary); list users (by email) to admit only them. The groups claim\n(groups_claim, default \`groups\`) adds the tenant's groups to the ones security.users declares.`
         : "How users log in: password, GitHub or Auth0. With password, each user's password\ncomes from an environment variable when you render (export QHUB_PASSWORD_ADMIN).";
