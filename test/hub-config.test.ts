@@ -289,6 +289,35 @@ describe("the hub's code, executed (JupyterHub 3.0 from Debian; fakes of kubespa
       ]);
     });
 
+    hubTest(
+      "GitHub without populate_teams_in_auth_state: team members lose their teams' profiles and folders",
+      async () => {
+        const [c] = await renderText(GITHUB_TEAMS);
+        const broken = withHub(c!.values, (hub) => {
+          delete ((hub.config as Json).GitHubOAuthenticator as Json).populate_teams_in_auth_state;
+        });
+        const problems = check(c!, broken).problems;
+        expect(
+          problems.some((p) => /login member-Acme \(github\): groups \[\]/.test(p)),
+          problems.join("\n"),
+        ).toBe(true);
+      },
+    );
+
+    hubTest("OAuth without QHub's groups function: the config's memberships are lost", async () => {
+      for (const text of [GITHUB_TEAMS, AUTH0_USERS]) {
+        const [c] = await renderText(text);
+        const broken = withHub(c!.values, (hub) => {
+          delete (hub.extraConfig as Json)["qhub-oauth-groups"];
+        });
+        const problems = check(c!, broken).problems;
+        expect(
+          problems.some((p) => /^login lead \(\w+\): groups /.test(p)),
+          problems.join("\n"),
+        ).toBe(true);
+      }
+    });
+
     hubTest("profile_list not limited by audience: users see profiles that are not theirs", async () => {
       const [c] = await renderText(GITHUB_TEAMS);
       const broken = withHub(c!.values, (hub) => {
