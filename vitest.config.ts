@@ -1,12 +1,13 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  // Embedded code (src/**/*.py) is imported as its text, as the build (esbuild's text loader) does.
+  // Embedded code (src/**/*.py) and templates (src/**/*.jinja) are imported as their text, as the
+  // build (esbuild's text loader) does.
   plugins: [
     {
       name: "embedded-text",
       transform(code, id) {
-        return id.endsWith(".py")
+        return id.endsWith(".py") || id.endsWith(".jinja")
           ? { code: `export default ${JSON.stringify(code)};`, map: null }
           : undefined;
       },

@@ -28,8 +28,8 @@ const common = {
   minify: process.env.QHUB_NO_MINIFY !== "1",
   legalComments: "none",
   logLevel: "warning",
-  // Embedded code (src/**/*.py) is imported as its text.
-  loader: { ".py": "text" },
+  // Embedded code (src/**/*.py) and templates (src/**/*.jinja) are imported as their text.
+  loader: { ".py": "text", ".jinja": "text" },
 };
 
 /**

@@ -4,3 +4,7 @@ declare module "*.py" {
   const text: string;
   export default text;
 }
+declare module "*.jinja" {
+  const text: string;
+  export default text;
+}

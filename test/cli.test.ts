@@ -51,7 +51,7 @@ describe("the qhub binary", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
-      'qhub-config.yaml:10:1: namespce: unknown key "namespce". Hint: did you mean "namespace"?\nqhub-config.yaml: 1 problem\n',
+      'qhub-config.yaml:11:1: namespce: unknown key "namespce". Hint: did you mean "namespace"?\nqhub-config.yaml: 1 problem\n',
     );
   });
 

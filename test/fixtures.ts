@@ -8,4 +8,5 @@ security:
     config:
       client_id: abc123
       client_secret: { fromEnv: GITHUB_CLIENT_SECRET }
+      allowed_organizations: [ds-team]
 `;

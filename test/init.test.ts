@@ -56,6 +56,27 @@ describe("qhub init", () => {
     expect((await runMain(["validate", "--config", config])).code).toBe(0);
   });
 
+  test("logins admit someone, and the comments say whom: GitHub names an organisation, Auth0 admits its tenant", async () => {
+    const dir = tempDir();
+    const github = join(dir, "github.yaml");
+    expect(
+      (await runMain(["init", "aws", "--config", github, "--auth", "github", "--project-name", "ds-team"]))
+        .code,
+    ).toBe(0);
+    const gh = readFileSync(github, "utf8");
+    expect(gh).toContain("      allowed_organizations:\n        - ds-team\n");
+    expect(gh).toContain(
+      "# allowed_organizations is the project's name until you make it your organisation.",
+    );
+    const auth0 = join(dir, "auth0.yaml");
+    expect((await runMain(["init", "aws", "--config", auth0, "--auth", "auth0"])).code).toBe(0);
+    const a0 = readFileSync(auth0, "utf8");
+    expect(a0).toContain(
+      "# With no security.users listed, every user your Auth0 tenant authenticates may log in (the\n  # tenant is the boundary)",
+    );
+    expect(a0).not.toMatch(/^ {2}users:/m);
+  });
+
   test("every section is explained by a comment", async () => {
     const dir = tempDir();
     const config = join(dir, "qhub-config.yaml");

@@ -94,18 +94,38 @@ describe("qhub upgrade: each fixture end to end", () => {
       const original = fixture(name);
       const { dir, config } = inTempDir(original);
       const up = await runMain(["upgrade", "--config", config]);
-      // Every old file leaves decisions (at least its age recipient): exit 1, with the file written.
+      // QHub 0.4 kept GitHub users in Keycloak: an upgraded GitHub login may name no organisation
+      // and no user, which admits nobody; the upgrade says so, and the person adds who may log in.
+      const golden = readFileSync(join(GOLDEN, `${name}.yaml`), "utf8");
+      const namesNobody =
+        golden.includes("type: GitHub") &&
+        !golden.includes("allowed_organizations:") &&
+        !/^ {2}users:/m.test(golden);
+      // Every old file leaves decisions (at least its age recipient) or problems: exit 1, file written.
       expect(up.code, up.stderr).toBe(1);
-      expect(up.stderr).toMatch(
-        /^\d+ decisions? left for you \(listed above\); make (it|them) in .*, then run `qhub validate --config .*`$/m,
-      );
       expect(up.stdout).toBe("");
       expect(up.stderr).toContain(`wrote ${config}; the old file is ${config}.bak`);
-      expect(up.stderr).toContain("next: add your age public key to secrets.sops.age_recipients");
-      expect(readFileSync(config, "utf8")).toBe(readFileSync(join(GOLDEN, `${name}.yaml`), "utf8"));
+      if (namesNobody) {
+        expect(up.stderr).toContain("a GitHub login that names no organisation, team or user admits nobody");
+        expect(up.stderr).toContain("1 problem left for you to decide");
+      } else {
+        expect(up.stderr).toContain("next: add your age public key to secrets.sops.age_recipients");
+        expect(up.stderr).toMatch(
+          /^\d+ decisions? left for you \(listed above\); make (it|them) in .*, then run `qhub validate --config .*`$/m,
+        );
+      }
+      expect(readFileSync(config, "utf8")).toBe(golden);
       // The backup is the old file, byte for byte, readable by its owner only.
       expect(readFileSync(`${config}.bak`, "utf8")).toBe(original);
       expect(statSync(`${config}.bak`).mode & 0o777).toBe(0o600);
+      if (namesNobody)
+        writeFileSync(
+          config,
+          golden.replace(
+            /^( +)client_secret: .*$/m,
+            (line, indent: string) => `${line}\n${indent}allowed_organizations: [small-team]`,
+          ),
+        );
 
       const validate = await runMain(["validate", "--config", config]);
       expect(validate.code, validate.stderr).toBe(0);
@@ -182,10 +202,10 @@ describe("qhub upgrade: the command", () => {
   });
 
   test("--dry-run writes nothing and prints the upgraded config on stdout", async () => {
-    const { dir, config } = inTempDir(fixture("do-0.4-github"));
+    const { dir, config } = inTempDir(fixture("aws-0.3-github"));
     const r = await runMain(["upgrade", "--config", config, "--dry-run"]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(readFileSync(join(GOLDEN, "do-0.4-github.yaml"), "utf8"));
+    expect(r.stdout).toBe(readFileSync(join(GOLDEN, "aws-0.3-github.yaml"), "utf8"));
     expect(r.stderr).toContain(`dry run: ${config} was not changed`);
     expect(readdirSync(dir)).toEqual(["qhub-config.yaml"]);
   });

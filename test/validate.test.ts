@@ -7,13 +7,13 @@ import { problemLines } from "./helpers.js";
 describe("qhub validate: the three errors users hit most", () => {
   test("a typo'd key: one line, the key's position, the closest valid key", () => {
     expect(problemLines(`${VALID}namespce: dev\n`)).toEqual([
-      'qhub-config.yaml:10:1: namespce: unknown key "namespce". Hint: did you mean "namespace"?',
+      'qhub-config.yaml:11:1: namespce: unknown key "namespce". Hint: did you mean "namespace"?',
     ]);
   });
 
   test("a wrong enum value: one line, the value's position, the allowed values and the closest", () => {
     expect(problemLines(`${VALID}certificate:\n  type: letsencrypt\n`)).toEqual([
-      'qhub-config.yaml:11:9: certificate.type: "letsencrypt" is not one of: self-signed, lets-encrypt, existing, disabled. Hint: did you mean "lets-encrypt"?',
+      'qhub-config.yaml:12:9: certificate.type: "letsencrypt" is not one of: self-signed, lets-encrypt, existing, disabled. Hint: did you mean "lets-encrypt"?',
     ]);
     expect(problemLines(VALID.replace("type: GitHub", "type: github"))).toEqual([
       'qhub-config.yaml:6:11: security.authentication.type: "github" is not one of: password, GitHub, Auth0. Hint: did you mean "GitHub"?',
@@ -94,7 +94,7 @@ describe("shape problems", () => {
         `${VALID}amazon_web_services:\n  node_groups:\n    user: { instance: m5.xlarge, min_nodes: five, max_nodes: 5 }\n`,
       ),
     ).toEqual([
-      "qhub-config.yaml:12:45: amazon_web_services.node_groups.user.min_nodes: expected a number, found a string. Hint: Fewest nodes.",
+      "qhub-config.yaml:13:45: amazon_web_services.node_groups.user.min_nodes: expected a number, found a string. Hint: Fewest nodes.",
     ]);
   });
 
@@ -131,13 +131,13 @@ describe("shape problems", () => {
   test("QHub 0.3/0.4 files are pointed at qhub upgrade", () => {
     expect(problemLines(`qhub_version: 0.4.3\n${VALID}ci_cd:\n  type: github-actions\n`)).toEqual([
       'qhub-config.yaml:1:15: qhub_version: this file is for QHub "0.4.3"; this QHub reads schema version 1. Hint: run `qhub upgrade` to migrate it in place (comments are kept)',
-      'qhub-config.yaml:11:1: ci_cd: unknown key "ci_cd". Hint: this QHub 0.3/0.4 key has no place here: the rendered repository\'s GitHub workflow and `qhub pr` replace it; run `qhub upgrade` to migrate the file',
+      'qhub-config.yaml:12:1: ci_cd: unknown key "ci_cd". Hint: this QHub 0.3/0.4 key has no place here: the rendered repository\'s GitHub workflow and `qhub pr` replace it; run `qhub upgrade` to migrate the file',
     ]);
   });
 
   test("an invalid map key is reported at the key", () => {
     expect(problemLines(`${VALID}environments:\n  c.txt: { name: y, dependencies: [python] }\n`)).toEqual([
-      'qhub-config.yaml:11:3: environments["c.txt"]: "c.txt" must be a file name ending in .yaml or .yml. Hint: e.g. `environment-ml.yaml`',
+      'qhub-config.yaml:12:3: environments["c.txt"]: "c.txt" must be a file name ending in .yaml or .yml. Hint: e.g. `environment-ml.yaml`',
     ]);
   });
 
@@ -147,8 +147,8 @@ describe("shape problems", () => {
     );
     expect(lines.map((l) => l.split(": ")[0])).toEqual([
       "qhub-config.yaml:2:11",
-      "qhub-config.yaml:10:1",
-      "qhub-config.yaml:12:16",
+      "qhub-config.yaml:11:1",
+      "qhub-config.yaml:13:16",
     ]);
   });
 });
@@ -200,7 +200,7 @@ describe("cross-field rules", () => {
 
   test("provider blocks, node pools, certificates, storage, environments", () => {
     expect(rules("google_cloud_platform:\n  project: my-project-1\n")).toEqual([
-      "qhub-config.yaml:10:1: google_cloud_platform: settings for provider gcp, which no cluster uses (provider is aws). Hint: remove the `google_cloud_platform` block, or set `provider: gcp`",
+      "qhub-config.yaml:11:1: google_cloud_platform: settings for provider gcp, which no cluster uses (provider is aws). Hint: remove the `google_cloud_platform` block, or set `provider: gcp`",
     ]);
     expect(rules("", VALID.replace("provider: aws", "provider: gcp"))).toEqual([
       "qhub-config.yaml:2:11: provider: provider gcp needs a `google_cloud_platform` block with your project ID. Hint: add `google_cloud_platform: { project: YOUR-PROJECT-ID }`",
@@ -210,7 +210,7 @@ describe("cross-field rules", () => {
         "amazon_web_services:\n  node_groups:\n    user: { instance: m5.large, min_nodes: 6, max_nodes: 5 }\n",
       ),
     ).toEqual([
-      "qhub-config.yaml:12:44: amazon_web_services.node_groups.user.min_nodes: min_nodes (6) is more than max_nodes (5). Hint: lower min_nodes or raise max_nodes",
+      "qhub-config.yaml:13:44: amazon_web_services.node_groups.user.min_nodes: min_nodes (6) is more than max_nodes (5). Hint: lower min_nodes or raise max_nodes",
     ]);
     expect(
       rules(
@@ -218,21 +218,21 @@ describe("cross-field rules", () => {
         VALID.replace("hub.example.com", "hub.localhost"),
       ),
     ).toEqual([
-      'qhub-config.yaml:10:22: certificate.type: Let\'s Encrypt cannot issue a certificate for "hub.localhost". Hint: use a public DNS name in `domain`, or `certificate: { type: self-signed }`',
+      'qhub-config.yaml:11:22: certificate.type: Let\'s Encrypt cannot issue a certificate for "hub.localhost". Hint: use a public DNS name in `domain`, or `certificate: { type: self-signed }`',
     ]);
     expect(rules("storage: { type: cloud }\n", VALID.replace("provider: aws", "provider: do"))).toEqual([
-      "qhub-config.yaml:10:18: storage.type: provider do has no managed shared file service. Hint: use `type: nfs` (an in-cluster NFS server); `cloud` works with aws, gcp and azure",
+      "qhub-config.yaml:11:18: storage.type: provider do has no managed shared file service. Hint: use `type: nfs` (an in-cluster NFS server); `cloud` works with aws, gcp and azure",
     ]);
     expect(rules("storage: { type: cloud }\n")).toEqual([
-      "qhub-config.yaml:10:18: storage.type: shared storage on EFS needs the ID of an EFS file system. Hint: create one in the cluster's VPC and set `amazon_web_services.efs_file_system_id: fs-...`",
+      "qhub-config.yaml:11:18: storage.type: shared storage on EFS needs the ID of an EFS file system. Hint: create one in the cluster's VPC and set `amazon_web_services.efs_file_system_id: fs-...`",
     ]);
     expect(
       rules(
         "environments:\n  a.yaml: { name: x, dependencies: [python] }\n  b.yaml: { name: x, dependencies: [python, { pip: [a] }, { pip: [b] }] }\n",
       ),
     ).toEqual([
-      'qhub-config.yaml:12:19: environments["b.yaml"].name: environment name "x" is already used by a.yaml. Hint: give each environment its own name; conda-store builds them by name',
-      'qhub-config.yaml:12:22: environments["b.yaml"].dependencies: has 2 `pip:` lists. Hint: merge them into one `pip:` list',
+      'qhub-config.yaml:13:19: environments["b.yaml"].name: environment name "x" is already used by a.yaml. Hint: give each environment its own name; conda-store builds them by name',
+      'qhub-config.yaml:13:22: environments["b.yaml"].dependencies: has 2 `pip:` lists. Hint: merge them into one `pip:` list',
     ]);
   });
 });
@@ -243,7 +243,7 @@ describe("clusters", () => {
 
   test("overrides deep-merge; a changed type replaces its mapping; one model per cluster", () => {
     const text = withClusters(
-      "    prod:\n      certificate: { type: lets-encrypt, acme_email: ops@example.com }\n    dev:\n      provider: local\n      domain: dev.localhost\n",
+      "    prod:\n      certificate: { type: lets-encrypt, acme_email: ops@example.com }\n    dev:\n      provider: local\n      domain: dev.localhost\n      security: { authentication: { type: password } }\n",
     );
     const result = validateDocument(parseConfigText("qhub-config.yaml", text));
     expect(result.problems).toEqual([]);
@@ -262,8 +262,8 @@ describe("clusters", () => {
       ),
     );
     expect(lines).toEqual([
-      "qhub-config.yaml:16:18: gitops.clusters.edge.namespace: must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit. Hint: e.g. `dev` or `ds-team`",
-      'qhub-config.yaml:17:7: gitops.clusters.edge.certificate.secret_name: missing required key "secret_name". Hint: add `secret_name:` (Name of a kubernetes.io/tls Secret, in the namespace, that you manage)',
+      "qhub-config.yaml:17:18: gitops.clusters.edge.namespace: must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit. Hint: e.g. `dev` or `ds-team`",
+      'qhub-config.yaml:18:7: gitops.clusters.edge.certificate.secret_name: missing required key "secret_name". Hint: add `secret_name:` (Name of a kubernetes.io/tls Secret, in the namespace, that you manage)',
     ]);
   });
 
@@ -281,13 +281,78 @@ describe("clusters", () => {
         withClusters("    a: { provider: aws, domain: a.example.com }\n    b: { provider: aws }\n", base),
       ),
     ).toEqual([
-      'qhub-config.yaml:12:5: gitops.clusters.b.domain: missing required key "domain". Hint: add `domain:` (Host name users reach JupyterHub at, without scheme or path)',
+      'qhub-config.yaml:13:5: gitops.clusters.b.domain: missing required key "domain". Hint: add `domain:` (Host name users reach JupyterHub at, without scheme or path)',
     ]);
   });
 
   test("cluster names are DNS labels", () => {
     expect(problemLines(withClusters("    Prod_1: {}\n"))).toEqual([
-      'qhub-config.yaml:13:5: gitops.clusters.Prod_1: "Prod_1" must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit. Hint: e.g. `dev` or `ds-team`',
+      'qhub-config.yaml:14:5: gitops.clusters.Prod_1: "Prod_1" must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit. Hint: e.g. `dev` or `ds-team`',
     ]);
+  });
+});
+
+describe("logins: who is admitted, and which groups profiles may name", () => {
+  const github = (config: string, rest = "") => `project_name: ds-team
+provider: aws
+domain: hub.example.com
+security:
+  authentication:
+    type: GitHub
+    config:
+      client_id: abc123
+      client_secret: { fromEnv: GITHUB_CLIENT_SECRET }
+${config}${rest}`;
+
+  test("a GitHub login that names no organisation, team or user is an error that says what to add", () => {
+    expect(problemLines(github(""))).toEqual([
+      "qhub-config.yaml:7:5: security.authentication.config: a GitHub login that names no organisation, team or user admits nobody. Hint: add `allowed_organizations: [YOUR-ORG]` (or `YOUR-ORG:TEAM`) here, or list GitHub users under security.users",
+    ]);
+    expect(problemLines(github("      allowed_organizations: [acme:data]\n"))).toEqual([]);
+    expect(problemLines(github("", "  users:\n    octocat: {}\n"))).toEqual([]);
+  });
+
+  test("with an OAuth login profiles may name the provider's groups; with password they must be declared", () => {
+    const profiles =
+      "profiles:\n  jupyterlab:\n    - display_name: GPU\n      groups: [heavy-users, acme:gpu]\n";
+    expect(problemLines(github("      allowed_organizations: [acme]\n", profiles))).toEqual([]);
+    const auth0 = `project_name: ds-team
+provider: aws
+domain: hub.example.com
+security:
+  authentication:
+    type: Auth0
+    config: { client_id: abc, client_secret: { fromEnv: AUTH0_CLIENT_SECRET }, auth0_subdomain: acme }
+${profiles}`;
+    expect(problemLines(auth0)).toEqual([]);
+    expect(
+      problemLines(`project_name: ds-team\nprovider: aws\ndomain: hub.example.com\n${profiles}`),
+    ).toEqual([
+      'qhub-config.yaml:7:16: profiles.jupyterlab[0].groups[0]: group "heavy-users" is not defined in security.groups. Hint: add it under security.groups, or correct the name',
+      'qhub-config.yaml:7:29: profiles.jupyterlab[0].groups[1]: group "acme:gpu" is not defined in security.groups. Hint: add it under security.groups, or correct the name',
+    ]);
+    // A team by its slug needs an organisation to belong to.
+    expect(problemLines(github("", `  users:\n    octocat: {}\n${profiles}`))).toEqual([
+      'qhub-config.yaml:15:16: profiles.jupyterlab[0].groups[0]: group "heavy-users" is neither in security.groups nor a GitHub team of an allowed organisation (none is listed). Hint: name the team as ORG:heavy-users, or list its organisation in security.authentication.config.allowed_organizations',
+    ]);
+  });
+
+  test("clusters sharing a GitHub OAuth App must be reachable from its callback host; another app is fine", () => {
+    const clusters = (staging: string) =>
+      github(
+        "      allowed_organizations: [acme]\n",
+        `gitops:\n  repository: acme/platform\n  clusters:\n    prod: {}\n    staging:\n${staging}`,
+      );
+    expect(problemLines(clusters("      domain: staging.hub.example.com\n"))).toEqual([]);
+    expect(problemLines(clusters("      domain: hub.example.net\n"))).toEqual([
+      "qhub-config.yaml:16:15: gitops.clusters.staging.domain: the GitHub OAuth App this cluster shares with cluster prod redirects only to hub.example.com and its sub-domains, not hub.example.net. Hint: give this cluster its own OAuth App, with the callback URL https://hub.example.net/hub/oauth_callback: set gitops.clusters.staging.security.authentication (type: GitHub, and its own client_id and client_secret)",
+    ]);
+    expect(
+      problemLines(
+        clusters(
+          "      domain: hub.example.net\n      security:\n        authentication:\n          type: GitHub\n          config: { client_id: other-app, client_secret: { fromEnv: STAGING_SECRET } }\n",
+        ),
+      ),
+    ).toEqual([]);
   });
 });

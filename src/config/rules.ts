@@ -1,7 +1,7 @@
 // Rules about meaning across fields, checked after the schema accepts the shape. Each rule is a
 // named pure function of one cluster's settings; it returns findings, it does not throw.
 import { QUANTITY, NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS } from "./schema.js";
-import type { ParsedConfig, Provider } from "./schema.js";
+import type { Authentication, ParsedConfig, Provider } from "./schema.js";
 
 export interface Finding {
   path: PropertyKey[];
@@ -15,6 +15,9 @@ export interface RuleContext {
   config: ParsedConfig;
   /** Providers used by any cluster of the file. */
   providersInUse: ReadonlySet<Provider>;
+  /** The cluster's name, and every cluster of the file in name order (for rules across clusters). */
+  cluster?: string;
+  clusters?: readonly { name: string; config: ParsedConfig }[];
 }
 
 type Rule = (ctx: RuleContext) => Finding[];
@@ -106,14 +109,98 @@ function unknownNames(
   );
 }
 
-/** Profiles may be limited to users and groups; when those are listed, the names must exist. */
+/** The organisations of GitHub's `allowed_organizations` (`org` or `org:team`), lowercase, sorted. */
+export function githubOrganizations(allowed: readonly string[] | undefined): string[] {
+  return [...new Set((allowed ?? []).map((o) => o.split(":")[0]!.toLowerCase()))].sort();
+}
+
+/**
+ * Profiles may be limited to users and groups; when those are listed, the names must exist. With
+ * an OAuth login a profile may name the provider's groups, which the config does not list (QHub 0.4
+ * kept groups in Keycloak); a GitHub team named by its slug needs an organisation to belong to.
+ */
 export const profileAudience: Rule = ({ config }) => {
   const users = namesIn(config.security.users);
   const groups = namesIn(config.security.groups);
-  return (config.profiles?.jupyterlab ?? []).flatMap((p, i) => [
-    ...(users.size > 0 ? unknownNames(p.users, users, ["profiles", "jupyterlab", i, "users"], "user") : []),
-    ...unknownNames(p.groups, groups, ["profiles", "jupyterlab", i, "groups"], "group"),
-  ]);
+  const auth = config.security.authentication;
+  return (config.profiles?.jupyterlab ?? []).flatMap((p, i) => {
+    const path = ["profiles", "jupyterlab", i, "groups"];
+    const groupFindings =
+      auth.type === "password"
+        ? unknownNames(p.groups, groups, path, "group")
+        : auth.type === "GitHub" && githubOrganizations(auth.config.allowed_organizations).length === 0
+          ? (p.groups ?? []).flatMap((name, j) =>
+              groups.has(name) || name.includes(":")
+                ? []
+                : [
+                    {
+                      path: [...path, j],
+                      prefer: "value" as const,
+                      message: `group "${name}" is neither in security.groups nor a GitHub team of an allowed organisation (none is listed)`,
+                      hint: `name the team as ORG:${name}, or list its organisation in security.authentication.config.allowed_organizations`,
+                    },
+                  ],
+            )
+          : [];
+    return [
+      ...(users.size > 0 ? unknownNames(p.users, users, ["profiles", "jupyterlab", i, "users"], "user") : []),
+      ...groupFindings,
+    ];
+  });
+};
+
+/** A GitHub login admits the organisations, teams and users the config names: it must name some. */
+export const githubAdmitsSomeone: Rule = ({ config }) => {
+  const auth = config.security.authentication;
+  if (auth.type !== "GitHub") return [];
+  if ((auth.config.allowed_organizations ?? []).length > 0) return [];
+  if (Object.keys(config.security.users ?? {}).length > 0) return [];
+  return [
+    {
+      path: ["security", "authentication", "config"],
+      prefer: "key",
+      message: "a GitHub login that names no organisation, team or user admits nobody",
+      hint: "add `allowed_organizations: [YOUR-ORG]` (or `YOUR-ORG:TEAM`) here, or list GitHub users under security.users",
+    },
+  ];
+};
+
+/** Where a cluster's OAuth app sends users back after they log in. */
+export function oauthCallbackUrl(config: ParsedConfig): string {
+  const scheme = config.certificate.type === "disabled" ? "http" : "https";
+  return `${scheme}://${config.domain.toLowerCase()}/hub/oauth_callback`;
+}
+
+/** Which OAuth app a cluster logs in with: same type and client ID, same app. */
+export function oauthAppKey(auth: Authentication): string | undefined {
+  if (auth.type === "password") return undefined;
+  const id = auth.config.client_id;
+  return `${auth.type} ${typeof id === "string" ? id : `env:${id.fromEnv}`}${auth.type === "Auth0" ? ` ${auth.config.auth0_subdomain}` : ""}`;
+}
+
+/**
+ * Clusters that share a GitHub OAuth App: GitHub redirects only to the host of the app's callback
+ * URL (the first such cluster's, in name order) and its sub-domains
+ * (https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#redirect-urls).
+ * A cluster elsewhere needs its own app, through its `security` override. Auth0 applications list
+ * each callback URL, so any domain works there (the README lists what to register).
+ */
+export const oauthAppReachesCluster: Rule = ({ config, cluster, clusters }) => {
+  const key = oauthAppKey(config.security.authentication);
+  if (!key?.startsWith("GitHub") || !clusters || cluster === undefined) return [];
+  const first = clusters.find((c) => oauthAppKey(c.config.security.authentication) === key);
+  if (!first || first.name === cluster) return [];
+  const host = first.config.domain.toLowerCase();
+  const domain = config.domain.toLowerCase();
+  if (domain === host || domain.endsWith(`.${host}`)) return [];
+  return [
+    {
+      path: ["domain"],
+      prefer: "value",
+      message: `the GitHub OAuth App this cluster shares with cluster ${first.name} redirects only to ${host} and its sub-domains, not ${domain}`,
+      hint: `give this cluster its own OAuth App, with the callback URL ${oauthCallbackUrl(config)}: set gitops.clusters.${cluster}.security.authentication (type: GitHub, and its own client_id and client_secret)`,
+    },
+  ];
 };
 
 export const userGroupsDefined: Rule = ({ config }) => {
@@ -345,6 +432,8 @@ export const RULES: readonly Rule[] = [
   oneDefaultProfile,
   uniqueProfileNames,
   profileAudience,
+  githubAdmitsSomeone,
+  oauthAppReachesCluster,
   userGroupsDefined,
   uniqueIds,
   guaranteesWithinLimits,

@@ -179,7 +179,7 @@ const GitHubAuth = describe(
       client_secret: describe(SecretRef, "OAuth app client secret, as `{ fromEnv: NAME }`."),
       allowed_organizations: describe(
         z.optional(z.array(nonEmpty())),
-        "GitHub organisations (or `org:team`) whose members may log in.",
+        "GitHub organisations (or `org:team`) whose members may log in, besides `security.users`; name some, or list users.",
       ),
     }),
   }),
@@ -206,9 +206,13 @@ const Auth0Auth = describe(
           ),
         "Tenant subdomain: `acme` for acme.auth0.com, `acme.eu` for acme.eu.auth0.com.",
       ),
+      groups_claim: describe(
+        z._default(nonEmpty(), "groups"),
+        "Claim of the user's Auth0 profile (userinfo) that lists their groups, e.g. one an Auth0 Action sets; they add to the groups security.users declares.",
+      ),
     }),
   }),
-  "Log in through an Auth0 tenant.",
+  "Log in through an Auth0 tenant. With no `security.users`, everyone the tenant authenticates may log in; with users listed, only they.",
 );
 
 const PasswordAuth = describe(
@@ -311,7 +315,10 @@ const JupyterLabProfile = describe(
     description: describe(z._default(z.string(), ""), "One line shown under the name."),
     default: describe(z._default(z.boolean(), false), "Preselected profile; at most one."),
     users: describe(z.optional(z.array(nonEmpty())), "Only these users see the profile."),
-    groups: describe(z.optional(z.array(nonEmpty())), "Only members of these groups see the profile."),
+    groups: describe(
+      z.optional(z.array(nonEmpty())),
+      "Only members of these groups see the profile: groups of `security.groups` or, with GitHub or Auth0 logins, the provider's (a GitHub team as `org:team`, or by its slug for the allowed organisations).",
+    ),
     kubespawner_override: z.optional(KubeSpawnerOverride),
   }),
   "A JupyterLab server size users can choose.",

@@ -100,7 +100,8 @@ export function validateDocument(cd: ConfigDocument): ValidationResult {
   const byKey = new Map<string, { problem: Problem; clusters: string[] }>();
   for (const { input, config } of parsed) {
     const relocate = relocator(cd, input);
-    for (const f of runRules({ config, providersInUse })) {
+    const clusters = parsed.map((p) => ({ name: p.input.name, config: p.config }));
+    for (const f of runRules({ config, providersInUse, cluster: input.name, clusters })) {
       const problem = findingToProblem(cd, f, relocate);
       const key = `${problem.line}:${problem.col}:${problem.message}`;
       const entry = byKey.get(key);

@@ -73,7 +73,8 @@ function authentication(opts: InitOptions): Record<string, unknown> {
         config: {
           client_id: { fromEnv: "GITHUB_CLIENT_ID" },
           client_secret: { fromEnv: "GITHUB_CLIENT_SECRET" },
-          ...(opts.repository ? { allowed_organizations: [opts.repository.split("/")[0]] } : {}),
+          // Admitting every GitHub account is never a default: an organisation to change or keep.
+          allowed_organizations: [opts.repository ? opts.repository.split("/")[0] : githubOrganization(opts)],
         },
       };
     case "auth0":
@@ -88,6 +89,11 @@ function authentication(opts: InitOptions): Record<string, unknown> {
     case "password":
       return { type: "password" };
   }
+}
+
+/** The GitHub organisation a new config admits when no repository names one: the project's name. */
+function githubOrganization(opts: InitOptions): string {
+  return opts.projectName.toLowerCase().replace(/_/g, "-");
 }
 
 function providerBlock(opts: InitOptions): Record<string, unknown> {
@@ -155,9 +161,9 @@ export function renderInitConfig(opts: InitOptions): string {
   const callback = `https://${opts.domain}/hub/oauth_callback`;
   const authComment =
     opts.auth === "github"
-      ? `How users log in: password, GitHub or Auth0. Create a GitHub OAuth app with the callback URL\n${callback}\nand export GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET before you render.`
+      ? `How users log in: password, GitHub or Auth0. Create a GitHub OAuth app with the callback URL\n${callback}\nand export GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET before you render.\nMembers of allowed_organizations (ORG, or ORG:TEAM for one team) and the GitHub users\nlisted under security.users may log in; their GitHub teams become JupyterHub groups (ORG:TEAM).${opts.repository ? "" : "\nallowed_organizations is the project's name until you make it your organisation."}`
       : opts.auth === "auth0"
-        ? `How users log in: password, GitHub or Auth0. Create an Auth0 application with the callback URL\n${callback}\nset auth0_subdomain to your tenant (TENANT for TENANT.auth0.com), and export\nAUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET before you render.`
+        ? `How users log in: password, GitHub or Auth0. Create an Auth0 application with the callback URL\n${callback}\nset auth0_subdomain to your tenant (TENANT for TENANT.auth0.com), and export\nAUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET before you render.\nWith no security.users listed, every user your Auth0 tenant authenticates may log in (the\ntenant is the boundary); list users (by email) to admit only them. The groups claim\n(groups_claim, default \`groups\`) adds the tenant's groups to the ones security.users declares.`
         : "How users log in: password, GitHub or Auth0. With password, each user's password\ncomes from an environment variable when you render (export QHUB_PASSWORD_ADMIN).";
   setComments(root, {
     qhub_version: "Schema version of this file; `qhub upgrade` migrates older files.",

@@ -5,6 +5,13 @@ import { Deployment } from "kubernetes-models/apps/v1";
 import { ConfigMap, Service } from "kubernetes-models/v1";
 import { passwordEnvName } from "../config/issues.js";
 import type { ResolvedCluster } from "../config/resolve.js";
+import { githubOrganizations } from "../config/rules.js";
+import loginTemplate from "./embedded/hub_login.html.jinja";
+import oauthGroupsPy from "./embedded/hub_oauth_groups.py";
+import pageTemplate from "./embedded/hub_page.html.jinja";
+import passwordAuthenticatorPy from "./embedded/hub_password_authenticator.py";
+import profileAudiencePy from "./embedded/hub_profile_audience.py";
+import sharedFoldersPy from "./embedded/hub_shared_folders.py";
 
 export const JUPYTERHUB_CHART = { name: "jupyterhub", version: "4.4.0", repository: "jupyterhub" } as const;
 export const DASK_GATEWAY_CHART = { name: "dask-gateway", version: "2026.3.0", repository: "dask" } as const;
@@ -21,6 +28,8 @@ export const PLATFORM_TOKENS = ["cookie-secret", "dask-gateway-token", "proxy-to
 function token(key: (typeof PLATFORM_TOKENS)[number], targetPath: string) {
   return { kind: "Secret" as const, name: PLATFORM_TOKENS_SECRET, valuesKey: key, targetPath };
 }
+/** Where the hub finds QHub's page templates (hub.extraFiles), before JupyterHub's own. */
+const HUB_TEMPLATES = "/usr/local/etc/jupyterhub/qhub-templates";
 /** Where the hub proxies Dask Gateway, for users' `Gateway()` with no arguments. */
 const GATEWAY_PREFIX = "/services/dask-gateway";
 // The Dask Gateway chart names its proxy Service traefik-<release>-dask-gateway... with release
@@ -57,11 +66,74 @@ function envFromSecret(name: string, secret: string, key: string) {
   return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
 }
 
-/** Hub settings for the configured login. */
+/** The group whose members are JupyterHub admins. */
+export const ADMIN_GROUP = "admin";
+
+/** The login as the hub's code names it. */
+function loginOf(c: ResolvedCluster): "password" | "github" | "auth0" {
+  return c.authentication.type === "password"
+    ? "password"
+    : c.authentication.type === "GitHub"
+      ? "github"
+      : "auth0";
+}
+
+/**
+ * Each user's groups as the config declares them (security.users' primary and secondary groups), by
+ * the name JupyterHub gives the user (its default normalization lowercases).
+ */
+function memberships(c: ResolvedCluster): Record<string, string[]> {
+  return Object.fromEntries(
+    c.users.flatMap((u) => {
+      const groups = [
+        ...new Set([u.primaryGroup, ...u.secondaryGroups].filter((g) => g !== undefined)),
+      ].sort();
+      return groups.length > 0 ? [[u.name.toLowerCase(), groups]] : [];
+    }),
+  );
+}
+
+/**
+ * The JupyterHub groups a profile's `groups` entry stands for. With GitHub logins a name without
+ * `org:` is a team slug (as QHub 0.4 configs name teams) of each organisation the config admits,
+ * and also the config's group of that name if there is one; `org:team` names one team.
+ */
+function profileGroups(c: ResolvedCluster, name: string): string[] {
+  const auth = c.authentication;
+  if (auth.type !== "GitHub") return [name];
+  if (name.includes(":")) return [name.toLowerCase()];
+  const teams = githubOrganizations(auth.config.allowed_organizations).map(
+    (org) => `${org}:${name.toLowerCase()}`,
+  );
+  return c.groups.some((g) => g.name === name) || teams.length === 0 ? [name, ...teams] : teams;
+}
+
+/** Profiles limited to users or groups, by slug: whom JupyterHub offers each to. */
+function profileAudience(c: ResolvedCluster): Record<string, { users: string[]; groups: string[] }> {
+  return Object.fromEntries(
+    c.jupyterlabProfiles
+      .filter((p) => p.users.length > 0 || p.groups.length > 0)
+      .map((p) => [
+        p.slug,
+        {
+          users: [...new Set(p.users.map((u) => u.toLowerCase()))].sort(),
+          groups: [...new Set(p.groups.flatMap((g) => profileGroups(c, g)))].sort(),
+        },
+      ]),
+  );
+}
+
+/**
+ * Hub settings for the configured login: traitlets config (hub.config), environment, code
+ * (hub.extraConfig) and the data that code reads (custom.qhub, through z2jh's get_config).
+ * Every login type manages JupyterHub's groups: the config's memberships, plus GitHub teams or the
+ * Auth0 groups claim. Members of `admin` are admins (admin_groups revokes it from those who leave).
+ */
 function authentication(c: ResolvedCluster): {
   config: Record<string, unknown>;
   env: Record<string, unknown>[];
   extraConfig: Record<string, string>;
+  custom: Record<string, unknown>;
 } {
   const admins = c.users.filter((u) => u.admin).map((u) => u.name);
   const users = c.users.map((u) => u.name);
@@ -69,7 +141,9 @@ function authentication(c: ResolvedCluster): {
   const common: Record<string, unknown> = {
     ...(admins.length > 0 ? { admin_users: admins } : {}),
     ...(users.length > 0 ? { allowed_users: users } : {}),
+    manage_groups: true,
   };
+  const custom: Record<string, unknown> = { login: loginOf(c), memberships: memberships(c) };
   const auth = c.authentication;
   if (auth.type === "password") {
     // Per-user passwords, each from the Secret as QHUB_PASSWORD_<USER>; compared in constant time.
@@ -77,29 +151,11 @@ function authentication(c: ResolvedCluster): {
       .filter((u) => u.password)
       .map((u) => envFromSecret(passwordEnvName(u.name), PASSWORDS_SECRET, passwordKey(u.name)));
     return {
-      // The authenticator class is set in extraConfig below: it is defined there.
+      // The authenticator class is set in extraConfig: it is defined there.
       config: { Authenticator: common },
       env,
-      extraConfig: {
-        "qhub-password-authenticator": [
-          "# Users of security.users log in with their own password, read from the environment.",
-          "import hmac, os, re",
-          "from jupyterhub.auth import Authenticator",
-          "",
-          "class QHubPasswordAuthenticator(Authenticator):",
-          "    async def authenticate(self, handler, data):",
-          '        user = data.get("username", "")',
-          '        env = "QHUB_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", user.upper())',
-          "        expected = os.environ.get(env)",
-          '        given = data.get("password", "")',
-          "        if expected and hmac.compare_digest(expected.encode(), given.encode()):",
-          "            return user",
-          "        return None",
-          "",
-          "c.JupyterHub.authenticator_class = QHubPasswordAuthenticator",
-          "",
-        ].join("\n"),
-      },
+      extraConfig: { "qhub-password-authenticator": passwordAuthenticatorPy },
+      custom,
     };
   }
   const clientId = typeof auth.config.client_id === "string" ? auth.config.client_id : undefined;
@@ -107,22 +163,30 @@ function authentication(c: ResolvedCluster): {
     envFromSecret("OAUTH_CLIENT_SECRET", OAUTH_SECRET, "client-secret"),
     ...(clientId === undefined ? [envFromSecret("OAUTH_CLIENT_ID", OAUTH_SECRET, "client-id")] : []),
   ];
+  // The groups function (auth_state_groups_key) is set in extraConfig: it is code.
+  const extraConfig = { "qhub-oauth-groups": oauthGroupsPy };
+  const oauth = {
+    ...common,
+    admin_groups: [ADMIN_GROUP],
+    ...(clientId ? { client_id: clientId } : {}),
+    oauth_callback_url: callback,
+  };
   if (auth.type === "GitHub") {
+    const orgs = auth.config.allowed_organizations ?? [];
     return {
       config: {
         JupyterHub: { authenticator_class: "github" },
         GitHubOAuthenticator: {
-          ...common,
-          ...(clientId ? { client_id: clientId } : {}),
-          oauth_callback_url: callback,
-          ...(auth.config.allowed_organizations
-            ? { allowed_organizations: [...auth.config.allowed_organizations].sort() }
-            : {}),
+          ...oauth,
+          // Organisations and `org:team`s whose members may log in, besides security.users.
+          ...(orgs.length > 0 ? { allowed_organizations: [...orgs].sort() } : {}),
+          populate_teams_in_auth_state: true,
           scope: ["read:org"],
         },
       },
       env,
-      extraConfig: {},
+      extraConfig,
+      custom: { ...custom, teamOrganizations: githubOrganizations(orgs) },
     };
   }
   const tenant = `https://${auth.config.auth0_subdomain}.auth0.com`;
@@ -130,9 +194,10 @@ function authentication(c: ResolvedCluster): {
     config: {
       JupyterHub: { authenticator_class: "generic-oauth" },
       GenericOAuthenticator: {
-        ...common,
-        ...(clientId ? { client_id: clientId } : {}),
-        oauth_callback_url: callback,
+        ...oauth,
+        // No users listed: everyone the Auth0 tenant authenticates may log in (the tenant is the
+        // boundary); with users listed, only they (allowed_users).
+        ...(users.length === 0 ? { allow_all: true } : {}),
         authorize_url: `${tenant}/authorize`,
         token_url: `${tenant}/oauth/token`,
         userdata_url: `${tenant}/userinfo`,
@@ -142,7 +207,8 @@ function authentication(c: ResolvedCluster): {
       },
     },
     env,
-    extraConfig: {},
+    extraConfig,
+    custom: { ...custom, usernameClaim: "email", groupsClaim: auth.config.groups_claim },
   };
 }
 
@@ -197,44 +263,14 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       ...(p.memGuarantee !== undefined ? { mem_guarantee: p.memGuarantee } : {}),
     },
   }));
-  // Profiles limited to users or groups: JupyterHub shows each user only theirs.
-  const audience = Object.fromEntries(
-    c.jupyterlabProfiles
-      .filter((p) => p.users.length > 0 || p.groups.length > 0)
-      .map((p) => [p.slug, { users: p.users, groups: p.groups }]),
-  );
-  const extraConfig: Record<string, string> = { ...auth.extraConfig };
-  // One shared folder per group: /home/shared/<group> for each group the user is in.
-  extraConfig["qhub-shared-folders"] = [
-    "# Each of the user's groups (security.groups) has a shared folder on the shared claim.",
-    "# The spawner object lives on between starts: add each mount once.",
-    "def _qhub_shared_folders(spawner):",
-    '    mounted = {m["mountPath"] for m in spawner.volume_mounts}',
-    "    for group in sorted(g.name for g in spawner.user.groups):",
-    '        path = f"/home/shared/{group}"',
-    "        if path not in mounted:",
-    '            spawner.volume_mounts.append({"name": "qhub-shared", "mountPath": path, "subPath": f"shared/{group}"})',
-    "",
-    "c.KubeSpawner.pre_spawn_hook = _qhub_shared_folders",
-    "",
-  ].join("\n");
-  if (Object.keys(audience).length > 0)
-    extraConfig["qhub-profile-audience"] = [
-      "# Profiles limited by security users or groups (profiles.jupyterlab[].users / groups).",
-      "import json",
-      `_qhub_audience = json.loads(${JSON.stringify(JSON.stringify(audience))})`,
-      "_qhub_profiles = c.KubeSpawner.profile_list",
-      "",
-      "def _qhub_visible_profiles(spawner):",
-      "    groups = {g.name for g in spawner.user.groups}",
-      "    def visible(profile):",
-      '        who = _qhub_audience.get(profile.get("slug"))',
-      '        return who is None or spawner.user.name in who["users"] or bool(groups & set(who["groups"]))',
-      "    return [p for p in _qhub_profiles if visible(p)]",
-      "",
-      "c.KubeSpawner.profile_list = _qhub_visible_profiles",
-      "",
-    ].join("\n");
+  // Profiles limited to users or groups: JupyterHub offers each user only theirs.
+  const audience = profileAudience(c);
+  const extraConfig: Record<string, string> = {
+    ...auth.extraConfig,
+    "qhub-shared-folders": sharedFoldersPy,
+    ...(Object.keys(audience).length > 0 ? { "qhub-profile-audience": profileAudiencePy } : {}),
+  };
+  const themed = Object.keys(c.theme).length > 0;
   const conda = "/home/conda";
   return helmRelease(
     c,
@@ -248,7 +284,27 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
         ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
         // Its token comes from qhub-platform-tokens (valuesFrom), as the gateway's does.
         services: { "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` } },
-        ...(Object.keys(c.theme).length > 0 ? { templateVars: c.theme } : {}),
+        // The theme: QHub's templates over JupyterHub's own, reading theme.jupyterhub's values.
+        ...(themed
+          ? {
+              templateVars: c.theme,
+              templatePaths: [HUB_TEMPLATES],
+              extraFiles: {
+                "qhub-template-login": {
+                  mountPath: `${HUB_TEMPLATES}/login.html`,
+                  stringData: loginTemplate,
+                },
+                "qhub-template-page": { mountPath: `${HUB_TEMPLATES}/page.html`, stringData: pageTemplate },
+              },
+            }
+          : {}),
+      },
+      // Data the hub's code (hub.extraConfig) reads with z2jh's get_config("custom.qhub...").
+      custom: {
+        qhub: {
+          ...auth.custom,
+          ...(Object.keys(audience).length > 0 ? { profileAudience: audience } : {}),
+        },
       },
       proxy: {
         // Traefik (the cluster's ingress) terminates TLS; the hub's own proxy stays inside.

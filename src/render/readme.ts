@@ -1,6 +1,7 @@
 // The rendered repository's README: what is where, how to bootstrap Flux on each cluster, and a
 // Mermaid diagram (GitHub renders it) of each cluster's layers in dependsOn order.
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
+import { githubOrganizations, oauthAppKey } from "../config/rules.js";
 import { clusterLayers, secretNames, SOPS_SECRET } from "./build.js";
 import type { OutputFile } from "./emit.js";
 import { actionsSecretName, secretVariables } from "./workflow.js";
@@ -81,6 +82,84 @@ function sopsSection(c: ResolvedCluster, secrets: readonly string[]): string[] {
   ];
 }
 
+/** Where a cluster's OAuth app sends users back after they log in. */
+function callbackUrl(c: ResolvedCluster): string {
+  return `${c.certificate.type === "disabled" ? "http" : "https"}://${c.domain}/hub/oauth_callback`;
+}
+
+/** Whom a cluster's hub admits, in a few words. */
+function admits(c: ResolvedCluster): string {
+  const users = c.users.map((u) => `\`${u.name}\``).join(", ");
+  const auth = c.authentication;
+  if (auth.type === "password")
+    return users ? `the password users: ${users}` : "nobody yet (no security.users)";
+  if (auth.type === "GitHub") {
+    const orgs = (auth.config.allowed_organizations ?? []).map((o) => `\`${o}\``).join(", ");
+    return [orgs && `members of ${orgs}`, users && `the GitHub users ${users}`]
+      .filter(Boolean)
+      .join(", and ");
+  }
+  return users
+    ? `only ${users}`
+    : `everyone the Auth0 tenant \`${auth.config.auth0_subdomain}\` authenticates (the tenant is the boundary; list security.users to admit only them)`;
+}
+
+/**
+ * Logins: every cluster's callback URL and what to register for it. Clusters with the same client ID
+ * share an app: a GitHub OAuth App redirects to its callback URL's host and that host's sub-domains
+ * (qhub validate checks it), an Auth0 application to each of its Allowed Callback URLs.
+ */
+function logins(config: ResolvedConfig): string {
+  const first = new Map<string, ResolvedCluster>();
+  const rows = config.clusters.map((c) => {
+    const auth = c.authentication;
+    const key = oauthAppKey(auth);
+    if (key === undefined || auth.type === "password")
+      return `| ${c.name} | password | | nothing: users log in with the passwords security.users names |`;
+    const owner = first.get(key) ?? c;
+    first.set(key, owner);
+    const id =
+      typeof auth.config.client_id === "string"
+        ? `client ID \`${auth.config.client_id}\``
+        : `client ID from \`${auth.config.client_id.fromEnv}\``;
+    const register =
+      auth.type === "Auth0"
+        ? `add it to the Allowed Callback URLs of the Auth0 application (${id}, tenant \`${auth.config.auth0_subdomain}\`)`
+        : owner === c
+          ? `the Authorization callback URL of the GitHub OAuth App (${id})`
+          : `nothing: the OAuth App of cluster \`${owner.name}\` redirects here (a host under its callback's)`;
+    return `| ${c.name} | ${auth.type} | ${callbackUrl(c)} | ${register} |`;
+  });
+  const lines = [
+    "Each cluster's hub sends users to its login provider and back to its callback URL. Register:",
+    "",
+    "| cluster | login | callback URL | register |",
+    "|---|---|---|---|",
+    ...rows,
+  ];
+  lines.push("", "Who may log in:", "");
+  for (const c of config.clusters) lines.push(`- \`${c.name}\`: ${admits(c)}.`);
+  lines.push(
+    "",
+    "Groups: each login sets the user's JupyterHub groups to the ones `security.users` declares, plus, with GitHub,",
+    "the user's teams as `org:team` (of the allowed organisations) and, with Auth0, the groups claim (`groups_claim`).",
+    "A profile's `groups` may name any of them (a GitHub team also by its slug); each group has a shared folder,",
+    "`/home/shared/<group>` (a team's is `/home/shared/org@team`). Members of `admin` (only `security.users` grants it)",
+    "are JupyterHub admins.",
+  );
+  if (
+    config.clusters.some(
+      (c) =>
+        c.authentication.type === "GitHub" &&
+        githubOrganizations(c.authentication.config.allowed_organizations).length > 0,
+    )
+  )
+    lines.push(
+      "GitHub asks each user to grant the app `read:org`, which lists their organisations and teams.",
+    );
+  return lines.join("\n");
+}
+
 export function renderReadme(
   config: ResolvedConfig,
   sealed: Readonly<Record<string, readonly OutputFile[]>> = {},
@@ -138,6 +217,10 @@ export function renderReadme(
     "`secrets.sops.age_recipients`, render with `SOPS_AGE_KEY_FILE` naming the old identity (QHub re-encrypts",
     `every Secret for the new recipients), replace \`${SOPS_SECRET}\` in each cluster with the new identity, then`,
     "remove the old public key and render again. To change a value, change the variable or file the config names and render.",
+    "",
+    "## Logins",
+    "",
+    logins(config),
     "",
     "## GitHub Actions",
     "",
