@@ -44,9 +44,9 @@ import { basename, dirname, isAbsolute, join, posix } from "node:path";
 import { BugError, UserError } from "../errors.js";
 
 /** The most QHub reads of one file in a rendered tree or working copy. */
-export const MAX_TREE_FILE = 16 * 1024 * 1024;
+export const MAX_TREE_FILE = 64 * 1024 * 1024;
 /** The most QHub reads of a config file. */
-export const MAX_CONFIG_FILE = 4 * 1024 * 1024;
+export const MAX_CONFIG_FILE = 16 * 1024 * 1024;
 /** The most QHub reads of a secret value (`fromFile:`) or an age identity file. */
 export const MAX_SECRET_FILE = 1024 * 1024;
 
