@@ -424,6 +424,10 @@ describe("people's mistakes are exit 1, not 70", () => {
     const dir = await rendered(LOCAL, false);
     writeFileSync(join(dir, "out"), "a file\n");
     expectRefused(await run(["render", "--output", "out"], dir), /out is a file; QHub renders into a folder/);
+    expectRefused(
+      await run(["diff", "--output", "out"], dir),
+      /out is a file; QHub compares with a rendered folder/,
+    );
     expect(readFileSync(join(dir, "out"), "utf8")).toBe("a file\n");
   });
 

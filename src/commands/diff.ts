@@ -2,7 +2,7 @@ import { dirname, join, resolve } from "node:path";
 import { simpleGit } from "simple-git";
 import type { Io } from "../io.js";
 import { UserError } from "../errors.js";
-import { kindNamed, MAX_TREE_FILE } from "../fs/safe.js";
+import { kindNamed, MAX_TREE_FILE, rootKind } from "../fs/safe.js";
 import { countChanges, diffTrees, identityWarnings } from "../diff/objects.js";
 import { tasksOf } from "../ui/tasks.js";
 import { diskReader, previousTree } from "../diff/previous.js";
@@ -77,6 +77,12 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
     unsealedNote: (line) => io.stderr(line),
   });
   if (!plan) return 1;
+  const rootIs = rootKind(plan.root);
+  if (opts.base === undefined && rootIs !== "dir" && rootIs !== "missing")
+    throw new UserError(
+      `${plan.root} is ${rootIs === "file" ? "a file" : "not a folder"}; QHub compares with a rendered folder`,
+      "pass the rendered repository's folder as --output DIR",
+    );
   const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
   const current = await previousTree(
     read,
