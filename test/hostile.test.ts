@@ -617,3 +617,58 @@ describe("qhub pr against a hostile base branch", () => {
     outside.check();
   });
 });
+
+describe("the file-system door (src/fs/safe.ts) itself", () => {
+  test("people's file-system errors become one-line UserErrors; anything else stays a bug", async () => {
+    const { fsError } = await import("../src/fs/safe.js");
+    const { UserError } = await import("../src/errors.js");
+    // Tests run as root here, where EACCES cannot be provoked: the mapping is checked directly.
+    for (const [code, words] of [
+      ["EACCES", /permission denied \(EACCES\)/],
+      ["EPERM", /permission denied \(EPERM\)/],
+      ["ENOSPC", /no space left/],
+      ["EDQUOT", /no space left/],
+      ["EROFS", /read-only/],
+      ["ENOTDIR", /is a file, not a folder/],
+      ["ELOOP", /loop of symbolic links/],
+    ] as const) {
+      const e = fsError(Object.assign(new Error("x"), { code }), "/out/a.yaml", "write");
+      expect(e).toBeInstanceOf(UserError);
+      expect((e as InstanceType<typeof UserError>).message).toMatch(words);
+      expect((e as InstanceType<typeof UserError>).message).not.toContain("\n");
+      expect((e as InstanceType<typeof UserError>).hint).not.toBe("");
+    }
+    const odd = Object.assign(new Error("x"), { code: "EWHATEVER" });
+    expect(fsError(odd, "/out", "read")).toBe(odd);
+  });
+
+  test("no read, write or delete through a link, and never an open of a FIFO", async () => {
+    const safe = await import("../src/fs/safe.js");
+    const outside = canaryFolder();
+    const root = tempDir();
+    mkdirSync(join(root, "real"));
+    symlinkSync(outside.dir, join(root, "linked"));
+    symlinkSync(join(outside.dir, "secret.txt"), join(root, "file-link"));
+    mkfifo(join(root, "real", "pipe"));
+    expect(safe.kindUnder(root, "linked/secret.txt")).toBe("link");
+    expect(safe.readUnder(root, "file-link")).toEqual({ kind: "link" });
+    expect(safe.readUnder(root, "real/pipe")).toEqual({ kind: "other" });
+    expect(() => safe.writeUnder(root, "linked/new.yaml", "x")).toThrow(/symbolic link/);
+    expect(() => safe.writeUnder(root, "file-link", "x")).toThrow(/symbolic link/);
+    expect(safe.removeFileUnder(root, "linked/secret.txt")).toBe(false);
+    expect(safe.removeFileUnder(root, "file-link")).toBe(false);
+    expect(safe.listUnder(root, "linked")).toBeUndefined();
+    // A temp name planted as a link: removed by name, the file written, the link's target untouched.
+    symlinkSync(join(outside.dir, "secret.txt"), join(root, "real", ".a.yaml.qhub-tmp"));
+    safe.writeUnder(root, "real/a.yaml", "a: 1\n");
+    expect(readFileSync(join(root, "real", "a.yaml"), "utf8")).toBe("a: 1\n");
+    expect(existsSync(join(root, "real", ".a.yaml.qhub-tmp"))).toBe(false);
+    // Exclusive creation at a dangling link's name creates nothing where the link points.
+    symlinkSync(join(outside.dir, "planted"), join(root, "real", "lock"));
+    expect(safe.createExclusiveUnder(root, "real/lock", "x")).toBe(false);
+    expect(existsSync(join(outside.dir, "planted"))).toBe(false);
+    // Paths that climb out are a bug of the caller, never a read.
+    expect(() => safe.readUnder(root, "../x")).toThrow(/outside the root/);
+    outside.check();
+  });
+});
