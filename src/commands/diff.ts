@@ -70,6 +70,12 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
   const tasks = tasksOf(io);
   // The tree compared with also decides where the guide goes, as it would for render and pr.
   const root = resolve(opts.output ?? dirname(opts.config));
+  const rootIs = rootKind(root);
+  if (opts.base === undefined && rootIs !== "dir" && rootIs !== "missing")
+    throw new UserError(
+      `${root} is ${rootIs === "file" ? "a file" : "not a folder"}; QHub compares with a rendered folder`,
+      "pass the rendered repository's folder as --output DIR",
+    );
   const read = opts.base === undefined ? diskReader(root) : await gitReader(root, opts.base);
   // A diff needs no secret values: a Secret whose values are not at hand is compared as it is.
   const plan = await compileStage(opts.config, opts.output, io, {
@@ -77,12 +83,6 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
     unsealedNote: (line) => io.stderr(line),
   });
   if (!plan) return 1;
-  const rootIs = rootKind(plan.root);
-  if (opts.base === undefined && rootIs !== "dir" && rootIs !== "missing")
-    throw new UserError(
-      `${plan.root} is ${rootIs === "file" ? "a file" : "not a folder"}; QHub compares with a rendered folder`,
-      "pass the rendered repository's folder as --output DIR",
-    );
   const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
   const current = await previousTree(
     read,
