@@ -18,6 +18,21 @@ export default tseslint.config(
     },
   },
   {
+    // One door to the file system (STYLE habit 16, SPEC §9): in src/, only src/fs/safe.ts imports
+    // node:fs; everything else reads, writes and removes through it.
+    files: ["src/**/*.ts", "src/**/*.tsx"],
+    ignores: ["src/fs/safe.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        ...["node:fs", "fs", "node:fs/promises", "fs/promises"].map((name) => ({
+          name,
+          message: "Go through src/fs/safe.ts: it refuses links, non-regular files and oversized reads.",
+        })),
+      ],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {

@@ -1,8 +1,10 @@
 // What Flux will apply, read from a rendered repository: each cluster's entry folder (what
 // `flux bootstrap --path=clusters/<cluster>` applies), then every Flux Kustomization it names,
-// built with the real Kustomize, and the ones those name in turn.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, posix, relative, sep } from "node:path";
+// built with the real Kustomize, and the ones those name in turn. The tree is read through the
+// file-system door: a symbolic link below the root is never followed (it is reported instead).
+import { join, posix } from "node:path";
+import { isSafeRelative, kindUnder, listUnder, readFileUnder, rootKind } from "../fs/safe.js";
+import type { Kind } from "../fs/safe.js";
 import type { Finding, Unit } from "./analyze.js";
 import type { KubeObject } from "./kustomize.js";
 import { buildAll, parseObjects } from "./kustomize.js";
@@ -20,15 +22,35 @@ const isFluxKustomization = (o: KubeObject) =>
   typeof o.apiVersion === "string" &&
   o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/");
 
-function yamlFiles(root: string, dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...yamlFiles(root, full));
-    else if (/\.ya?ml$/.test(name)) out.push(relative(root, full).split(sep).join("/"));
+/** The YAML files below `dir` (relative to `root`), and the links QHub did not follow. */
+function yamlFiles(root: string, dir: string): { files: string[]; links: string[] } {
+  const out = { files: [] as string[], links: [] as string[] };
+  for (const e of listUnder(root, dir) ?? []) {
+    const rel = `${dir}/${e.name}`;
+    if (e.kind === "dir") {
+      const inner = yamlFiles(root, rel);
+      out.files.push(...inner.files);
+      out.links.push(...inner.links);
+    } else if (e.kind === "link") out.links.push(rel);
+    else if (e.kind === "file" && /\.ya?ml$/.test(e.name)) out.files.push(rel);
   }
   return out;
 }
+
+/** What a Kustomization's path is in the tree, following no link. */
+function kindOfPath(root: string, path: string): Kind {
+  if (path === ".") return rootKind(root);
+  return isSafeRelative(path) ? kindUnder(root, path) : "missing";
+}
+
+const linkFinding = (cluster: string, file: string, object = ""): Finding => ({
+  cluster,
+  file,
+  object,
+  message: "is a symbolic link (or inside one); QHub does not follow links, and Flux applies what git holds",
+  hint: "replace the link with the real file or folder",
+  severity: "error",
+});
 
 export async function collectCluster(root: string, cluster: string): Promise<CollectedCluster> {
   const findings: Finding[] = [];
@@ -45,7 +67,8 @@ export async function collectCluster(root: string, cluster: string): Promise<Col
     path: entry,
     spec: {},
   };
-  if (existsSync(join(root, entry, "kustomization.yaml"))) {
+  if (kindOfPath(root, entry) === "link") findings.push(linkFinding(cluster, entry));
+  else if (kindOfPath(root, `${entry}/kustomization.yaml`) === "file") {
     const [built] = await buildAll([join(root, entry)]);
     if (built) builds.push({ path: entry, ms: built.ms });
     if (built?.ok) entryUnit.objects = built.objects;
@@ -59,9 +82,11 @@ export async function collectCluster(root: string, cluster: string): Promise<Col
         severity: "error",
       });
   } else {
-    entryUnit.objects = yamlFiles(root, join(root, entry)).flatMap((f) => {
+    const { files, links } = yamlFiles(root, entry);
+    for (const l of links) findings.push(linkFinding(cluster, l));
+    entryUnit.objects = files.flatMap((f) => {
       try {
-        return parseObjects(readFileSync(join(root, f), "utf8"));
+        return parseObjects(readFileUnder(root, f) ?? "");
       } catch (err) {
         findings.push({
           cluster,
@@ -105,11 +130,9 @@ export async function collectCluster(root: string, cluster: string): Promise<Col
           hint: "",
           severity: "note",
         });
-      } else if (
-        path.startsWith("..") ||
-        !existsSync(join(root, path)) ||
-        !statSync(join(root, path)).isDirectory()
-      ) {
+      } else if (kindOfPath(root, path) === "link") {
+        findings.push(linkFinding(cluster, file, `Kustomization/${key}`));
+      } else if (path.startsWith("..") || kindOfPath(root, path) !== "dir") {
         findings.push({
           cluster,
           file,
@@ -146,11 +169,8 @@ export async function collectCluster(root: string, cluster: string): Promise<Col
 
 /** The clusters of a rendered repository: the folders under clusters/. */
 export function clustersOf(root: string): string[] {
-  const dir = join(root, "clusters");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((n) => statSync(join(dir, n)).isDirectory())
-    .sort();
+  // Folders only: a link under clusters/ (even a loop) is not followed.
+  return (listUnder(root, "clusters") ?? []).filter((e) => e.kind === "dir").map((e) => e.name);
 }
 
 /**

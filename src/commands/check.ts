@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { kindNamed } from "../fs/safe.js";
 import { resolve } from "node:path";
 import type { Io } from "../io.js";
 import { tasksOf } from "../ui/tasks.js";
@@ -25,9 +25,9 @@ const ALWAYS_EXTERNAL = ["GitRepository/flux-system/flux-system", "Secret/flux-s
 
 /** Helm values checked against the pinned charts' schemas (shipped), and `--chart-schemas` first. */
 function chartValues(dir: string | undefined) {
-  if (dir !== undefined && !existsSync(dir))
+  if (dir !== undefined && kindNamed(dir) !== "dir")
     throw new UserError(
-      `--chart-schemas ${dir} does not exist`,
+      `--chart-schemas ${dir} does not exist or is not a folder`,
       "pass a folder of <chart>-<version>.schema.json files",
     );
   const validators = chartValidators([...(dir === undefined ? [] : [dir]), pinnedChartsDir(packageRoot())]);

@@ -1,13 +1,14 @@
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { simpleGit } from "simple-git";
 import type { Io } from "../io.js";
 import { UserError } from "../errors.js";
+import { kindNamed, MAX_TREE_FILE, rootKind } from "../fs/safe.js";
 import { countChanges, diffTrees, identityWarnings } from "../diff/objects.js";
 import { tasksOf } from "../ui/tasks.js";
 import { diskReader, previousTree } from "../diff/previous.js";
 import type { ReadFile } from "../diff/previous.js";
 import { compileStage } from "../render/plan.js";
+import { MANIFEST_PATH } from "../render/manifest.js";
 
 export interface DiffOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
@@ -19,24 +20,45 @@ export interface DiffOptions {
   json: boolean;
 }
 
-/** Files of the tree at `rev` in the git repository that holds `root`. */
+/**
+ * Files of the tree at `rev` in the git repository that holds `root`: regular blobs only (a
+ * symbolic link's blob is not a file QHub wrote, and is never read), of bounded size.
+ */
 async function gitReader(root: string, rev: string): Promise<ReadFile> {
-  if (!existsSync(root))
-    throw new UserError(`${root} does not exist`, "pass --output, the rendered repository's folder");
+  if (kindNamed(root) !== "dir")
+    throw new UserError(`${root} is not a folder`, "pass --output, the rendered repository's folder");
   const git = simpleGit({ baseDir: root });
   let prefix: string;
+  let listing: string;
   try {
     prefix = (await git.revparse(["--show-prefix"])).trim();
     await git.revparse(["--verify", `${rev}^{commit}`]);
+    listing = await git.raw([
+      "ls-tree",
+      "-r",
+      "-l",
+      "-z",
+      "--full-tree",
+      rev,
+      ...(prefix === "" ? [] : ["--", prefix]),
+    ]);
   } catch {
     throw new UserError(
       `--base ${rev}: not a commit of a git repository at ${root}`,
       "run it inside a clone of the rendered repository, with a branch, tag or commit that exists there (e.g. origin/main after git fetch)",
     );
   }
+  const blobs = new Map<string, string>();
+  for (const entry of listing.split("\0")) {
+    const m = /^(100644|100755) blob ([0-9a-f]+) +(\d+)\t(.*)$/s.exec(entry);
+    if (m && Number(m[3]) <= MAX_TREE_FILE && m[4]!.startsWith(prefix))
+      blobs.set(m[4]!.slice(prefix.length), m[2]!);
+  }
   return async (path) => {
+    const sha = blobs.get(path);
+    if (sha === undefined) return undefined;
     try {
-      return await git.show([`${rev}:${prefix}${path}`]);
+      return await git.raw(["cat-file", "blob", sha]);
     } catch {
       return undefined;
     }
@@ -48,6 +70,12 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
   const tasks = tasksOf(io);
   // The tree compared with also decides where the guide goes, as it would for render and pr.
   const root = resolve(opts.output ?? dirname(opts.config));
+  const rootIs = rootKind(root);
+  if (opts.base === undefined && rootIs !== "dir" && rootIs !== "missing")
+    throw new UserError(
+      `${root} is ${rootIs === "file" ? "a file" : "not a folder"}; QHub compares with a rendered folder`,
+      "pass the rendered repository's folder as --output DIR",
+    );
   const read = opts.base === undefined ? diskReader(root) : await gitReader(root, opts.base);
   // A diff needs no secret values: a Secret whose values are not at hand is compared as it is.
   const plan = await compileStage(opts.config, opts.output, io, {
@@ -56,7 +84,11 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
   });
   if (!plan) return 1;
   const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
-  const current = await previousTree(read, Object.keys(next));
+  const current = await previousTree(
+    read,
+    Object.keys(next),
+    opts.base === undefined ? join(plan.root, MANIFEST_PATH) : `${opts.base}:${MANIFEST_PATH}`,
+  );
   const changes = await tasks.task(
     opts.base === undefined ? `Compare with ${plan.root}` : `Compare with ${opts.base}`,
     () => diffTrees(current, next),

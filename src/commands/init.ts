@@ -1,4 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import type { Io } from "../io.js";
 import { UserError, UsageError } from "../errors.js";
@@ -9,6 +8,7 @@ import { parseConfigText } from "../config/document.js";
 import { formatProblem } from "../config/problems.js";
 import { validateDocument } from "../config/validate.js";
 import { BugError } from "../errors.js";
+import { kindNamed, MAX_SECRET_FILE, readNamed, readUnder, writeNamed, writeUnder } from "../fs/safe.js";
 import { generateIdentity, identityFileText, parseIdentities } from "../secrets/age.js";
 import { defaultKeyFile } from "../secrets/render.js";
 import {
@@ -36,13 +36,6 @@ export interface InitCommandOptions {
   answeredBy?: "flags" | "wizard";
 }
 
-function writeAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text, { mode: 0o644 });
-  renameSync(tmp, path);
-}
-
 /**
  * The age identity SOPS will use: reused when SOPS's key file exists, else made, written with
  * mode 0600 outside the repository, and announced. Returns its public key.
@@ -55,14 +48,17 @@ async function ageRecipient(configDir: string, env: NodeJS.ProcessEnv, io: Io): 
       `the age identity file ${keyFile} would be inside the repository folder ${repo}`,
       "set SOPS_AGE_KEY_FILE to a path outside the repository; a private key must never be committed",
     );
-  if (existsSync(keyFile)) {
-    const [pair] = await parseIdentities(readFileSync(keyFile, "utf8"), keyFile);
+  const existing = readNamed(keyFile, "the age identity file", MAX_SECRET_FILE);
+  if (existing !== undefined) {
+    const [pair] = await parseIdentities(existing.toString("utf8"), keyFile);
     io.stderr(`using the age identity in ${keyFile} (public key ${pair!.recipient})`);
     return pair!.recipient;
   }
   const pair = await generateIdentity();
-  mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
-  writeFileSync(keyFile, identityFileText(pair, new Date()), { mode: 0o600, flag: "wx" });
+  if (
+    !writeNamed(keyFile, identityFileText(pair, new Date()), { mode: 0o600, exclusive: true, dirMode: 0o700 })
+  )
+    throw new UserError(`${keyFile} appeared while QHub made a new identity`, "run `qhub init` again");
   io.stderr(
     `wrote a new age identity to ${keyFile} (mode 0600; keep it secret, back it up: Flux needs it as the sops-age Secret)`,
   );
@@ -81,7 +77,7 @@ export async function runInit(
   const auth = (opts.auth ?? "password").toLowerCase();
   if (!(AUTH_TYPES as readonly string[]).includes(auth))
     throw new UsageError(`unknown --auth "${opts.auth ?? ""}"`, `use one of: ${AUTH_TYPES.join(", ")}`);
-  if (existsSync(opts.config) && !opts.force)
+  if (kindNamed(opts.config) !== "missing" && !opts.force)
     throw new UserError(
       `${opts.config} already exists; not overwriting it`,
       "pass --force to replace it, or --config PATH to write elsewhere",
@@ -120,9 +116,13 @@ export async function runInit(
     ...options,
     ageRecipient: await ageRecipient(dirname(resolve(opts.config)), env, io),
   });
-  writeAtomic(opts.config, text);
+  writeNamed(opts.config, text);
+  // The schema goes beside the config, in the repository's folder: through no link (src/fs/safe.ts).
   const schemaPath = join(dirname(opts.config), SCHEMA_FILE);
-  if (!existsSync(schemaPath) || ownsSchema(schemaPath)) writeAtomic(schemaPath, configJsonSchemaText());
+  const schemaDir = dirname(resolve(opts.config));
+  const schema = readUnder(schemaDir, SCHEMA_FILE);
+  if (schema.kind === "missing" || (schema.kind === "file" && ownsSchema(schema.text)))
+    writeUnder(schemaDir, SCHEMA_FILE, configJsonSchemaText());
   else
     io.stderr(`note: ${schemaPath} exists and is not QHub's; left it alone (editors may not autocomplete)`);
 
@@ -131,9 +131,9 @@ export async function runInit(
   return 0;
 }
 
-function ownsSchema(path: string): boolean {
+function ownsSchema(text: string): boolean {
   try {
-    return (JSON.parse(readFileSync(path, "utf8")) as { $id?: unknown }).$id === SCHEMA_ID;
+    return (JSON.parse(text) as { $id?: unknown }).$id === SCHEMA_ID;
   } catch {
     return false;
   }

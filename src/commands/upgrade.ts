@@ -1,7 +1,7 @@
-import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname } from "node:path";
 import type { Io } from "../io.js";
 import { UserError } from "../errors.js";
+import { createExclusiveUnder, writeNamed } from "../fs/safe.js";
 import { readConfigFile } from "../config/load.js";
 import { formatProblem } from "../config/problems.js";
 import { formatReport } from "../upgrade/report.js";
@@ -30,14 +30,6 @@ function readConfig(path: string): Buffer {
   return readConfigFile(path, "pass --config PATH to the qhub-config.yaml to upgrade");
 }
 
-function cannotWrite(path: string, err: unknown): UserError {
-  const code = (err as NodeJS.ErrnoException).code ?? "unknown error";
-  return new UserError(
-    `cannot write ${path} (${code})`,
-    "check the folder's permissions; nothing was changed",
-  );
-}
-
 /**
  * Copies the old file next to it before anything is replaced: NAME.bak, or NAME.bak.1, .2, ... when
  * that exists. Readable by the owner only: it still holds any secrets the upgrade took out.
@@ -45,28 +37,18 @@ function cannotWrite(path: string, err: unknown): UserError {
 function writeBackup(path: string, bytes: Buffer): string {
   for (let i = 0; i < 1000; i++) {
     const candidate = i === 0 ? `${path}.bak` : `${path}.bak.${i}`;
-    try {
-      writeFileSync(candidate, bytes, { flag: "wx", mode: 0o600 });
-      return candidate;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw cannotWrite(candidate, err);
-    }
+    // Created exclusively (O_EXCL): never over an existing file, never through a link.
+    if (createExclusiveUnder(dirname(candidate), basename(candidate), bytes, 0o600)) return candidate;
   }
   throw new UserError(`${path}.bak and 999 numbered backups exist`, "remove old backups, then run again");
 }
 
-/** Replaces the file by rename, so it is whole at any moment; a symlink's target is replaced. */
+/**
+ * Replaces the file by rename, so it is whole at any moment. The person named this file: where it
+ * is a symlink, the link's target is replaced and the link kept.
+ */
 function writeAtomic(path: string, text: string): void {
-  const target = realpathSync(path);
-  const mode = statSync(target).mode & 0o777;
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, text, { mode });
-    renameSync(tmp, target);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw cannotWrite(path, err);
-  }
+  writeNamed(path, text, { keepMode: true });
 }
 
 /** `qhub upgrade`: migrates a QHub 0.3/0.4 config in place; 0 done, 1 problems or decisions left. */

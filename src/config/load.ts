@@ -1,9 +1,9 @@
 // load: the only config module that touches the file system.
-import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { BugError, UserError } from "../errors.js";
+import { kindNamed, listPackageDir, MAX_CONFIG_FILE, readNamed, readPackageText } from "../fs/safe.js";
 import { parseConfigText } from "./document.js";
 import type { ConfigDocument } from "./document.js";
 import { CondaEnvironment } from "./schema.js";
@@ -18,15 +18,13 @@ export function readConfigFile(
   path: string,
   missing = "run `qhub init PROVIDER` to write one, or pass --config PATH",
 ): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new UserError(`config file not found: ${path}`, missing);
-    if (code === "EISDIR")
-      throw new UserError(`${path} is a directory, not a config file`, "pass --config PATH/qhub-config.yaml");
-    throw new UserError(`cannot read ${path} (${code ?? "unknown error"})`, "check the file's permissions");
-  }
+  // The path a person named (links followed as named), but only a regular file of bounded size:
+  // a FIFO or device would never end.
+  if (kindNamed(path) === "dir")
+    throw new UserError(`${path} is a directory, not a config file`, "pass --config PATH/qhub-config.yaml");
+  const bytes = readNamed(path, "config file", MAX_CONFIG_FILE);
+  if (bytes === undefined) throw new UserError(`config file not found: ${path}`, missing);
+  return bytes;
 }
 
 /** Reads and parses a config file; a missing or unreadable file is a UserError. */
@@ -44,7 +42,7 @@ export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string };
+      const pkg = JSON.parse(readPackageText(join(dir, "package.json"))) as { name?: string };
       if (pkg.name === "qhub") return dir;
     } catch {
       // not here; look one level up
@@ -58,10 +56,10 @@ export function packageRoot(): string {
 export function loadDefaultEnvironments(root = packageRoot()): Record<string, CondaEnvironment> {
   const dir = join(root, "environments");
   const out: Record<string, CondaEnvironment> = {};
-  for (const file of readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()) {
-    const parsed = CondaEnvironment.safeParse(parse(readFileSync(join(dir, file), "utf8")));
+  for (const file of listPackageDir(dir)
+    .map((e) => e.name)
+    .filter((f) => /\.ya?ml$/.test(f))) {
+    const parsed = CondaEnvironment.safeParse(parse(readPackageText(join(dir, file))));
     if (!parsed.success)
       throw new BugError(`shipped environment ${file} is invalid: ${parsed.error.message}`);
     out[file] = parsed.data;

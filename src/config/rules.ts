@@ -2,6 +2,7 @@
 // named pure function of one cluster's settings; it returns findings, it does not throw.
 import { QUANTITY, NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS } from "./schema.js";
 import type { Authentication, ParsedConfig, Provider } from "./schema.js";
+import { secretSources } from "./secret-sources.js";
 
 export interface Finding {
   path: PropertyKey[];
@@ -438,6 +439,7 @@ export const RULES: readonly Rule[] = [
   uniqueIds,
   guaranteesWithinLimits,
   uniqueEnvironmentNames,
+  secretSources,
 ];
 
 export function runRules(ctx: RuleContext): Finding[] {

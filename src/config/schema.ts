@@ -674,7 +674,7 @@ export const Gitops = describe(
           .string()
           .check(
             z.regex(
-              /^(?!.*\.\.)(?!(?:clusters|cluster-overlays|blueprints|overlays|environments)\/)[A-Za-z0-9_][A-Za-z0-9._/-]*\.md$/,
+              /^(?!.*\.\.)(?!(?:clusters|cluster-overlays|blueprints|overlays|environments)\/)(?:[A-Za-z0-9_][A-Za-z0-9._-]*\/)*[A-Za-z0-9_][A-Za-z0-9._-]*\.md$/,
               msg(
                 "must be a Markdown file's path inside the repository",
                 "e.g. `QHUB.md` or `docs/platform.md`",

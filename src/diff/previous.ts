@@ -1,22 +1,23 @@
 // The tree a render is compared with: the files QHub generated there before (by its manifest),
 // or, where QHub never rendered, the files a render would write over. Files people added are
 // not QHub's and are not compared. The reader decides where "there" is: a folder, a git commit.
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { MANIFEST_PATH } from "../render/write.js";
+// A reader returns only regular files reached through no symbolic link: a link (even one the
+// manifest lists) is not a file QHub wrote, so what it points at never reaches a diff or a PR body.
+import { readUnder } from "../fs/safe.js";
+import { MANIFEST_PATH, parseManifest, readManifestText } from "../render/manifest.js";
 
-/** Reads one file of the earlier tree; undefined when it has no such file. */
+/** Reads one file of the earlier tree; undefined when it has no such regular file. */
 export type ReadFile = (path: string) => Promise<string | undefined>;
 
 export async function previousTree(
   read: ReadFile,
   nextPaths: readonly string[],
+  where = MANIFEST_PATH,
 ): Promise<Record<string, string>> {
   const manifest = await read(MANIFEST_PATH);
-  const paths =
-    manifest === undefined
-      ? nextPaths
-      : Object.keys((JSON.parse(manifest) as { files?: Record<string, string> }).files ?? {});
+  // One reader and one rule with `qhub render`: a corrupt manifest, or one naming paths outside
+  // the tree (`../outside.yaml`), is refused the same way.
+  const paths = manifest === undefined ? nextPaths : Object.keys(parseManifest(manifest, where));
   const out: Record<string, string> = {};
   const texts = await Promise.all(paths.map(read));
   paths.forEach((p, i) => {
@@ -26,12 +27,12 @@ export async function previousTree(
   return out;
 }
 
-/** A file under `root`, or undefined when there is none (a folder is not a file). */
+/** A regular file under `root` reached through no link, or undefined (a folder or link is not a file). */
 export function diskReader(root: string): ReadFile {
+  // The manifest follows render's rule: a link or FIFO there is an error, not "no manifest".
   return (path) => {
-    const full = join(root, path);
-    return Promise.resolve(
-      existsSync(full) && statSync(full).isFile() ? readFileSync(full, "utf8") : undefined,
-    );
+    if (path === MANIFEST_PATH) return Promise.resolve(readManifestText(root));
+    const r = readUnder(root, path);
+    return Promise.resolve(r.kind === "file" ? r.text : undefined);
   };
 }

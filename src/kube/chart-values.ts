@@ -3,7 +3,7 @@
 import { Ajv } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject } from "ajv";
-import { existsSync, readFileSync } from "node:fs";
+import { kindNamed, MAX_TREE_FILE, readNamed } from "../fs/safe.js";
 import { join } from "node:path";
 import { parse } from "yaml";
 
@@ -59,18 +59,19 @@ export function chartValidators(
   const cache = new Map<string, ((values: unknown) => string[]) | undefined>();
   return (name) => {
     if (!cache.has(name)) {
-      const dir = dirs.find((d) => existsSync(join(d, `${name}.schema.json`)));
-      const defaults = dir === undefined ? undefined : join(dir, `${name}.values.yaml`);
+      // A folder a person names (--chart-schemas) or QHub's own: regular files of bounded size.
+      const dir = dirs.find((d) => kindNamed(join(d, `${name}.schema.json`)) === "file");
+      const read = (file: string) =>
+        readNamed(join(dir!, file), "chart schema", MAX_TREE_FILE)?.toString("utf8");
+      const schema = dir === undefined ? undefined : read(`${name}.schema.json`);
+      const defaults = dir === undefined ? undefined : read(`${name}.values.yaml`);
       cache.set(
         name,
-        dir === undefined || defaults === undefined
+        schema === undefined
           ? undefined
           : valuesValidator({
-              schema: JSON.parse(readFileSync(join(dir, `${name}.schema.json`), "utf8")) as Record<
-                string,
-                unknown
-              >,
-              defaults: existsSync(defaults) ? (parse(readFileSync(defaults, "utf8")) as unknown) : {},
+              schema: JSON.parse(schema) as Record<string, unknown>,
+              defaults: defaults === undefined ? {} : (parse(defaults) as unknown),
             }),
       );
     }

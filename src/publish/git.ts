@@ -2,12 +2,10 @@
 // HTTPS, that the render is written into and that one commit is pushed from. The token reaches
 // git only through environment config (`http.<remote>.extraHeader`): never in argv, in a URL,
 // in .git/config or on disk, and it is sent only to the remote's own URL.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { simpleGit } from "simple-git";
 import type { SimpleGit } from "simple-git";
 import { UserError } from "../errors.js";
+import { makeTempDir, MAX_TREE_FILE, removeTempDir } from "../fs/safe.js";
 import { redact } from "./redact.js";
 
 /** Git environment variables QHub sets on purpose; simple-git strips every other GIT_*. */
@@ -86,7 +84,7 @@ export class Workspace {
     env: NodeJS.ProcessEnv,
     trace?: (line: string) => void,
   ): Promise<Workspace> {
-    const dir = mkdtempSync(join(tmpdir(), "qhub-pr-"));
+    const dir = makeTempDir("qhub-pr-");
     const who = identityFrom(env);
     // Only what git needs from the caller's environment (paths, locale, proxies, CAs): no hooks,
     // editors, pagers or GIT_* settings of the caller's shell.
@@ -195,10 +193,16 @@ export class Workspace {
     }
   }
 
-  /** Paths under `prefix` at a commit. */
+  /**
+   * Regular files under `prefix` at a commit, of bounded size: a symbolic link's blob (or a
+   * submodule) is not a file QHub wrote, and is never read.
+   */
   async list(sha: string, prefix: string): Promise<string[]> {
-    const out = await this.run(["ls-tree", "-r", "--name-only", sha, "--", prefix]);
-    return out.split("\n").filter(Boolean);
+    const out = await this.run(["ls-tree", "-r", "-l", "-z", "--full-tree", sha, "--", prefix]);
+    return out.split("\0").flatMap((entry) => {
+      const m = /^(100644|100755) blob [0-9a-f]+ +(\d+)\t(.*)$/s.exec(entry);
+      return m && Number(m[2]) <= MAX_TREE_FILE ? [m[3]!] : [];
+    });
   }
 
   /** The paths whose blobs differ between two trees (or commits). */
@@ -237,7 +241,7 @@ export class Workspace {
   }
 
   close(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTempDir(this.dir);
   }
 }
 

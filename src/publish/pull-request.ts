@@ -3,14 +3,15 @@
 // commit, and opens (or updates) the one pull request for that branch. The branch is always
 // rebuilt from the base; a commit on it that QHub did not make stops the run instead of being
 // overwritten. A run with nothing new pushes nothing and edits nothing.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import type { Io } from "../io.js";
 import type { ClusterConfig } from "../config/validate.js";
 import { diffTrees, identityWarnings, patch } from "../diff/objects.js";
 import type { ClusterChanges } from "../diff/objects.js";
 import { diskReader, previousTree } from "../diff/previous.js";
 import { UserError } from "../errors.js";
+import { readConfigFile } from "../config/load.js";
+import { readUnder, writeUnder } from "../fs/safe.js";
 import { planRender } from "../render/plan.js";
 import { writeTree } from "../render/write.js";
 import { tasksOf } from "../ui/tasks.js";
@@ -105,8 +106,8 @@ async function renderOnBase(ws: Workspace, t: PublishInput, baseSha: string, bot
   const repository = `${t.owner}/${t.repo}`;
   const configFile = basename(t.config);
   await ws.checkout(baseSha);
-  const configBefore = readIfExists(join(ws.dir, configFile));
-  const configText = readFileSync(t.config, "utf8");
+  const configBefore = configOnBase(ws.dir, configFile, t);
+  const configText = readConfigFile(t.config).toString("utf8");
   const previousSecrets = await secretsOn(ws, bot);
   const plan = await planRender(t.config, ws.dir, io, {
     previousSecret: (path) => previousSecrets.get(path),
@@ -115,7 +116,7 @@ async function renderOnBase(ws: Workspace, t: PublishInput, baseSha: string, bot
   if (!plan) return undefined;
   const next = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
   const current = await previousTree(diskReader(ws.dir), Object.keys(next));
-  writeFileSync(join(ws.dir, configFile), configText);
+  writeUnder(ws.dir, configFile, configText);
   const written = writeTree({
     root: ws.dir,
     files: plan.files,
@@ -267,8 +268,15 @@ async function changesSince(ws: Workspace, bot: Head, tree: string) {
   return diffTrees(before, after);
 }
 
-function readIfExists(path: string): string | undefined {
-  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+/** The config as the base branch has it: a regular file or nothing; a link there is never written through. */
+function configOnBase(dir: string, file: string, t: PublishInput): string | undefined {
+  const r = readUnder(dir, file);
+  if (r.kind === "file") return r.text;
+  if (r.kind === "missing") return undefined;
+  throw new UserError(
+    `${file} on ${t.base} of ${t.owner}/${t.repo} is ${r.kind === "link" ? "a symbolic link" : "not a regular file"}; QHub never reads or writes through links`,
+    `replace it on ${t.base} with the config file itself (or remove it), then run \`qhub pr\` again`,
+  );
 }
 
 function configDiff(file: string, before: string | undefined, after: string): string {

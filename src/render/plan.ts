@@ -18,7 +18,7 @@ import { diskReader } from "../diff/previous.js";
 import type { ReadFile } from "../diff/previous.js";
 import { chooseReadme, DEFAULT_README } from "./readme-path.js";
 import type { ReadmeChoice } from "./readme-path.js";
-import { MANIFEST_PATH, parseManifest } from "./write.js";
+import { MANIFEST_PATH, parseManifest } from "./manifest.js";
 
 export interface RenderPlan {
   /** The rendered repository's root. */
@@ -33,7 +33,7 @@ export interface RenderPlan {
 export async function readmeOf(explicit: string | undefined, read: ReadFile): Promise<ReadmeChoice> {
   const manifest = await read(MANIFEST_PATH);
   return chooseReadme(explicit, {
-    owned: new Set(manifest === undefined ? [] : Object.keys(parseManifest(".", manifest))),
+    owned: new Set(manifest === undefined ? [] : Object.keys(parseManifest(manifest, MANIFEST_PATH))),
     readmeExists: (await read(DEFAULT_README)) !== undefined,
   });
 }

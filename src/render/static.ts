@@ -1,5 +1,6 @@
 // Reads the project's static trees (blueprints/, overlays/) for the render: part of the load stage.
-import { readdirSync, readFileSync } from "node:fs";
+// They are QHub's own installed files (trusted), read through the door's package readers.
+import { listPackageDir, readPackageText } from "../fs/safe.js";
 import { join, relative, sep } from "node:path";
 import { packageRoot } from "../config/load.js";
 import type { OutputFile } from "./emit.js";
@@ -7,11 +8,11 @@ import type { StaticFiles } from "./build.js";
 
 function walk(root: string, dir: string): OutputFile[] {
   const out: OutputFile[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  for (const entry of listPackageDir(dir)) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(root, full));
-    else if (entry.isFile())
-      out.push({ path: relative(root, full).split(sep).join("/"), content: readFileSync(full, "utf8") });
+    if (entry.kind === "dir") out.push(...walk(root, full));
+    else if (entry.kind === "file")
+      out.push({ path: relative(root, full).split(sep).join("/"), content: readPackageText(full) });
   }
   return out;
 }

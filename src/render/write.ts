@@ -7,23 +7,30 @@
 // render killed at any point leaves every file it may have written on record as QHub's; files
 // are replaced by rename, so each is always either its old or its new bytes; the next render
 // converges. Stale temp files from a killed render are QHub's and are cleaned up.
+//
+// Every disk access goes through src/fs/safe.ts: a symbolic link (or FIFO, device) anywhere below
+// the root is a file QHub did not write. Such a file where QHub writes is refused like any file
+// people own; a recorded path that is now a link, or under a linked folder, is never read,
+// overwritten or removed (it drops out of the record). Renders into one folder take turns through
+// a lock (src/render/lock.ts).
 import { createHash } from "node:crypto";
-import {
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { dirname, isAbsolute, join, posix, sep } from "node:path";
+import { join } from "node:path";
 import { BugError, UserError } from "../errors.js";
+import {
+  isSafeRelative,
+  readUnder,
+  removeEmptyParentsUnder,
+  removeFileUnder,
+  removeTempsUnder,
+  rootKind,
+  writeUnder,
+} from "../fs/safe.js";
+import type { Mutate, ReadResult } from "../fs/safe.js";
 import type { OutputFile } from "./emit.js";
+import { withRenderLock } from "./lock.js";
+import { MANIFEST_PATH, manifestText, parseManifest, readManifestText } from "./manifest.js";
 
-export const MANIFEST_PATH = ".qhub/manifest.json";
-const TEMP_SUFFIX = ".qhub-tmp";
+export { MANIFEST_PATH } from "./manifest.js";
 
 export interface WriteResult {
   added: string[];
@@ -43,91 +50,59 @@ export interface WriteOptions {
   faultAfterOps?: number;
 }
 
-interface Manifest {
-  generator: "qhub";
-  files: Record<string, string>;
-}
-
 export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
 /** Rejects paths that are absolute, not normalized, or climb out of the root. */
 export function assertSafePath(path: string): void {
-  const bad =
-    path === "" ||
-    isAbsolute(path) ||
-    path.includes("\\") ||
-    path.includes("\0") ||
-    posix.normalize(path) !== path ||
-    path.split("/").some((seg) => seg === ".." || seg === "." || seg === "");
-  if (bad) throw new BugError(`refusing to write outside the output root: ${JSON.stringify(path)}`);
+  if (!isSafeRelative(path))
+    throw new BugError(`refusing to write outside the output root: ${JSON.stringify(path)}`);
 }
 
-function manifestText(files: Record<string, string>): string {
-  const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return `${JSON.stringify({ generator: "qhub", files: sorted } satisfies Manifest, null, 2)}\n`;
-}
-
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return undefined;
-    if (code === "EISDIR")
-      throw new UserError(`${path} is a directory where QHub writes a file`, "move it away");
-    throw err;
-  }
-}
-
-/** The files a manifest records, from its text (undefined: there is none yet). */
-export function parseManifest(root: string, text: string | undefined): Record<string, string> {
-  if (text === undefined) return {};
-  try {
-    const m = JSON.parse(text) as Partial<Manifest>;
-    if (m.generator === "qhub" && m.files && typeof m.files === "object") {
-      for (const p of Object.keys(m.files)) assertSafePath(p);
-      return { ...m.files };
-    }
-  } catch {
-    // fall through: an unreadable manifest is reported below
-  }
-  throw new UserError(
-    `${join(root, MANIFEST_PATH)} is not a QHub manifest`,
-    "restore it from git; QHub uses it to know which files it generated",
-  );
-}
-
-/** Refuses to write through a symbolic link that could lead outside the root. */
-function assertNoSymlinks(root: string, path: string): void {
-  let current = root;
-  for (const seg of path.split("/").slice(0, -1)) {
-    current = join(current, seg);
-    try {
-      if (lstatSync(current).isSymbolicLink())
-        throw new UserError(
-          `${current} is a symbolic link; QHub does not write through links`,
-          "replace it with a folder",
-        );
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw err;
-    }
-  }
-}
+/** A file QHub may own: a regular file reached through no link. */
+const textOf = (r: ReadResult): string | undefined => (r.kind === "file" ? r.text : undefined);
 
 export function writeTree(opts: WriteOptions): WriteResult {
   const { root } = opts;
+  const kind = rootKind(root);
+  if (kind !== "dir" && kind !== "missing")
+    throw new UserError(
+      `${root} is ${kind === "file" ? "a file" : "not a folder"}; QHub renders into a folder`,
+      "pass a folder as --output DIR (it is made when missing), or move the file away",
+    );
   let ops = 0;
-  const mutate = (fn: () => void): void => {
+  const mutate: Mutate = (fn) => {
     fn();
     ops++;
     if (opts.faultAfterOps !== undefined && ops >= opts.faultAfterOps) process.kill(process.pid, "SIGKILL");
   };
+  if (opts.check) return compare(opts).result;
+  // Renders into one folder take turns: the comparison and the writes see one state of the tree.
+  return withRenderLock(root, mutate, () => {
+    const plan = compare(opts);
+    if (plan.toWrite.length === 0 && plan.toRemove.length === 0 && !plan.manifestChanged) return plan.result;
+    apply(root, plan, mutate);
+    return plan.result;
+  });
+}
 
-  const currentManifest = readText(join(root, MANIFEST_PATH));
-  const owned = parseManifest(root, currentManifest);
+interface Plan {
+  result: WriteResult;
+  owned: Record<string, string>;
+  next: Record<string, string>;
+  contents: Map<string, string>;
+  toWrite: string[];
+  toRemove: string[];
+  manifestChanged: boolean;
+  finalManifest: string;
+}
+
+/** What a write would do, by reading the tree (through no link) and the manifest. */
+function compare(opts: WriteOptions): Plan {
+  const { root } = opts;
+  const currentManifest = readManifestText(root);
+  const owned = parseManifest(currentManifest, join(root, MANIFEST_PATH));
   const next: Record<string, string> = {};
   const contents = new Map<string, string>();
   for (const f of opts.files) {
@@ -141,12 +116,16 @@ export function writeTree(opts: WriteOptions): WriteResult {
   const toWrite: string[] = [];
   const foreign: string[] = [];
   for (const path of [...contents.keys()].sort()) {
-    const current = readText(join(root, path));
-    if (current === contents.get(path)) {
+    const r = readUnder(root, path);
+    if (r.kind === "file" && r.text === contents.get(path)) {
       result.unchanged++;
       continue;
     }
-    if (current === undefined) result.added.push(path);
+    if (r.kind === "missing") result.added.push(path);
+    // A link, folder, FIFO or device is never QHub's, whatever the record says.
+    else if (r.kind === "link") foreign.push(`${path} (a symbolic link, or inside one)`);
+    else if (r.kind !== "file")
+      foreign.push(`${path} (${r.kind === "dir" ? "a folder" : "not a regular file"})`);
     else if (owned[path] === undefined) foreign.push(path);
     else result.changed.push(path);
     toWrite.push(path);
@@ -160,8 +139,10 @@ export function writeTree(opts: WriteOptions): WriteResult {
           ? "; to keep your own Markdown file, set gitops.readme to another path (QHub writes its guide there)"
           : ""),
     );
+  // Only regular files reached through no link are removed: a recorded path that is now a link,
+  // or under a folder that became one, is not QHub's file any more and leaves the record.
   const toRemove = Object.keys(owned)
-    .filter((p) => next[p] === undefined && readText(join(root, p)) !== undefined)
+    .filter((p) => next[p] === undefined && textOf(readUnder(root, p)) !== undefined)
     .sort();
   result.removed.push(...toRemove);
 
@@ -169,61 +150,39 @@ export function writeTree(opts: WriteOptions): WriteResult {
   const manifestChanged = currentManifest !== finalManifest;
   if (manifestChanged) (currentManifest === undefined ? result.added : result.changed).push(MANIFEST_PATH);
   else result.unchanged++;
-  if (opts.check) return result;
-  if (toWrite.length === 0 && toRemove.length === 0 && !manifestChanged) return result;
+  return {
+    result,
+    owned,
+    next,
+    contents,
+    toWrite,
+    toRemove,
+    manifestChanged,
+    finalManifest,
+  };
+}
 
-  for (const p of [...toWrite, MANIFEST_PATH]) assertNoSymlinks(root, p);
-  cleanTemps(root, [...Object.keys(owned), ...toWrite, MANIFEST_PATH], mutate);
+function apply(root: string, plan: Plan, mutate: Mutate): void {
+  const { owned, next, contents, toWrite, toRemove, finalManifest } = plan;
+  const dirs = new Set(
+    [...Object.keys(owned), ...toWrite, MANIFEST_PATH].map((p) =>
+      p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "",
+    ),
+  );
+  for (const dir of [...dirs].sort()) removeTempsUnder(root, dir, mutate);
 
   // 1. Widen the record first: everything about to be written is QHub's from now on.
   const widened = { ...owned, ...next };
-  if (toWrite.length > 0) writeAtomic(root, MANIFEST_PATH, manifestText(widened), mutate);
-  // 2. Replace files, each atomically.
-  for (const path of toWrite) writeAtomic(root, path, contents.get(path) ?? "", mutate);
+  if (toWrite.length > 0) writeUnder(root, MANIFEST_PATH, manifestText(widened), { mutate });
+  // 2. Replace files, each atomically. No fsync: rename is atomic against a killed process, which
+  // is the failure QHub guards against; fsync per file tripled the time of a cold render, and the
+  // tree lives in git.
+  for (const path of toWrite) writeUnder(root, path, contents.get(path) ?? "", { mutate });
   // 3. Remove what QHub generated before and no longer generates.
   for (const path of toRemove) {
-    mutate(() => unlinkSync(join(root, path)));
-    removeEmptyParents(root, path, mutate);
+    removeFileUnder(root, path, mutate);
+    removeEmptyParentsUnder(root, path, mutate);
   }
   // 4. Narrow the record to what exists now.
-  writeAtomic(root, MANIFEST_PATH, finalManifest, mutate);
-  return result;
-}
-
-function writeAtomic(root: string, path: string, content: string, mutate: (fn: () => void) => void): void {
-  const target = join(root, path);
-  const dir = dirname(target);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${target.slice(dir.length + 1)}${TEMP_SUFFIX}`);
-  // No fsync: rename is atomic against a killed process, which is the failure QHub guards
-  // against; fsync per file tripled the time of a cold render, and the tree lives in git.
-  mutate(() => writeFileSync(tmp, content, { mode: 0o644 }));
-  mutate(() => renameSync(tmp, target));
-}
-
-function cleanTemps(root: string, paths: readonly string[], mutate: (fn: () => void) => void): void {
-  const dirs = new Set(paths.map((p) => dirname(join(root, p))));
-  for (const dir of [...dirs].sort()) {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const name of names.sort())
-      if (name.startsWith(".") && name.endsWith(TEMP_SUFFIX)) mutate(() => unlinkSync(join(dir, name)));
-  }
-}
-
-function removeEmptyParents(root: string, path: string, mutate: (fn: () => void) => void): void {
-  let dir = dirname(join(root, path));
-  while (dir.length > root.length && dir.startsWith(root + sep)) {
-    try {
-      if (readdirSync(dir).length > 0) return;
-      mutate(() => rmdirSync(dir));
-    } catch {
-      return;
-    }
-    dir = dirname(dir);
-  }
+  writeUnder(root, MANIFEST_PATH, finalManifest, { mutate });
 }

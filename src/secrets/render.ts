@@ -1,10 +1,11 @@
 // The edge of the render where secrets enter: values are read from the environment or files the
 // config names, sealed with SOPS for the config's age recipients, and handed to the pure build as
 // finished files. Nothing here prints or returns a value in plain text.
-import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
+import { isCredentialVariable, isKernelPath } from "../config/secret-sources.js";
+import { MAX_SECRET_FILE, MAX_TREE_FILE, readNamed, readUnder } from "../fs/safe.js";
 import type { ResolvedCluster } from "../config/resolve.js";
 import type { SecretRef } from "../config/schema.js";
 import type { OutputFile } from "../render/emit.js";
@@ -108,8 +109,14 @@ export async function loadIdentities(env: NodeJS.ProcessEnv): Promise<string[]> 
   const texts: [string, string][] = [];
   if (env.SOPS_AGE_KEY) texts.push([env.SOPS_AGE_KEY, "SOPS_AGE_KEY"]);
   const file = env.SOPS_AGE_KEY_FILE ?? defaultKeyFile(env);
-  if (existsSync(file))
-    texts.push([readFileSync(file, "utf8"), env.SOPS_AGE_KEY_FILE ? "SOPS_AGE_KEY_FILE" : file]);
+  // A regular file of bounded size only: a FIFO or device there would never end.
+  const bytes = readNamed(
+    file,
+    env.SOPS_AGE_KEY_FILE ? "SOPS_AGE_KEY_FILE" : "the age identity file",
+    MAX_SECRET_FILE,
+  );
+  if (bytes !== undefined)
+    texts.push([bytes.toString("utf8"), env.SOPS_AGE_KEY_FILE ? "SOPS_AGE_KEY_FILE" : file]);
   const ids: string[] = [];
   for (const [text, source] of texts)
     ids.push(...(await parseIdentities(text, source)).map((p) => p.identity));
@@ -180,9 +187,9 @@ export async function sealClusterSecrets(input: SealInput): Promise<Record<strin
   const sealed = await Promise.all(
     work.map(async ({ cluster, needed }) => {
       const path = secretPath(cluster.name, needed.secret.metadata.name);
-      const target = join(input.outputRoot, path);
-      const previous =
-        input.previous?.(path) ?? (existsSync(target) ? readFileSync(target, "utf8") : undefined);
+      // Only a regular file reached through no link is the earlier file (src/fs/safe.ts).
+      const earlier = readUnder(input.outputRoot, path, MAX_TREE_FILE);
+      const previous = input.previous?.(path) ?? (earlier.kind === "file" ? earlier.text : undefined);
       if (unsealed.has(needed))
         return {
           cluster: cluster.name,
@@ -217,18 +224,35 @@ function unsealedPlaceholder(needed: Needed): string {
 
 function readRef(ref: SecretRef, path: string, input: SealInput, problems: string[]): string | undefined {
   if ("fromEnv" in ref) {
+    if (isCredentialVariable(ref.fromEnv)) {
+      problems.push(`${path} names ${ref.fromEnv}, a credential QHub or CI runs with; it is never sealed`);
+      return undefined;
+    }
     const value = input.env[ref.fromEnv];
     if (value === undefined || value === "")
       problems.push(`${path} names the environment variable ${ref.fromEnv}, which is not set`);
     return value || undefined;
   }
   const file = resolve(dirname(input.configPath), ref.fromFile);
+  if (isKernelPath(file)) {
+    problems.push(
+      `${path} names ${ref.fromFile}, a process or kernel file; QHub reads secrets only from regular files`,
+    );
+    return undefined;
+  }
   try {
-    const value = readFileSync(file, "utf8").replace(/\r?\n+$/, "");
+    // Regular files of bounded size only, never /proc or a FIFO (src/fs/safe.ts).
+    const bytes = readNamed(file, `${path}: fromFile`, MAX_SECRET_FILE);
+    if (bytes === undefined) {
+      problems.push(`${path} names ${ref.fromFile}, which does not exist`);
+      return undefined;
+    }
+    const value = bytes.toString("utf8").replace(/\r?\n+$/, "");
     if (value === "") problems.push(`${path} names ${ref.fromFile}, which is empty`);
     return value || undefined;
-  } catch {
-    problems.push(`${path} names ${ref.fromFile}, which cannot be read`);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    problems.push(err.message);
     return undefined;
   }
 }

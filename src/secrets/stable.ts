@@ -93,8 +93,12 @@ export interface SealResult {
 // The digest.
 
 const DIGEST = /^scrypt:ln=(\d+),r=(\d+),p=(\d+):([A-Za-z0-9+/]+):([A-Za-z0-9+/]+)$/;
-// A file could name any cost; refuse to spend more than ~1 GiB or verify anything weaker than asked.
-const MAX_COST: ScryptCost = { log2N: 20, r: 16, p: 4 };
+// The digest comes from a file in the repository, which anyone who can push may have written: its
+// cost parameters are accepted only when they are exactly the ones QHub writes for this Secret
+// (any other cost, a salt or hash of another length, is "no valid digest" and the file is simply
+// encrypted again). A file naming N=2^20, r=16, p=4 would otherwise cost seconds and gigabytes.
+const SALT_BYTES = 16;
+const HASH_BYTES = 32;
 
 const sortedEntries = (record: Readonly<Record<string, string>> | undefined) =>
   record === undefined ? null : Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -124,7 +128,7 @@ function digestInput(
 function scryptHash(input: Buffer, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
   const N = 2 ** cost.log2N;
   return new Promise((resolve, reject) =>
-    scrypt(input, salt, 32, { N, r: cost.r, p: cost.p, maxmem: 256 * N * cost.r }, (err, key) =>
+    scrypt(input, salt, HASH_BYTES, { N, r: cost.r, p: cost.p, maxmem: 256 * N * cost.r }, (err, key) =>
       err ? reject(err) : resolve(key),
     ),
   );
@@ -133,20 +137,26 @@ function scryptHash(input: Buffer, salt: Buffer, cost: ScryptCost): Promise<Buff
 const unpadded = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "");
 
 async function makeDigest(input: Buffer, cost: ScryptCost, random: RandomSource): Promise<string> {
-  const salt = Buffer.from(random(16));
-  if (salt.length !== 16) throw new BugError("the random source returned a short salt");
+  const salt = Buffer.from(random(SALT_BYTES));
+  if (salt.length !== SALT_BYTES) throw new BugError("the random source returned a short salt");
   const hash = await scryptHash(input, salt, cost);
   return `scrypt:ln=${cost.log2N},r=${cost.r},p=${cost.p}:${unpadded(salt)}:${unpadded(hash)}`;
 }
 
-async function digestMatches(stored: string | undefined, input: Buffer, min: ScryptCost): Promise<boolean> {
+async function digestMatches(
+  stored: string | undefined,
+  input: Buffer,
+  expectedCost: ScryptCost,
+): Promise<boolean> {
   const m = stored === undefined ? null : DIGEST.exec(stored);
   if (!m) return false;
   const cost: ScryptCost = { log2N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
-  const within = (k: keyof ScryptCost) => cost[k] >= min[k] && cost[k] <= MAX_COST[k];
-  if (!within("log2N") || !within("r") || !within("p")) return false;
+  if (cost.log2N !== expectedCost.log2N || cost.r !== expectedCost.r || cost.p !== expectedCost.p)
+    return false;
+  const salt = Buffer.from(m[4]!, "base64");
   const expected = Buffer.from(m[5]!, "base64");
-  const actual = await scryptHash(input, Buffer.from(m[4]!, "base64"), cost);
+  if (salt.length !== SALT_BYTES || expected.length !== HASH_BYTES) return false;
+  const actual = await scryptHash(input, salt, cost);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 

@@ -1,0 +1,633 @@
+// The one door to the file system (STYLE habit 16, SPEC §9). Everything QHub reads, writes or
+// removes goes through here; `eslint.config.js` forbids `node:fs` everywhere else in src/.
+//
+// Three kinds of path, three rules:
+// - Below a root QHub is given (the output folder, the `qhub pr` working copy, a folder `qhub check`
+//   reads): people, other tools and the base branch put files there, so nothing is read, written
+//   or removed through a symbolic link at any component below the root, only regular files are
+//   read (no FIFOs, devices, sockets), reads are capped, writes are atomic (temp file created
+//   exclusively, then rename), and removal unlinks regular files only. The root itself may be a
+//   link: the person named it. Each component is checked with lstat, the file is opened with
+//   O_NOFOLLOW | O_NONBLOCK and its fstat compared with the lstat, so a link or FIFO swapped in
+//   between is refused too. (Node has no openat2(RESOLVE_BENEATH); a folder swapped for a link
+//   between two lstats is the remaining window, as in Flux's securejoin.)
+// - Named by a person or by the config (--config, SOPS_AGE_KEY_FILE, `fromFile:`): the path is
+//   followed as named, but must be a regular file of bounded size outside the kernel's pseudo
+//   file systems (/proc, /sys, ...): never a FIFO, a device or /proc/self/environ.
+// - QHub's own installed files (blueprints, environments, chart schemas): trusted, read plainly.
+//
+// Errors people can fix (a full disk, a read-only folder, no permission, a file where a folder
+// belongs) become one-line UserErrors with a hint; only the unexpected stays a bug.
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import type { Stats } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, isAbsolute, join, posix } from "node:path";
+import { BugError, UserError } from "../errors.js";
+
+/** The most QHub reads of one file in a rendered tree or working copy. */
+export const MAX_TREE_FILE = 64 * 1024 * 1024;
+/** The most QHub reads of a config file. */
+export const MAX_CONFIG_FILE = 16 * 1024 * 1024;
+/** The most QHub reads of a secret value (`fromFile:`) or an age identity file. */
+export const MAX_SECRET_FILE = 1024 * 1024;
+
+export type Kind = "missing" | "file" | "dir" | "link" | "other";
+
+/** What a run of `mutate` counts: the render's kill-point test hook sees every disk mutation. */
+export type Mutate = (fn: () => void) => void;
+const direct: Mutate = (fn) => fn();
+
+// ---------------------------------------------------------------------------------------------
+// Errors.
+
+const MiB = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
+
+/** A file-system error people can fix as a UserError (one line, a hint); anything else unchanged. */
+export function fsError(err: unknown, path: string, action: "read" | "write" | "remove" | "create"): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const at = `cannot ${action} ${path}`;
+  switch (code) {
+    case "ENOSPC":
+    case "EDQUOT":
+      return new UserError(
+        `${at}: no space left on the device (${code})`,
+        "free some space and run again; files already written are whole (each is replaced by a rename)",
+      );
+    case "EROFS":
+      return new UserError(
+        `${at}: the file system is read-only (EROFS)`,
+        "render into a writable folder (--output DIR)",
+      );
+    case "EACCES":
+    case "EPERM":
+      return new UserError(
+        `${at}: permission denied (${code})`,
+        "check the folder's owner and permissions, or use another --output folder",
+      );
+    case "ENOTDIR":
+      return new UserError(
+        `${at}: a part of the path is a file, not a folder (ENOTDIR)`,
+        "move that file away, or pass another path",
+      );
+    case "EISDIR":
+      return new UserError(
+        `${at}: it is a folder, not a file (EISDIR)`,
+        "move the folder away or pass a file",
+      );
+    case "ELOOP":
+      return new UserError(
+        `${at}: it goes through a loop of symbolic links (ELOOP)`,
+        "remove the links; QHub does not follow links",
+      );
+    case "ENAMETOOLONG":
+      return new UserError(`${at}: the path is too long (ENAMETOOLONG)`, "use a shorter path");
+    case "EIO":
+      return new UserError(`${at}: input/output error (EIO)`, "check the disk, then run again");
+    case "EMFILE":
+    case "ENFILE":
+      return new UserError(`${at}: too many open files (${code})`, "raise `ulimit -n`, then run again");
+    default:
+      return err;
+  }
+}
+
+function guard<T>(path: string, action: "read" | "write" | "remove" | "create", fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw fsError(err, path, action);
+  }
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    if (code === "ENOTDIR") return undefined;
+    throw fsError(err, path, "read");
+  }
+}
+
+function kindOf(st: Stats | undefined): Kind {
+  if (st === undefined) return "missing";
+  if (st.isSymbolicLink()) return "link";
+  if (st.isFile()) return "file";
+  if (st.isDirectory()) return "dir";
+  return "other";
+}
+
+/** What a non-regular file is, for messages. */
+function describe(st: Stats): string {
+  if (st.isSymbolicLink()) return "a symbolic link";
+  if (st.isDirectory()) return "a folder";
+  if (st.isFIFO()) return "a named pipe (FIFO)";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  if (st.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Below a root.
+
+/** Rejects relative paths that are absolute, not normalized, or climb out of their root. */
+export function isSafeRelative(path: string): boolean {
+  return !(
+    path === "" ||
+    isAbsolute(path) ||
+    path.includes("\\") ||
+    path.includes("\0") ||
+    posix.normalize(path) !== path ||
+    path.split("/").some((seg) => seg === ".." || seg === "." || seg === "")
+  );
+}
+
+function assertRelative(rel: string): string[] {
+  if (!isSafeRelative(rel)) throw new BugError(`refusing a path outside the root: ${JSON.stringify(rel)}`);
+  return rel.split("/");
+}
+
+/** The root as a folder: "dir", "missing", or what else it is (a file given as --output). */
+export function rootKind(root: string): Kind {
+  try {
+    const st = statSync(root);
+    return st.isDirectory() ? "dir" : st.isFile() ? "file" : "other";
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return "missing";
+    throw fsError(err, root, "read");
+  }
+}
+
+/**
+ * What is at `rel` below `root`, following no link below the root: "link" when any component
+ * (the last included) is a symbolic link, "missing" when a component does not exist.
+ */
+export function kindUnder(root: string, rel: string): Kind {
+  const parts = assertRelative(rel);
+  if (rootKind(root) !== "dir") return "missing";
+  let current = root;
+  for (let i = 0; i < parts.length; i++) {
+    current = join(current, parts[i]!);
+    const kind = kindOf(lstatOrUndefined(current));
+    if (kind === "missing" || kind === "link") return kind;
+    if (i < parts.length - 1 && kind !== "dir") return "missing";
+    if (i === parts.length - 1) return kind;
+  }
+  return "missing";
+}
+
+/** The result of reading below a root: the text of a regular file, or what is there instead. */
+export type ReadResult = { kind: "file"; text: string } | { kind: Exclude<Kind, "file"> };
+
+function readOpenedFile(fd: number, path: string, max: number): Buffer {
+  const st = fstatSync(fd);
+  if (st.size > max) throw tooLarge(path, max);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(64 * 1024);
+  for (;;) {
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    total += n;
+    if (total > max) throw tooLarge(path, max);
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function tooLarge(path: string, max: number): UserError {
+  return new UserError(
+    `${path} is larger than ${MiB(max)}, the most QHub reads of one file`,
+    "QHub reads only regular files of bounded size; replace it with a file QHub wrote, or remove it",
+  );
+}
+
+/** Opens a regular file without following a link or blocking on a FIFO, checked to be `expected`. */
+function openRegular(path: string, expected: Stats | undefined): number {
+  const fd = guard(path, "read", () =>
+    openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK),
+  );
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || (expected && (st.ino !== expected.ino || st.dev !== expected.dev)))
+      throw new UserError(
+        `${path} changed while QHub read it`,
+        "another program is changing the folder; run again when it is done",
+      );
+    return fd;
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/**
+ * Reads `rel` below `root` when it is a regular file reached through no link, at most `max`
+ * bytes (more is a UserError); anything else is reported as its kind and not opened.
+ */
+export function readUnder(root: string, rel: string, max = MAX_TREE_FILE): ReadResult {
+  const kind = kindUnder(root, rel);
+  if (kind !== "file") return { kind };
+  const full = join(root, rel);
+  const st = lstatSync(full);
+  const fd = openRegular(full, st);
+  try {
+    return { kind: "file", text: guard(full, "read", () => readOpenedFile(fd, full, max)).toString("utf8") };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A regular file's text below `root`, undefined when it is missing; a link or other kind is a UserError. */
+export function readFileUnder(root: string, rel: string, max = MAX_TREE_FILE): string | undefined {
+  const r = readUnder(root, rel, max);
+  if (r.kind === "file") return r.text;
+  if (r.kind === "missing") return undefined;
+  throw refusal(join(root, rel), r.kind);
+}
+
+function refusal(path: string, kind: Kind): UserError {
+  if (kind === "link")
+    return new UserError(
+      `${path} is (or is inside) a symbolic link; QHub never reads, writes or deletes through links`,
+      "replace the link with the real file or folder",
+    );
+  if (kind === "dir") return new UserError(`${path} is a folder where QHub expects a file`, "move it away");
+  return new UserError(
+    `${path} is not a regular file (a FIFO, device or socket)`,
+    "QHub reads and writes only regular files; remove it",
+  );
+}
+
+/**
+ * Makes the folders of `relDir` below `root` one by one, refusing links and files on the way.
+ * The root itself is made (with its parents) when missing: the person named it.
+ */
+export function ensureDirUnder(root: string, relDir: string, mutate: Mutate = direct): void {
+  const rk = rootKind(root);
+  if (rk === "missing") guard(root, "create", () => mkdirSync(root, { recursive: true }));
+  else if (rk !== "dir")
+    throw new UserError(
+      `${root} is a file, not a folder`,
+      "pass a folder (--output DIR), or move the file away",
+    );
+  if (relDir === "" || relDir === ".") return;
+  let current = root;
+  for (const part of assertRelative(relDir)) {
+    current = join(current, part);
+    const st = lstatOrUndefined(current);
+    if (st === undefined) {
+      const at = current;
+      mutate(() => guard(at, "create", () => mkdirSync(at)));
+    } else if (!st.isDirectory()) throw refusal(current, kindOf(st));
+  }
+}
+
+const TEMP_SUFFIX = ".qhub-tmp";
+
+/** The temp file QHub writes `rel` through before renaming it into place. */
+export function tempName(rel: string): string {
+  return posix.join(posix.dirname(rel), `.${posix.basename(rel)}${TEMP_SUFFIX}`);
+}
+
+/** Whether a name is one of QHub's temp files. */
+export const isTempName = (name: string) => name.startsWith(".") && name.endsWith(TEMP_SUFFIX);
+
+/**
+ * Writes `rel` below `root` atomically: a temp file created exclusively (never through a link),
+ * then renamed over the target (rename replaces a name; it never writes through a link). The
+ * target must be missing or a regular file; a link or anything else there is refused.
+ */
+export function writeUnder(
+  root: string,
+  rel: string,
+  content: string | Buffer,
+  opts: { mode?: number; mutate?: Mutate } = {},
+): void {
+  const mutate = opts.mutate ?? direct;
+  const dir = posix.dirname(rel);
+  ensureDirUnder(root, dir === "." ? "" : dir, mutate);
+  const kind = kindUnder(root, rel);
+  if (kind !== "missing" && kind !== "file") throw refusal(join(root, rel), kind);
+  const target = join(root, rel);
+  const tmp = join(root, tempName(rel));
+  // A temp file left by a killed run is QHub's: unlink removes the name, never what a link names.
+  if (lstatOrUndefined(tmp) !== undefined) mutate(() => guard(tmp, "remove", () => unlinkSync(tmp)));
+  mutate(() => {
+    const fd = guard(tmp, "write", () =>
+      openSync(
+        tmp,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        opts.mode ?? 0o644,
+      ),
+    );
+    try {
+      writeAll(fd, tmp, content);
+    } catch (err) {
+      closeSync(fd);
+      unlinkQuietly(tmp);
+      throw err;
+    }
+    closeSync(fd);
+  });
+  mutate(() =>
+    guard(target, "write", () => {
+      try {
+        renameSync(tmp, target);
+      } catch (err) {
+        unlinkQuietly(tmp);
+        throw err;
+      }
+    }),
+  );
+}
+
+function writeAll(fd: number, path: string, content: string | Buffer): void {
+  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+  guard(path, "write", () => {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  });
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Creates `rel` below `root` only if nothing is there (O_EXCL: never through a link); false when
+ * something already is.
+ */
+export function createExclusiveUnder(
+  root: string,
+  rel: string,
+  content: string | Buffer,
+  mode = 0o644,
+): boolean {
+  const dir = posix.dirname(rel);
+  ensureDirUnder(root, dir === "." ? "" : dir);
+  const full = join(root, rel);
+  let fd: number;
+  try {
+    fd = openSync(
+      full,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      mode,
+    );
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw fsError(err, full, "create");
+  }
+  try {
+    writeAll(fd, full, content);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * Removes `rel` below `root` when it is a regular file reached through no link; true when it
+ * removed it. A link, folder or anything else is left alone (it is not a file QHub wrote).
+ */
+export function removeFileUnder(root: string, rel: string, mutate: Mutate = direct): boolean {
+  if (kindUnder(root, rel) !== "file") return false;
+  const full = join(root, rel);
+  mutate(() => guard(full, "remove", () => unlinkSync(full)));
+  return true;
+}
+
+/** Removes QHub's temp files in `relDir` below `root` (names only: unlink never follows a link). */
+export function removeTempsUnder(root: string, relDir: string, mutate: Mutate = direct): void {
+  for (const e of listUnder(root, relDir) ?? []) {
+    if (!isTempName(e.name)) continue;
+    const full = join(root, relDir === "" ? e.name : `${relDir}/${e.name}`);
+    mutate(() => guard(full, "remove", () => unlinkSync(full)));
+  }
+}
+
+/** Removes the empty folders of `rel`'s parents below `root`, deepest first; stops at the first non-empty one. */
+export function removeEmptyParentsUnder(root: string, rel: string, mutate: Mutate = direct): void {
+  let dir = posix.dirname(rel);
+  while (dir !== "." && dir !== "") {
+    if (kindUnder(root, dir) !== "dir") return;
+    const full = join(root, dir);
+    let empty: boolean;
+    try {
+      empty = readdirSync(full).length === 0;
+    } catch {
+      return;
+    }
+    if (!empty) return;
+    try {
+      mutate(() => rmdirSync(full));
+    } catch {
+      return;
+    }
+    dir = posix.dirname(dir);
+  }
+}
+
+export interface Entry {
+  name: string;
+  kind: Kind;
+}
+
+/**
+ * The entries of folder `relDir` below `root` ("" for the root), sorted by name, each with its
+ * kind as lstat sees it; undefined when the folder is missing or is (inside) a link.
+ */
+export function listUnder(root: string, relDir: string): Entry[] | undefined {
+  if (relDir !== "" && kindUnder(root, relDir) !== "dir") return undefined;
+  if (relDir === "" && rootKind(root) !== "dir") return undefined;
+  const full = relDir === "" ? root : join(root, relDir);
+  const names = guard(full, "read", () => readdirSync(full)).sort();
+  return names.map((name) => ({ name, kind: kindOf(lstatOrUndefined(join(full, name))) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Named by a person or the config.
+
+// Kernel pseudo file systems (statfs f_type, linux/magic.h): their files look regular and empty
+// but hold process memory, the environment (the token) or endless data.
+const PSEUDO_FS = new Set([
+  0x9fa0, // proc
+  0x62656572, // sysfs
+  0x64626720, // debugfs
+  0x74726163, // tracefs
+  0x73636673, // securityfs
+  0x27e0eb, // cgroup
+  0x63677270, // cgroup2
+  0x1cd1, // devpts
+  0xcafe4a11, // bpf
+  0x62656570, // configfs
+  0xde5e81e4, // efivarfs
+]);
+
+const PSEUDO_PREFIXES = ["/proc/", "/sys/", "/dev/"];
+
+/** Whether a path is a process or kernel file (under /proc, /sys, /dev, or on such a file system). */
+export function isKernelFile(path: string): boolean {
+  let real = path;
+  try {
+    real = realpathSync(path);
+  } catch {
+    // judged by its name
+  }
+  if (PSEUDO_PREFIXES.some((p) => real.startsWith(p) || `${real}/` === p)) return true;
+  try {
+    return PSEUDO_FS.has(Number(statfsSync(real).type));
+  } catch {
+    return false;
+  }
+}
+
+/** What is at a named path (links followed, as the person named it). */
+export function kindNamed(path: string): Kind {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? "file" : st.isDirectory() ? "dir" : "other";
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return "missing";
+    throw fsError(err, path, "read");
+  }
+}
+
+/**
+ * Reads a file a person or the config names: undefined when it does not exist; a folder, FIFO,
+ * device, process file or a file over `max` bytes is a UserError naming `what` (e.g. "--config").
+ */
+export function readNamed(path: string, what: string, max: number): Buffer | undefined {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw fsError(err, `${what} ${path}`, "read");
+  }
+  if (!st.isFile())
+    throw new UserError(
+      `${what} ${path} is ${describe(st)}, not a regular file`,
+      st.isDirectory()
+        ? "name the file inside it"
+        : "QHub reads only regular files (never pipes or devices, which may never end); name a file",
+    );
+  if (isKernelFile(path))
+    throw new UserError(
+      `${what} ${path} is a process or kernel file (/proc, /sys, /dev); QHub does not read those`,
+      "name a regular file that holds only the value",
+    );
+  if (st.size > max)
+    throw new UserError(
+      `${what} ${path} is larger than ${MiB(max)}, the most QHub reads of it`,
+      "name the right file; it should hold only what QHub needs",
+    );
+  const fd = guard(path, "read", () => openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+  try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile() || opened.ino !== st.ino || opened.dev !== st.dev)
+      throw new UserError(`${path} changed while QHub read it`, "run again when nothing else changes it");
+    return guard(path, "read", () => readOpenedFile(fd, `${what} ${path}`, max));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The real path of a named file (its links resolved), or the path itself when it does not exist. */
+export function realNamed(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * Writes a named file atomically (temp file beside it created exclusively, then rename). With
+ * `exclusive`, fails (false) when the file exists instead. Where the person named a link, the link's
+ * target is replaced and the link kept: the person chose it.
+ */
+export function writeNamed(
+  path: string,
+  content: string | Buffer,
+  opts: { mode?: number; exclusive?: boolean; keepMode?: boolean; dirMode?: number } = {},
+): boolean {
+  const target = realNamed(path);
+  const dir = dirname(target);
+  const rk = rootKind(dir);
+  if (rk === "missing")
+    guard(dir, "create", () => mkdirSync(dir, { recursive: true, mode: opts.dirMode ?? 0o777 }));
+  else if (rk !== "dir") throw new UserError(`${dir} is a file, not a folder`, "pass another path");
+  const existing = kindNamed(target);
+  if (existing !== "missing" && existing !== "file")
+    throw new UserError(`${path} is not a regular file`, "move it away or pass another path");
+  if (opts.exclusive && existing !== "missing") return false;
+  const mode = opts.keepMode && existing === "file" ? statSync(target).mode & 0o777 : (opts.mode ?? 0o644);
+  const rel = basename(target);
+  if (opts.exclusive) {
+    const created = createExclusiveUnder(dir, rel, "", opts.mode ?? 0o644);
+    if (!created) return false;
+  }
+  writeUnder(dir, rel, content, { mode });
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// QHub's own files and temp folders.
+
+/** A file of QHub's own installation (trusted: it came with QHub), as text. */
+export function readPackageText(path: string): string {
+  return readFileSync(path, "utf8");
+}
+
+/** The entries of a folder of QHub's own installation, sorted. */
+export function listPackageDir(path: string): Entry[] {
+  return readdirSync(path, { withFileTypes: true })
+    .map((e): Entry => ({ name: e.name, kind: e.isDirectory() ? "dir" : e.isFile() ? "file" : "other" }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** Writes a file of QHub's own source tree (`npm run gen`: the committed generated copies). */
+export function writePackageText(path: string, text: string): void {
+  writeNamed(path, text);
+}
+
+/** Whether QHub's own installation has this file. */
+export const packageFileExists = (path: string): boolean => kindNamed(path) === "file";
+
+/** A new private temp folder (mode 0700) for QHub's own use. */
+export function makeTempDir(prefix: string): string {
+  return guard(tmpdir(), "create", () => mkdtempSync(join(tmpdir(), prefix)));
+}
+
+/** Removes a temp folder QHub made (rm never follows links inside it). */
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
