@@ -231,7 +231,7 @@ describe("cross-field rules", () => {
         "environments:\n  a.yaml: { name: x, dependencies: [python] }\n  b.yaml: { name: x, dependencies: [python, { pip: [a] }, { pip: [b] }] }\n",
       ),
     ).toEqual([
-      'qhub-config.yaml:12:19: environments["b.yaml"].name: environment name "x" is already used by a.yaml. Hint: give each environment its own name; conda-store builds them by name',
+      'qhub-config.yaml:12:19: environments["b.yaml"].name: environment name "x" is already used by a.yaml. Hint: give each environment its own name; conda-store builds them by name and Jupyter lowercases kernel names',
       'qhub-config.yaml:12:22: environments["b.yaml"].dependencies: has 2 `pip:` lists. Hint: merge them into one `pip:` list',
     ]);
   });

@@ -1,5 +1,5 @@
 import type { Io } from "../io.js";
-import { loadConfigDocument } from "../config/load.js";
+import { loadConfigDocument, loadDefaultEnvironments } from "../config/load.js";
 import { formatProblem } from "../config/problems.js";
 import { validateDocument } from "../config/validate.js";
 
@@ -12,7 +12,9 @@ export interface ValidateOptions {
 
 /** `qhub validate`: every problem at once; 0 valid, 1 invalid. */
 export function runValidate(opts: ValidateOptions, io: Io): number {
-  const result = validateDocument(loadConfigDocument(opts.config));
+  const result = validateDocument(loadConfigDocument(opts.config), {
+    shippedEnvironments: loadDefaultEnvironments(),
+  });
   const valid = result.problems.length === 0;
   const clusters = (result.clusters ?? []).map((c) => c.name);
   if (opts.json) {

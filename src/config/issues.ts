@@ -7,6 +7,7 @@ import { globalRegistry } from "zod/mini";
 import type * as z from "zod/mini";
 import type { ConfigDocument } from "./document.js";
 import { locate, nodeAt } from "./document.js";
+import { passwordEnvName } from "./names.js";
 import type { Problem } from "./problems.js";
 import { pathToString } from "./problems.js";
 import { CURRENT_SCHEMA_VERSION, SECRET_REF_ERROR } from "./schema.js";
@@ -186,10 +187,7 @@ function brief(value: unknown): string {
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 37)}...` : s);
 }
 
-/** The environment variable a `password` user's password is read from: QHUB_PASSWORD_<USER>. */
-export function passwordEnvName(user: string): string {
-  return `QHUB_PASSWORD_${user.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
-}
+export { passwordEnvName } from "./names.js";
 
 /** An environment variable name suggested for a secret found at `path`. */
 export function envNameFor(path: readonly PropertyKey[], data: unknown): string {

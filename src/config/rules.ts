@@ -1,7 +1,8 @@
 // Rules about meaning across fields, checked after the schema accepts the shape. Each rule is a
 // named pure function of one cluster's settings; it returns findings, it does not throw.
+import { passwordEnvName, passwordKey, slugify } from "./names.js";
 import { QUANTITY, NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS } from "./schema.js";
-import type { ParsedConfig, Provider } from "./schema.js";
+import type { CondaEnvironment, ParsedConfig, Provider } from "./schema.js";
 
 export interface Finding {
   path: PropertyKey[];
@@ -15,6 +16,8 @@ export interface RuleContext {
   config: ParsedConfig;
   /** Providers used by any cluster of the file. */
   providersInUse: ReadonlySet<Provider>;
+  /** The conda environments QHub ships (environments/), by file name; the loader reads them. */
+  shippedEnvironments: Readonly<Record<string, CondaEnvironment>>;
 }
 
 type Rule = (ctx: RuleContext) => Finding[];
@@ -53,21 +56,76 @@ export const oneDefaultProfile: Rule = ({ config }) => {
   }));
 };
 
+/**
+ * Profiles are told apart by name (case-insensitively) in the list users see, and by slug in the
+ * values (the audience each sees is looked up by slug): two of either would swap audiences.
+ */
 export const uniqueProfileNames: Rule = ({ config }) => {
-  const seen = new Map<string, number>();
+  const names = new Map<string, number>();
+  const slugs = new Map<string, number>();
   const out: Finding[] = [];
   (config.profiles?.jupyterlab ?? []).forEach((p, i) => {
+    const at = (message: string, hint: string) =>
+      out.push({ path: ["profiles", "jupyterlab", i, "display_name"], prefer: "value", message, hint });
     const key = p.display_name.trim().toLowerCase();
-    const first = seen.get(key);
-    if (first !== undefined)
-      out.push({
-        path: ["profiles", "jupyterlab", i, "display_name"],
-        prefer: "value",
-        message: `"${p.display_name}" is already the name of profile ${first}`,
-        hint: "give each profile its own display_name; JupyterHub tells them apart by it",
-      });
-    else seen.set(key, i);
+    const slug = slugify(p.display_name);
+    const sameName = names.get(key);
+    const sameSlug = slugs.get(slug);
+    if (sameName !== undefined)
+      at(
+        `"${p.display_name}" is already the name of profile ${sameName}`,
+        "give each profile its own display_name; JupyterHub tells them apart by it",
+      );
+    else if (sameSlug !== undefined)
+      at(
+        `"${p.display_name}" has the same slug "${slug}" as profile ${sameSlug}`,
+        "make the names differ in their letters or digits: the slug keeps only those (lowercased), and JupyterHub picks a profile and its audience by slug",
+      );
+    if (sameName === undefined) names.set(key, i);
+    if (sameSlug === undefined) slugs.set(slug, i);
   });
+  return out;
+};
+
+/**
+ * Users must stay apart after every mapping QHub or JupyterHub applies to their names:
+ * JupyterHub lowercases user names, and with `password` authentication each user's password is a
+ * key of the Secret qhub-passwords and an environment variable of the hub. Two users with one
+ * variable would log in with each other's password.
+ */
+export const distinctUserNames: Rule = ({ config }) => {
+  const password = config.security.authentication.type === "password";
+  const lower = new Map<string, string>();
+  const keys = new Map<string, string>();
+  const envs = new Map<string, string>();
+  const out: Finding[] = [];
+  for (const name of Object.keys(config.security.users ?? {})) {
+    const at = (message: string, hint: string) =>
+      out.push({ path: ["security", "users", name], prefer: "key", message, hint });
+    const sameCase = lower.get(name.toLowerCase());
+    const key = passwordKey(name);
+    const env = passwordEnvName(name);
+    const sameKey = password ? keys.get(key) : undefined;
+    const sameEnv = password ? envs.get(env) : undefined;
+    if (sameCase !== undefined)
+      at(
+        `user "${name}" differs from "${sameCase}" only in case`,
+        `JupyterHub lowercases user names, so both are the user "${name.toLowerCase()}"; keep one entry`,
+      );
+    else if (sameKey !== undefined)
+      at(
+        `user "${name}" cannot be told apart from "${sameKey}": both passwords would be the key "${key}" of the Secret qhub-passwords`,
+        "rename one of them; characters other than letters, digits, `-`, `.` and `_` become `_` in Secret keys",
+      );
+    else if (sameEnv !== undefined)
+      at(
+        `user "${name}" cannot be told apart from "${sameEnv}": both passwords would be read from ${env}`,
+        "rename one of them; a password's variable is QHUB_PASSWORD_ and the user name in capitals, with `_` for every character other than a letter or digit",
+      );
+    if (!lower.has(name.toLowerCase())) lower.set(name.toLowerCase(), name);
+    if (!keys.has(key)) keys.set(key, name);
+    if (!envs.has(env)) envs.set(env, name);
+  }
   return out;
 };
 
@@ -298,19 +356,57 @@ export const efsFileSystemNamed: Rule = ({ config }) =>
       ]
     : [];
 
-export const uniqueEnvironmentNames: Rule = ({ config }) => {
-  const seen = new Map<string, string>();
+// The folder of specs also holds the kustomization that makes them a ConfigMap.
+const RESERVED_ENV_FILES = new Set(["kustomization.yaml", "kustomization.yml"]);
+
+/**
+ * Environments become files in environments/ (one file on a case-insensitive checkout when names
+ * differ only in case) and conda-store builds each into /home/conda/envs/<name>, with a Jupyter
+ * kernel named after it (Jupyter lowercases kernel names): names must differ beyond case, and
+ * from the environments QHub ships, which the config's are added to.
+ */
+export const uniqueEnvironmentNames: Rule = ({ config, shippedEnvironments }) => {
+  const written = config.environments ?? {};
+  const files = new Map<string, string>();
+  const names = new Map<string, { name: string; where: string }>();
+  for (const [file, env] of Object.entries(shippedEnvironments)) {
+    if (Object.hasOwn(written, file)) continue; // replaced by the config's file of that name
+    files.set(file.toLowerCase(), file);
+    names.set(env.name.toLowerCase(), { name: env.name, where: `the environment QHub ships in ${file}` });
+  }
   const out: Finding[] = [];
-  for (const [file, env] of Object.entries(config.environments ?? {})) {
-    const other = seen.get(env.name);
+  for (const [file, env] of Object.entries(written)) {
+    const sameFile = files.get(file.toLowerCase());
+    if (RESERVED_ENV_FILES.has(file.toLowerCase()))
+      out.push({
+        path: ["environments", file],
+        prefer: "key",
+        message: `"${file}" is the name of the kustomization QHub writes beside the environment files`,
+        hint: "name the file after the environment, e.g. `environment-ml.yaml`",
+      });
+    else if (sameFile !== undefined)
+      out.push({
+        path: ["environments", file],
+        prefer: "key",
+        message: `"${file}" differs from "${sameFile}" only in case; a case-insensitive checkout (macOS, Windows) makes them one file`,
+        hint: `write it as "${sameFile}" to replace that environment, or pick another file name`,
+      });
+    else files.set(file.toLowerCase(), file);
+
+    const other = names.get(env.name.toLowerCase());
     if (other !== undefined)
       out.push({
         path: ["environments", file, "name"],
         prefer: "value",
-        message: `environment name "${env.name}" is already used by ${other}`,
-        hint: "give each environment its own name; conda-store builds them by name",
+        message:
+          other.name === env.name
+            ? `environment name "${env.name}" is already used by ${other.where}`
+            : `environment name "${env.name}" differs from "${other.name}" (${other.where}) only in case`,
+        hint: other.where.startsWith("the environment QHub ships")
+          ? `give it another name, or replace the shipped environment by writing this one under the file name ${other.where.replace(/^.* /, "")}`
+          : "give each environment its own name; conda-store builds them by name and Jupyter lowercases kernel names",
       });
-    else seen.set(env.name, file);
+    else names.set(env.name.toLowerCase(), { name: env.name, where: file });
     const pipLists = env.dependencies.filter((d) => typeof d !== "string").length;
     if (pipLists > 1)
       out.push({
@@ -333,6 +429,7 @@ export const RULES: readonly Rule[] = [
   nodeGroupBounds,
   oneDefaultProfile,
   uniqueProfileNames,
+  distinctUserNames,
   profileAudience,
   userGroupsDefined,
   uniqueIds,

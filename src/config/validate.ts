@@ -2,7 +2,7 @@
 // when there are none. Pure: no file system, no environment.
 import { partial } from "zod/mini";
 import type { ConfigDocument } from "./document.js";
-import { hasPath, locate } from "./document.js";
+import { hasPath, locate, problemAt } from "./document.js";
 import { problemsFromIssues } from "./issues.js";
 import { deepMerge, isPlainObject } from "./merge.js";
 import type { Problem } from "./problems.js";
@@ -10,7 +10,7 @@ import { pathToString, sortProblems } from "./problems.js";
 import { runRules } from "./rules.js";
 import type { Finding } from "./rules.js";
 import { QhubConfig } from "./schema.js";
-import type { ParsedConfig, Provider } from "./schema.js";
+import type { CondaEnvironment, ParsedConfig, Provider } from "./schema.js";
 
 export interface ClusterConfig {
   /** The cluster's name: a key of `gitops.clusters`, or derived from `project_name`. */
@@ -69,10 +69,20 @@ function relocator(cd: ConfigDocument, cluster: ClusterInput): (path: PropertyKe
   };
 }
 
-export function validateDocument(cd: ConfigDocument): ValidationResult {
+export interface ValidateOptions {
+  /**
+   * The conda environments QHub ships, by file name (the loader reads them from environments/);
+   * the config's environments must not clash with them. @default {}
+   */
+  shippedEnvironments?: Readonly<Record<string, CondaEnvironment>>;
+}
+
+export function validateDocument(cd: ConfigDocument, options: ValidateOptions = {}): ValidationResult {
+  const shippedEnvironments = options.shippedEnvironments ?? {};
   const problems: Problem[] = [...cd.problems];
   if (!isPlainObject(cd.value)) return { problems: sortProblems(problems) };
   const raw = cd.value;
+  problems.push(...reservedKeys(cd, raw, []));
 
   const inputs = clusterInputs(raw);
   const multi = inputs.length > 1 || inputs[0]?.overridePath !== undefined;
@@ -100,7 +110,7 @@ export function validateDocument(cd: ConfigDocument): ValidationResult {
   const byKey = new Map<string, { problem: Problem; clusters: string[] }>();
   for (const { input, config } of parsed) {
     const relocate = relocator(cd, input);
-    for (const f of runRules({ config, providersInUse })) {
+    for (const f of runRules({ config, providersInUse, shippedEnvironments })) {
       const problem = findingToProblem(cd, f, relocate);
       const key = `${problem.line}:${problem.col}:${problem.message}`;
       const entry = byKey.get(key);
@@ -118,6 +128,33 @@ export function validateDocument(cd: ConfigDocument): ValidationResult {
   const sorted = sortProblems(problems);
   if (sorted.length > 0 || parsed.length !== inputs.length) return { problems: sorted };
   return { problems: [], clusters: parsed.map(({ input, config }) => ({ name: input.name, config })) };
+}
+
+/**
+ * `__proto__` as a key (a user, a group, a cluster): JavaScript objects cannot hold it as an
+ * ordinary key, so the schema would drop the entry without a word. Refused where it is written.
+ */
+function reservedKeys(cd: ConfigDocument, value: unknown, path: PropertyKey[]): Problem[] {
+  const out: Problem[] = [];
+  const items: [PropertyKey, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : isPlainObject(value)
+      ? Object.entries(value)
+      : [];
+  for (const [key, child] of items) {
+    if (key === "__proto__")
+      out.push(
+        problemAt(
+          cd,
+          [...path, key],
+          "key",
+          '"__proto__" cannot be used as a name',
+          "JavaScript reserves it and QHub would lose the entry; rename it",
+        ),
+      );
+    else out.push(...reservedKeys(cd, child, [...path, key]));
+  }
+  return out;
 }
 
 function findingToProblem(

@@ -24,7 +24,9 @@ export interface RenderPlan {
 
 /** The config's clusters, or undefined (problems printed) when the config is invalid. */
 export function validConfig(config: string, io: Io): ClusterConfig[] | undefined {
-  const validation = validateDocument(loadConfigDocument(config));
+  const validation = validateDocument(loadConfigDocument(config), {
+    shippedEnvironments: loadDefaultEnvironments(),
+  });
   if (!validation.clusters) {
     for (const p of validation.problems) io.stderr(formatProblem(p));
     io.stderr(`${config}: ${validation.problems.length} problem(s); nothing rendered`);
