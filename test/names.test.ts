@@ -1,13 +1,17 @@
 // Names QHub maps (to environment variables, Secret keys, slugs, files, kernels) must stay apart
 // after the mapping: a pair that cannot be told apart is a validation error at the second name.
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
 import { loadDefaultEnvironments } from "../src/config/load.js";
-import { passwordEnvName, passwordKey, slugify } from "../src/config/names.js";
+import { branchNameProblem, passwordEnvName, passwordKey, slugify } from "../src/config/names.js";
 import { formatProblem } from "../src/config/problems.js";
 import { resolveConfig } from "../src/config/resolve.js";
 import { validateDocument } from "../src/config/validate.js";
 import { VALID } from "./fixtures.js";
+import { runMain } from "./helpers.js";
 
 const shippedEnvironments = loadDefaultEnvironments();
 const validate = (text: string) =>
@@ -114,5 +118,99 @@ describe("__proto__ is refused, never dropped", () => {
       'qhub-config.yaml:16:5: profiles.dask_worker.__proto__: "__proto__" cannot be used as a name. Hint: JavaScript reserves it and QHub would lose the entry; rename it',
       'qhub-config.yaml:20:5: gitops.clusters.__proto__: "__proto__" cannot be used as a name. Hint: JavaScript reserves it and QHub would lose the entry; rename it',
     ]);
+  });
+});
+
+describe("branch names", () => {
+  test("gitops.branch: git's rules, not only its characters", () => {
+    const at = (branch: string) =>
+      lines(`${VALID}gitops:\n  repository: acme/platform\n  branch: ${branch}\n`);
+    expect(at("main")).toEqual([]);
+    expect(at("release/2026.12")).toEqual([]);
+    for (const bad of ["HEAD", "refs/heads/main", "a..b", "x.lock", ".hidden", "a/", "-x"])
+      expect(at(bad)).toEqual([
+        "qhub-config.yaml:12:11: gitops.branch: is not a branch name git accepts. Hint: e.g. `main`: not `HEAD`, not a full ref such as `refs/heads/main`, no `..`, no part starting with `.` or ending in `.lock`, no leading `-` or `/`",
+      ]);
+  });
+});
+
+describe("qhub pr: branch and server names are refused before any work", () => {
+  // The config does not exist: an error about it would mean the check came too late.
+  const missing = join(tmpdir(), "qhub-no-such-dir", "qhub-config.yaml");
+
+  test.each([
+    ["--branch", "HEAD", "is git's name for the current commit, not a branch"],
+    ["--branch", "refs/heads/main", "is a full ref; give the branch's short name (e.g. `main`)"],
+    ["--branch", "+main", "starts with `+`, which makes a forced push"],
+    ["--branch", "a..b", "holds `..`"],
+    ["--branch", "x.lock", "has a part that starts with `.` or ends with `.lock`"],
+    ["--branch", "a b", "holds a space, a control character or one of ~ ^ : ? * [ \\"],
+    ["--branch", "feature/", "starts or ends with `/`, or holds `//`"],
+    ["--base", "main@{1}", "holds `@{`"],
+    ["--base", "HEAD", "is git's name for the current commit, not a branch"],
+    ["--base", "refs/heads/main", "is a full ref; give the branch's short name (e.g. `main`)"],
+  ])("%s %j: usage error, exit 2", async (flag, value, problem) => {
+    const r = await runMain(["pr", "--config", missing, flag, value]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    const example = flag === "--base" ? "main" : "qhub/platform";
+    expect(r.stderr).toBe(
+      `error: ${flag} ${JSON.stringify(value)} ${problem}\nhint: give a branch name git accepts, as \`git check-ref-format --branch NAME\` does, e.g. ${flag} ${example}\n`,
+    );
+  });
+
+  test.each([
+    ["GITHUB_SERVER_URL", "file:///etc/passwd", "is not an http(s) URL", "https://github.com"],
+    ["GITHUB_SERVER_URL", "ext::sh -c touch% /tmp/pwned", "is not an http(s) URL", "https://github.com"],
+    ["GITHUB_API_URL", "not a url", "is not a URL", "https://api.github.com"],
+    ["GITHUB_API_URL", "ftp://api.example.com", "is not an http(s) URL", "https://api.github.com"],
+    ["GITHUB_API_URL", "https://user:pw@api.example.com", "holds credentials", "https://api.github.com"],
+  ])("%s=%j: user error, exit 1, the value not echoed", async (name, value, problem, example) => {
+    const saved = { ...process.env };
+    process.env[name] = value;
+    process.env.GITHUB_TOKEN = "ghp_notused";
+    try {
+      const r = await runMain(["pr", "--config", missing]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `error: ${name} ${problem}\nhint: set it to the http(s) base URL of your GitHub (e.g. ${example}), or unset it for github.com\n`,
+      );
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  test("git check-ref-format --branch's rules (where git is installed), and stricter for names git resolves", () => {
+    // git accepts these, but resolves them to something other than a branch of that name.
+    for (const name of ["@", "HEAD", "refs/heads/main", "+main", "-x"])
+      expect(branchNameProblem(name)).toBeDefined();
+    const names = [
+      "main",
+      "qhub/ds-team",
+      "a..b",
+      "x.lock",
+      ".x",
+      "a/.b",
+      "a//b",
+      "a/",
+      "a.",
+      "a~b",
+      "a^b",
+      "a:b",
+      "a?b",
+      "a*b",
+      "a[b",
+      "a\\b",
+      "a@{b",
+      "a b",
+      "ok@x",
+      "v1.2",
+    ];
+    for (const name of names) {
+      const git = spawnSync("git", ["check-ref-format", "--branch", name], { encoding: "utf8" });
+      if (git.error) return;
+      if (git.status === 0) expect(branchNameProblem(name), name).toBeUndefined();
+      else expect(branchNameProblem(name), name).toBeDefined();
+    }
   });
 });

@@ -36,3 +36,43 @@ export function slugify(name: string): string {
 function trim(slug: string, max: number): string {
   return slug.slice(0, max).replace(/-+$/, "");
 }
+
+/**
+ * Why `name` cannot be a branch QHub pushes to or proposes into, or undefined when it can. The
+ * rules are git's (`git check-ref-format --branch`, https://git-scm.com/docs/git-check-ref-format),
+ * plus what is legal there but means something else to git: `HEAD`, a full ref (`refs/heads/x`
+ * would become refs/heads/refs/heads/x), a leading `+` (a forced push in a refspec) or `-` (an
+ * option).
+ */
+export function branchNameProblem(name: string): string | undefined {
+  if (name === "") return "is empty";
+  if (name === "HEAD" || name === "@") return `is git's name for the current commit, not a branch`;
+  if (name.startsWith("refs/")) return "is a full ref; give the branch's short name (e.g. `main`)";
+  if (name.startsWith("+")) return "starts with `+`, which makes a forced push";
+  if (name.startsWith("-")) return "starts with `-`";
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name))
+    return "holds a space, a control character or one of ~ ^ : ? * [ \\";
+  if (name.includes("..")) return "holds `..`";
+  if (name.includes("@{")) return "holds `@{`";
+  if (name.startsWith("/") || name.endsWith("/") || name.includes("//"))
+    return "starts or ends with `/`, or holds `//`";
+  if (name.endsWith(".")) return "ends with `.`";
+  if (name.split("/").some((c) => c.startsWith(".") || c.endsWith(".lock")))
+    return "has a part that starts with `.` or ends with `.lock`";
+  return undefined;
+}
+
+/** Why a GitHub server or API base URL is unusable, or undefined when it is http(s). */
+export function serverUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "is not a URL";
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return "is not an http(s) URL";
+  if (parsed.username !== "" || parsed.password !== "") return "holds credentials";
+  if (parsed.search !== "" || parsed.hash !== "") return "holds a query or fragment";
+  return undefined;
+}

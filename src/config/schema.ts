@@ -3,6 +3,7 @@
 // QHub 0.4's qhub-config.yaml is the reference for the QHub-compatible keys.
 import * as z from "zod/mini";
 import { en } from "zod/locales";
+import { branchNameProblem } from "./names.js";
 
 // zod/mini rather than classic zod: the same validation core, with functions instead of methods, so
 // that the bundle holds only what QHub uses and `qhub validate` loads it faster. Each schema is built
@@ -656,7 +657,16 @@ export const Gitops = describe(
     ),
     branch: describe(
       z._default(
-        z.string().check(z.regex(/^[A-Za-z0-9._/-]+$/, msg("is not a valid branch name", "e.g. `main`"))),
+        z.string().check(
+          z.regex(/^[A-Za-z0-9._/-]+$/, msg("is not a valid branch name", "e.g. `main`")),
+          z.refine(
+            (name) => branchNameProblem(name) === undefined,
+            msg(
+              "is not a branch name git accepts",
+              "e.g. `main`: not `HEAD`, not a full ref such as `refs/heads/main`, no `..`, no part starting with `.` or ending in `.lock`, no leading `-` or `/`",
+            ),
+          ),
+        ),
         "main",
       ),
       "Branch Flux syncs from and pull requests target.",
