@@ -94,7 +94,7 @@ describe("shape problems", () => {
         `${VALID}amazon_web_services:\n  node_groups:\n    user: { instance: m5.xlarge, min_nodes: five, max_nodes: 5 }\n`,
       ),
     ).toEqual([
-      "qhub-config.yaml:12:45: amazon_web_services.node_groups.user.min_nodes: expected a number, found a string. Hint: Fewest nodes.",
+      "qhub-config.yaml:12:45: amazon_web_services.node_groups.user.min_nodes: expected a number, found a string. Hint: write a number (Fewest nodes)",
     ]);
   });
 
@@ -289,5 +289,66 @@ describe("clusters", () => {
     expect(problemLines(withClusters("    Prod_1: {}\n"))).toEqual([
       'qhub-config.yaml:13:5: gitops.clusters.Prod_1: "Prod_1" must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit. Hint: e.g. `dev` or `ds-team`',
     ]);
+  });
+});
+
+describe("validate is the one source of truth: everything at once, each once, where it is", () => {
+  test("cross-field problems are reported while schema errors remain", () => {
+    expect(
+      problemLines(
+        `${VALID}namespce: dev\nprofiles:\n  jupyterlab:\n    - display_name: A\n      default: true\n    - display_name: a\n      default: yes-please\n`,
+      ),
+    ).toEqual([
+      'qhub-config.yaml:10:1: namespce: unknown key "namespce". Hint: did you mean "namespace"?',
+      'qhub-config.yaml:15:21: profiles.jupyterlab[1].display_name: "a" is already the name of profile 0. Hint: give each profile its own display_name; JupyterHub tells them apart by it',
+      "qhub-config.yaml:16:16: profiles.jupyterlab[1].default: expected `true` or `false`, found a string. Hint: write `true` or `false` (Preselected profile; at most one)",
+    ]);
+    expect(
+      problemLines(
+        `${VALID.replace("type: GitHub", "type: password").replace(/ {4}config:[\s\S]*/, "")}  users:\n    li-wei: {}\n    li.wei: { uid: 12 }\n`,
+      ),
+    ).toEqual([
+      'qhub-config.yaml:9:5: security.users["li.wei"]: user "li.wei" cannot be told apart from "li-wei": both passwords would be read from QHUB_PASSWORD_LI_WEI. Hint: rename one of them; a password\'s variable is QHUB_PASSWORD_ and the user name in capitals, with `_` for every character other than a letter or digit',
+      'qhub-config.yaml:9:20: security.users["li.wei"].uid: must be at least 1000. Hint: write a number that is at least 1000 (Numeric user ID on shared storage)',
+    ]);
+  });
+
+  test("a typo inside a cluster override is reported once, at its own line", () => {
+    expect(
+      problemLines(
+        `${VALID}gitops:\n  repository: acme/platform\n  clusters:\n    prod:\n      namespce: x\n      storage:\n        tipe: nfs\n    dev: {}\n`,
+      ),
+    ).toEqual([
+      'qhub-config.yaml:14:7: gitops.clusters.prod.namespce: unknown key "namespce". Hint: did you mean "namespace"?',
+      'qhub-config.yaml:16:9: gitops.clusters.prod.storage.tipe: unknown key "tipe". Hint: did you mean "type"?',
+    ]);
+  });
+
+  test("a top-level typo is not also a missing key in every cluster", () => {
+    const text = `${VALID.replace("domain:", "domian:")}gitops:\n  repository: acme/platform\n  clusters:\n    prod: {}\n    dev: { domain: dev.example.com }\n`;
+    expect(problemLines(text)).toEqual([
+      'qhub-config.yaml:3:1: domian: unknown key "domian". Hint: did you mean "domain"?',
+    ]);
+    expect(problemLines(VALID.replace("provider:", "provder:"))).toEqual([
+      'qhub-config.yaml:2:1: provder: unknown key "provder". Hint: did you mean "provider"?',
+    ]);
+  });
+});
+
+describe("hints say what to do, in QHub's words", () => {
+  test("formats, unions, bounds and missing enums", () => {
+    const lines = problemLines(
+      `${VALID.replace("provider: aws\n", "").replace("client_id: abc123", "client_id: 123")}certificate: { type: lets-encrypt, acme_email: not-an-address }\ntheme:\n  jupyterhub:\n    logo: just-a-name\nprofiles:\n  dask_worker:\n    W: { worker_cores: 0, worker_cores_limit: 1, worker_memory: 8 GB, worker_memory_limit: [8G] }\n`,
+    );
+    expect(lines).toEqual([
+      'qhub-config.yaml:1:1: provider: missing required key "provider". Hint: add `provider:` with one of: local, existing, aws, gcp, azure, do (Where the cluster runs. Identity field: changing it rebuilds the platform)',
+      "qhub-config.yaml:7:18: security.authentication.config.client_id: expected a string or a mapping of keys, found an integer. Hint: write a string or a mapping of keys (OAuth app client ID, written as is or as `{ fromEnv: NAME }`)",
+      "qhub-config.yaml:9:48: certificate.acme_email: is not an e-mail address. Hint: write an address such as ops@example.com (Contact address Let's Encrypt writes to about expiring certificates)",
+      "qhub-config.yaml:12:11: theme.jupyterhub.logo: is not a URL. Hint: write an absolute URL such as https://example.com/logo.png (URL of the logo image)",
+      "qhub-config.yaml:15:24: profiles.dask_worker.W.worker_cores: must be more than 0. Hint: write a number that is more than 0 (CPU reserved for each worker. In cores; fractions allowed)",
+      "qhub-config.yaml:15:65: profiles.dask_worker.W.worker_memory: is not a Kubernetes quantity. Hint: write a number with an optional unit and no space, e.g. `8Gi`, `1500M` or `0.5`",
+      "qhub-config.yaml:15:92: profiles.dask_worker.W.worker_memory_limit: expected a number or a string, found a list. Hint: write a number or a string (Most memory each worker may use. A Kubernetes quantity such as `8G`, `8Gi` or `1500M`)",
+    ]);
+    for (const line of lines) expect(line).not.toMatch(/expected\)|regex|Invalid|Hint: [A-Z][^(]*\.$/);
   });
 });

@@ -122,7 +122,20 @@ export type SecretRef = z.output<typeof SecretRef>;
 
 const Quantity = (description: string) =>
   describe(
-    z.union([z.number().check(z.gte(0)), z.string().check(z.regex(QUANTITY))]),
+    z.union([
+      z.number().check(z.gte(0)),
+      z
+        .string()
+        .check(
+          z.regex(
+            QUANTITY,
+            msg(
+              "is not a Kubernetes quantity",
+              "write a number with an optional unit and no space, e.g. `8Gi`, `1500M` or `0.5`",
+            ),
+          ),
+        ),
+    ]),
     `${description} A Kubernetes quantity such as \`8G\`, \`8Gi\` or \`1500M\`.`,
   );
 

@@ -1,6 +1,7 @@
 // validate: a parsed YAML document in, every problem at once out, plus the per-cluster configs
 // when there are none. Pure: no file system, no environment.
 import { partial } from "zod/mini";
+import type * as z from "zod/mini";
 import type { ConfigDocument } from "./document.js";
 import { hasPath, locate, problemAt } from "./document.js";
 import { problemsFromIssues } from "./issues.js";
@@ -90,25 +91,31 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
   if (!top.success) problems.push(...problemsFromIssues(top.error.issues, cd, QhubConfig, raw));
 
   const parsed: { input: ClusterInput; config: ParsedConfig }[] = [];
+  // What the rules check: the valid clusters, and the others with what the schema refused left
+  // out, so that every problem is reported at once rather than the rules' after the schema's.
+  const checked: { input: ClusterInput; config: ParsedConfig }[] = [];
   for (const input of inputs) {
-    if (input.overridePath === undefined) {
-      if (top.success) parsed.push({ input, config: top.data as ParsedConfig });
+    const result = input.overridePath === undefined ? top : QhubConfig.safeParse(input.raw);
+    if (result.success) {
+      const config = result.data as ParsedConfig;
+      parsed.push({ input, config });
+      checked.push({ input, config });
       continue;
     }
-    const result = QhubConfig.safeParse(input.raw);
-    if (result.success) parsed.push({ input, config: result.data });
-    else
+    if (input.overridePath !== undefined)
       // Issues at top-level paths repeat the top-level parse's and are dropped as duplicates;
       // the rest are positioned in the cluster's overrides.
       problems.push(
         ...problemsFromIssues(result.error.issues, cd, QhubConfig, input.raw, relocator(cd, input)),
       );
+    const config = withoutRefused(input.raw, result.error.issues);
+    if (config) checked.push({ input, config });
   }
 
-  const providersInUse = new Set<Provider>(parsed.map((p) => p.config.provider));
+  const providersInUse = new Set<Provider>(checked.map((p) => p.config.provider));
   // A rule finding that holds for every cluster is reported once, without a cluster name.
   const byKey = new Map<string, { problem: Problem; clusters: string[] }>();
-  for (const { input, config } of parsed) {
+  for (const { input, config } of checked) {
     const relocate = relocator(cd, input);
     for (const f of runRules({ config, providersInUse, shippedEnvironments })) {
       const problem = findingToProblem(cd, f, relocate);
@@ -119,7 +126,7 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
     }
   }
   for (const { problem, clusters } of byKey.values()) {
-    const everywhere = clusters.length === parsed.length || problem.path.startsWith("gitops.");
+    const everywhere = clusters.length === checked.length || problem.path.startsWith("gitops.");
     problems.push(
       everywhere ? problem : { ...problem, message: `cluster ${clusters.join(", ")}: ${problem.message}` },
     );
@@ -130,12 +137,68 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
   return { problems: [], clusters: parsed.map(({ input, config }) => ({ name: input.name, config })) };
 }
 
+const MAX_REPAIR_ROUNDS = 8;
+
+/**
+ * A cluster's settings with every value the schema refused removed (unknown keys, invalid values;
+ * where a required value is refused, the nearest optional mapping key above it), parsed again until
+ * the schema accepts them; undefined when it cannot (a required top-level key is refused). Removed
+ * values take their defaults or stay unset, so the rules see less, never something not written.
+ */
+function withoutRefused(raw: unknown, issues: readonly z.core.$ZodIssue[]): ParsedConfig | undefined {
+  const data = structuredClone(raw);
+  let pending = issues;
+  for (let round = 0; round < MAX_REPAIR_ROUNDS; round++) {
+    let progress = false;
+    for (const issue of pending) progress = removeRefused(data, issue) || progress;
+    if (!progress) return undefined;
+    const again = QhubConfig.safeParse(data);
+    if (again.success) return again.data;
+    pending = again.error.issues;
+  }
+  return undefined;
+}
+
+function removeRefused(data: unknown, issue: z.core.$ZodIssue): boolean {
+  const at = (path: readonly PropertyKey[]): unknown =>
+    path.reduce<unknown>(
+      (v, seg) => (isPlainObject(v) || Array.isArray(v) ? (v as never)[seg] : undefined),
+      data,
+    );
+  if (issue.code === "unrecognized_keys") {
+    const parent = at(issue.path);
+    if (!isPlainObject(parent)) return false;
+    let removed = false;
+    for (const key of issue.keys) if (Object.hasOwn(parent, key)) removed = delete parent[key];
+    return removed;
+  }
+  // List items are not removed (the positions of the items after them would change): the key
+  // that holds the list goes instead.
+  for (let n = issue.path.length; n > 0; n--) {
+    const key = issue.path[n - 1];
+    if (typeof key !== "string") continue;
+    const parent = at(issue.path.slice(0, n - 1));
+    if (isPlainObject(parent) && Object.hasOwn(parent, key)) return delete parent[key];
+  }
+  return false;
+}
+
 /**
  * `__proto__` as a key (a user, a group, a cluster): JavaScript objects cannot hold it as an
  * ordinary key, so the schema would drop the entry without a word. Refused where it is written.
  */
-function reservedKeys(cd: ConfigDocument, value: unknown, path: PropertyKey[]): Problem[] {
+function reservedKeys(
+  cd: ConfigDocument,
+  value: unknown,
+  path: PropertyKey[],
+  seen = new WeakSet<object>(),
+): Problem[] {
   const out: Problem[] = [];
+  // An alias can make the data cyclic; each mapping or list is looked at once.
+  if (value !== null && typeof value === "object") {
+    if (seen.has(value)) return out;
+    seen.add(value);
+  }
   const items: [PropertyKey, unknown][] = Array.isArray(value)
     ? value.map((v, i) => [i, v])
     : isPlainObject(value)
@@ -152,7 +215,7 @@ function reservedKeys(cd: ConfigDocument, value: unknown, path: PropertyKey[]): 
           "JavaScript reserves it and QHub would lose the entry; rename it",
         ),
       );
-    else out.push(...reservedKeys(cd, child, [...path, key]));
+    else out.push(...reservedKeys(cd, child, [...path, key], seen));
   }
   return out;
 }
