@@ -103,13 +103,18 @@ describe("qhub upgrade: each fixture end to end", () => {
       expect(readFileSync(`${config}.bak`, "utf8")).toBe(original);
       expect(statSync(`${config}.bak`).mode & 0o777).toBe(0o600);
 
+      // validate refuses what render would: the age recipient the upgrade leaves to the user, only.
       const validate = await runMain(["validate", "--config", config]);
-      expect(validate.code, validate.stderr).toBe(0);
+      expect(validate.code, validate.stderr).toBe(1);
+      expect(validate.stderr).toMatch(/: secrets: no age recipients: /);
+      expect(validate.stderr).toContain(`${config}: 1 problem\n`);
       // Rendering needs what the upgraded file names: its variables set, and an age recipient.
       const upgraded = readFileSync(config, "utf8");
       for (const m of upgraded.matchAll(/fromEnv: ([A-Za-z_][A-Za-z0-9_]*)/g))
         process.env[m[1]!] = `canary-${m[1]!}`;
       writeFileSync(config, `${upgraded}secrets:\n  sops:\n    age_recipients: [${TEST_RECIPIENT}]\n`);
+      const valid = await runMain(["validate", "--config", config]);
+      expect(valid.code, valid.stderr).toBe(0);
       const render = await runMain(["render", "--config", config, "--output", join(dir, "out")]);
       expect(render.code, render.stderr).toBe(0);
       writeFileSync(config, upgraded);

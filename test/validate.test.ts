@@ -1,8 +1,11 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
-import { validateDocument } from "../src/config/validate.js";
+import { formatProblem, formatWarning } from "../src/config/problems.js";
+import { unsetVariables, validateDocument } from "../src/config/validate.js";
 import { VALID } from "./fixtures.js";
-import { problemLines } from "./helpers.js";
+import { problemLines, runMain, tempDir } from "./helpers.js";
 
 describe("qhub validate: the three errors users hit most", () => {
   test("a typo'd key: one line, the key's position, the closest valid key", () => {
@@ -350,5 +353,59 @@ describe("hints say what to do, in QHub's words", () => {
       "qhub-config.yaml:15:92: profiles.dask_worker.W.worker_memory_limit: expected a number or a string, found a list. Hint: write a number or a string (Most memory each worker may use. A Kubernetes quantity such as `8G`, `8Gi` or `1500M`)",
     ]);
     for (const line of lines) expect(line).not.toMatch(/expected\)|regex|Invalid|Hint: [A-Z][^(]*\.$/);
+  });
+});
+
+describe("validate reports what render refuses; unset variables are warnings", () => {
+  const forRender = (text: string) =>
+    validateDocument(parseConfigText("qhub-config.yaml", text), { requireAgeRecipients: true }).problems.map(
+      formatProblem,
+    );
+  const NO_KEY =
+    "no age recipients: QHub writes every Secret (the hub's tokens, passwords, OAuth secrets) encrypted for the age public keys listed in secrets.sops.age_recipients. Hint: add `secrets: { sops: { age_recipients: [age1...] } }` with your public key (`age-keygen -y KEYFILE` prints it; `qhub init` makes one) and give Flux the matching identity";
+
+  test("no age recipients: once, where the key belongs, for one cluster or many", () => {
+    expect(forRender(VALID)).toEqual([`qhub-config.yaml:1:1: secrets: ${NO_KEY}`]);
+    expect(
+      forRender(`${VALID}gitops:\n  repository: acme/platform\n  clusters:\n    prod: {}\n    dev: {}\n`),
+    ).toEqual([`qhub-config.yaml:1:1: secrets: ${NO_KEY}`]);
+    const key = "age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29";
+    expect(
+      forRender(
+        `${VALID}gitops:\n  repository: acme/platform\n  clusters:\n    prod:\n      secrets: { sops: { age_recipients: [${key}] } }\n    dev: {}\n`,
+      ),
+    ).toEqual([`qhub-config.yaml:1:1: secrets: cluster dev: ${NO_KEY}`]);
+    expect(forRender(`${VALID}secrets: { sops: { age_recipients: [${key}] } }\n`)).toEqual([]);
+  });
+
+  test("unset variables the config names: warnings with positions, never values", () => {
+    const text = `${VALID.replace("client_id: abc123", "client_id: { fromEnv: GH_ID }")}`;
+    const cd = parseConfigText("qhub-config.yaml", text);
+    expect(unsetVariables(cd, { GH_ID: "set" }).map(formatWarning)).toEqual([
+      "qhub-config.yaml:9:33: security.authentication.config.client_secret.fromEnv: warning: GITHUB_CLIENT_SECRET is not set; qhub render, diff and pr will need it. Hint: export GITHUB_CLIENT_SECRET before you run them (in CI, from a secret)",
+    ]);
+    expect(unsetVariables(cd, { GH_ID: "", GITHUB_CLIENT_SECRET: "s3cret" }).map(formatWarning)).toEqual([
+      "qhub-config.yaml:8:29: security.authentication.config.client_id.fromEnv: warning: GH_ID is not set; qhub render, diff and pr will need it. Hint: export GH_ID before you run them (in CI, from a secret)",
+    ]);
+  });
+
+  test("qhub validate: a valid config with an unset variable exits 0 and says so", async () => {
+    const dir = tempDir();
+    const config = join(dir, "qhub-config.yaml");
+    writeFileSync(
+      config,
+      `${VALID}secrets: { sops: { age_recipients: [age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29] } }\n`,
+    );
+    const saved = process.env.GITHUB_CLIENT_SECRET;
+    delete process.env.GITHUB_CLIENT_SECRET;
+    try {
+      const r = await runMain(["validate", "--config", config]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(
+        `${config}:9:33: security.authentication.config.client_secret.fromEnv: warning: GITHUB_CLIENT_SECRET is not set; qhub render, diff and pr will need it. Hint: export GITHUB_CLIENT_SECRET before you run them (in CI, from a secret)\n${config}: valid (1 cluster: ds-team)\n`,
+      );
+    } finally {
+      if (saved !== undefined) process.env.GITHUB_CLIENT_SECRET = saved;
+    }
   });
 });

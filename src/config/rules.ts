@@ -9,6 +9,11 @@ export interface Finding {
   prefer: "key" | "value";
   message: string;
   hint: string;
+  /**
+   * Missing rather than wrong: positioned at the top level unless the cluster's overrides write
+   * the path's first key (a setting no cluster writes is added once, at the top). @default false
+   */
+  missing?: boolean;
 }
 
 export interface RuleContext {
@@ -18,6 +23,8 @@ export interface RuleContext {
   providersInUse: ReadonlySet<Provider>;
   /** The conda environments QHub ships (environments/), by file name; the loader reads them. */
   shippedEnvironments: Readonly<Record<string, CondaEnvironment>>;
+  /** Whether the config must name age recipients (it must to render; `qhub upgrade` leaves that to the user). */
+  requireAgeRecipients: boolean;
 }
 
 type Rule = (ctx: RuleContext) => Finding[];
@@ -419,9 +426,28 @@ export const uniqueEnvironmentNames: Rule = ({ config, shippedEnvironments }) =>
   return out;
 };
 
+/**
+ * Every cluster gets encrypted Secrets (at least the hub's generated tokens), and QHub seals
+ * them only for the age public keys the config names: without one, `qhub render` must refuse.
+ */
+export const ageRecipientsNamed: Rule = ({ config, requireAgeRecipients }) =>
+  requireAgeRecipients && (config.secrets?.sops.age_recipients.length ?? 0) === 0
+    ? [
+        {
+          path: config.secrets ? ["secrets", "sops"] : ["secrets"],
+          prefer: "key",
+          missing: true,
+          message:
+            "no age recipients: QHub writes every Secret (the hub's tokens, passwords, OAuth secrets) encrypted for the age public keys listed in secrets.sops.age_recipients",
+          hint: "add `secrets: { sops: { age_recipients: [age1...] } }` with your public key (`age-keygen -y KEYFILE` prints it; `qhub init` makes one) and give Flux the matching identity",
+        },
+      ]
+    : [];
+
 /** Every rule, in the order their findings are reported. */
 export const RULES: readonly Rule[] = [
   projectNameConvention,
+  ageRecipientsNamed,
   providerBlocks,
   certificateFitsDomain,
   cloudStorageAvailable,

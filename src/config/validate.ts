@@ -76,6 +76,12 @@ export interface ValidateOptions {
    * the config's environments must not clash with them. @default {}
    */
   shippedEnvironments?: Readonly<Record<string, CondaEnvironment>>;
+  /**
+   * Refuse a config without age recipients, as `qhub render` does (it cannot seal the Secrets).
+   * `qhub upgrade` checks its output without: adding a key is a step it leaves to the user.
+   * @default false
+   */
+  requireAgeRecipients?: boolean;
 }
 
 export function validateDocument(cd: ConfigDocument, options: ValidateOptions = {}): ValidationResult {
@@ -117,8 +123,15 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
   const byKey = new Map<string, { problem: Problem; clusters: string[] }>();
   for (const { input, config } of checked) {
     const relocate = relocator(cd, input);
-    for (const f of runRules({ config, providersInUse, shippedEnvironments })) {
-      const problem = findingToProblem(cd, f, relocate);
+    const written = (f: Finding) =>
+      input.overridePath === undefined || hasPath(cd, [...input.overridePath, ...f.path.slice(0, 1)]);
+    for (const f of runRules({
+      config,
+      providersInUse,
+      shippedEnvironments,
+      requireAgeRecipients: options.requireAgeRecipients ?? false,
+    })) {
+      const problem = findingToProblem(cd, f, f.missing && !written(f) ? (p) => p : relocate);
       const key = `${problem.line}:${problem.col}:${problem.message}`;
       const entry = byKey.get(key);
       if (entry) entry.clusters.push(input.name);
@@ -135,6 +148,43 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
   const sorted = sortProblems(problems);
   if (sorted.length > 0 || parsed.length !== inputs.length) return { problems: sorted };
   return { problems: [], clusters: parsed.map(({ input, config }) => ({ name: input.name, config })) };
+}
+
+/**
+ * Warnings for the environment variables the config names (`{ fromEnv: NAME }`) that `env` does
+ * not set: the config is valid without them, but `qhub render` will need them. Values are never
+ * read into a message.
+ */
+export function unsetVariables(
+  cd: ConfigDocument,
+  env: Readonly<Record<string, string | undefined>>,
+): Problem[] {
+  const out: Problem[] = [];
+  const seen = new WeakSet<object>();
+  const walk = (value: unknown, path: PropertyKey[]): void => {
+    if (value === null || typeof value !== "object" || seen.has(value)) return;
+    seen.add(value);
+    if (isPlainObject(value) && typeof value.fromEnv === "string" && Object.keys(value).length === 1) {
+      const name = value.fromEnv;
+      if (!env[name])
+        out.push(
+          problemAt(
+            cd,
+            [...path, "fromEnv"],
+            "value",
+            `${name} is not set; qhub render, diff and pr will need it`,
+            `export ${name} before you run them (in CI, from a secret)`,
+          ),
+        );
+      return;
+    }
+    const entries: [PropertyKey, unknown][] = Array.isArray(value)
+      ? value.map((v, i) => [i, v])
+      : Object.entries(value);
+    for (const [key, child] of entries) walk(child, [...path, key]);
+  };
+  walk(cd.value, []);
+  return sortProblems(out);
 }
 
 const MAX_REPAIR_ROUNDS = 8;

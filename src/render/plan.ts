@@ -26,6 +26,7 @@ export interface RenderPlan {
 export function validConfig(config: string, io: Io): ClusterConfig[] | undefined {
   const validation = validateDocument(loadConfigDocument(config), {
     shippedEnvironments: loadDefaultEnvironments(),
+    requireAgeRecipients: true,
   });
   if (!validation.clusters) {
     for (const p of validation.problems) io.stderr(formatProblem(p));
