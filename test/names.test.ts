@@ -10,6 +10,8 @@ import { branchNameProblem, passwordEnvName, passwordKey, slugify } from "../src
 import { formatProblem } from "../src/config/problems.js";
 import { resolveConfig } from "../src/config/resolve.js";
 import { validateDocument } from "../src/config/validate.js";
+import { pullRequestBody } from "../src/publish/body.js";
+import { code, text } from "../src/render/markdown.js";
 import { VALID } from "./fixtures.js";
 import { runMain } from "./helpers.js";
 
@@ -212,5 +214,65 @@ describe("qhub pr: branch and server names are refused before any work", () => {
       if (git.status === 0) expect(branchNameProblem(name), name).toBeUndefined();
       else expect(branchNameProblem(name), name).toBeDefined();
     }
+  });
+});
+
+describe("Markdown from untrusted strings is escaped or refused", () => {
+  test("instance types and node labels that would be Markdown (or invalid for Kubernetes) are refused", () => {
+    expect(
+      lines(
+        `${VALID}amazon_web_services:\n  node_groups:\n    user: { instance: "m5.large](https://evil.example)", min_nodes: 0, max_nodes: 1 }\n`,
+      ),
+    ).toEqual([
+      "qhub-config.yaml:12:23: amazon_web_services.node_groups.user.instance: is not an instance type name. Hint: write the cloud's name for it, such as `m5.xlarge`, `n2-standard-8`, `Standard_D4s_v3` or `s-4vcpu-8gb`",
+    ]);
+    expect(
+      lines(
+        `${VALID.replace("provider: aws", "provider: existing")}existing:\n  node_selectors:\n    user: { key: "a|b", value: "x\`y" }\n`,
+      ),
+    ).toEqual([
+      "qhub-config.yaml:12:18: existing.node_selectors.user.key: is not a Kubernetes label key. Hint: write an optional DNS prefix and `/`, then letters, digits, `-`, `_` and `.`, e.g. `kubernetes.io/os`",
+      "qhub-config.yaml:12:32: existing.node_selectors.user.value: is not a Kubernetes label value. Hint: write at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, e.g. `linux`",
+    ]);
+  });
+
+  test("code spans outlast the backticks inside; text escapes links, HTML and table columns", () => {
+    expect(code("ConfigMap dev/a")).toBe("`ConfigMap dev/a`");
+    expect(code("a`b")).toBe("``a`b``");
+    expect(code("`x`")).toBe("`` `x` ``");
+    expect(code("a|b\nc")).toBe("`a\\|b c`");
+    expect(text("[x](https://e) <img src=x> *y* | z\n# h")).toBe(
+      "\\[x\\](https://e) &lt;img src=x&gt; \\*y\\* \\| z # h",
+    );
+  });
+
+  test("the PR body: object and file names from the base branch cannot break out of their code spans", () => {
+    const body = pullRequestBody({
+      project: "ds-team",
+      repository: "acme/platform",
+      base: "main",
+      config: { file: "qhub-config.yaml", diff: "" },
+      changes: [
+        {
+          cluster: "prod",
+          objects: [
+            {
+              object: "ConfigMap dev/`](https://evil.example)",
+              file: "cluster-overlays/prod/platform/<img src=x>.yaml",
+              change: "removed",
+              diff: "",
+            },
+          ],
+          files: [],
+        },
+      ],
+      warnings: [],
+      version: "0.1.0",
+    });
+    expect(body).toContain("- prod: ``ConfigMap dev/`](https://evil.example)``");
+    expect(body).toContain("<b>&lt;img src=x&gt;</b>");
+    // Raw only inside a code span, where GitHub shows it as text.
+    expect(body.match(/<img/g)).toHaveLength(1);
+    expect(body).toContain("in `cluster-overlays/prod/platform/<img src=x>.yaml`");
   });
 });
