@@ -409,3 +409,20 @@ describe("validate reports what render refuses; unset variables are warnings", (
     }
   });
 });
+
+describe("the rules judge the config as written, even around schema errors", () => {
+  test("a literal client secret: the rules still run, on the GitHub login that was written", () => {
+    const text = `${VALID.replace("{ fromEnv: GITHUB_CLIENT_SECRET }", "s3cr3t")}  users:\n    li-wei: {}\n    li.wei: {}\n    Ada: {}\n    ada: {}\n`;
+    expect(problemLines(text)).toEqual([
+      "qhub-config.yaml:9:22: security.authentication.config.client_secret: a secret value is written in the config; secrets are never stored in qhub-config.yaml. Hint: replace it with `client_secret: { fromEnv: GITHUB_CLIENT_SECRET }`, export GITHUB_CLIENT_SECRET with the value when you run qhub, and remove the value from the file and its history",
+      'qhub-config.yaml:14:5: security.users.ada: user "ada" differs from "Ada" only in case. Hint: JupyterHub lowercases user names, so both are the user "ada"; keep one entry',
+    ]);
+  });
+
+  test("a broken login is not replaced by the default one (no password-only findings)", () => {
+    const text = `${VALID.replace("      client_id: abc123\n", "")}  users:\n    li-wei: {}\n    li.wei: {}\n`;
+    expect(problemLines(text)).toEqual([
+      'qhub-config.yaml:7:5: security.authentication.config.client_id: missing required key "client_id". Hint: add `client_id:` (OAuth app client ID, written as is or as `{ fromEnv: NAME }`)',
+    ]);
+  });
+});

@@ -10,7 +10,7 @@ import type { Problem } from "./problems.js";
 import { pathToString, sortProblems } from "./problems.js";
 import { runRules } from "./rules.js";
 import type { Finding } from "./rules.js";
-import { QhubConfig } from "./schema.js";
+import { QhubConfig, SECRET_REF_ERROR } from "./schema.js";
 import type { CondaEnvironment, ParsedConfig, Provider } from "./schema.js";
 
 export interface ClusterConfig {
@@ -222,11 +222,22 @@ function removeRefused(data: unknown, issue: z.core.$ZodIssue): boolean {
     for (const key of issue.keys) if (Object.hasOwn(parent, key)) removed = delete parent[key];
     return removed;
   }
+  // A refused secret reference (a literal secret, most often) becomes a well-formed one: removing
+  // it would remove the login it belongs to.
+  if (issue.message === SECRET_REF_ERROR) {
+    const parent = at(issue.path.slice(0, -1));
+    const key = issue.path.at(-1);
+    if (!isPlainObject(parent) || typeof key !== "string" || isPlainObject(parent[key])) return false;
+    parent[key] = { fromEnv: "QHUB_REFUSED_SECRET" };
+    return true;
+  }
   // List items are not removed (the positions of the items after them would change): the key
   // that holds the list goes instead.
   for (let n = issue.path.length; n > 0; n--) {
     const key = issue.path[n - 1];
     if (typeof key !== "string") continue;
+    // Without it the login would default to passwords, and the rules would judge another config.
+    if (key === "authentication") return false;
     const parent = at(issue.path.slice(0, n - 1));
     if (isPlainObject(parent) && Object.hasOwn(parent, key)) return delete parent[key];
   }
