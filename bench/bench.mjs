@@ -1,7 +1,8 @@
 // Benchmark: wall time of the built CLI next to a bare `node -e 0`, so that the numbers say what
 // QHub adds to Node's own startup on this machine, plus the render targets: a cold render of the
 // bundled example, a re-render with no change (it must write 0 files), and a large config (20
-// clusters, 100 profiles, 50 environments) with its peak memory and its time per cluster.
+// clusters, 100 profiles, 50 environments) with its peak memory and its time per cluster, and
+// renders of 5,000 and 20,000 password users (cold and again), whose ratio shows linear growth.
 // `npm run bench` builds first. BENCH_RUNS=N sets the measured runs per case (default 30).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -24,6 +25,27 @@ const example = join(root, "examples", "qhub-config.yaml");
 const large = (clusters) => {
   const path = join(work, `large-${clusters}.yaml`);
   writeFileSync(path, largeConfig(clusters));
+  return path;
+};
+/** `n` users with passwords (one file for all: the bench measures QHub, not the disk). */
+const usersConfig = (n) => {
+  const path = join(work, `users-${n}.yaml`);
+  writeFileSync(join(work, "password.txt"), "bench-password\n");
+  const users = Array.from({ length: n }, (_, i) => `    user${i}: { password: { fromFile: password.txt } }`);
+  writeFileSync(
+    path,
+    [
+      "project_name: users",
+      "provider: local",
+      "domain: hub.localhost",
+      "security:",
+      "  authentication: { type: password }",
+      "  users:",
+      ...users,
+      "secrets: { sops: { age_recipients: [age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29] } }",
+      "",
+    ].join("\n"),
+  );
   return path;
 };
 const coldOut = join(work, "cold");
@@ -144,6 +166,30 @@ async function main() {
     ).sort((a, b) => a - b);
     return { clusters: n, median_ms: round(median(t), 1) };
   });
+  // Users: a cold render and a second one (no change; it reads and compares the previous
+  // encrypted passwords Secret) at 5,000 and 20,000 password users, medians of 3 runs each.
+  const perUsers = [5000, 20000].map((n) => {
+    const config = usersConfig(n);
+    const out = join(work, `users-${n}`);
+    const once = (prepare) => timeOnce({ name: `users ${n}`, args: render(config, out), prepare });
+    const cold = [];
+    const again = [];
+    for (let i = 0; i < 3; i++) {
+      cold.push(once(() => rmSync(out, { recursive: true, force: true })));
+      again.push(once());
+    }
+    return {
+      users: n,
+      cold_ms: round(median(cold.sort((a, b) => a - b)), 1),
+      again_ms: round(median(again.sort((a, b) => a - b)), 1),
+    };
+  });
+  // 1.0: four times the users take four times as long; a quadratic step shows as about 4.
+  const userGrowth = round(
+    perUsers[1].again_ms / perUsers[0].again_ms / (perUsers[1].users / perUsers[0].users),
+    2,
+  );
+
   const slope = (a, b) => (b.median_ms - a.median_ms) / (b.clusters - a.clusters);
   const linearity = round(slope(perCluster[1], perCluster[2]) / slope(perCluster[0], perCluster[1]), 2);
 
@@ -183,6 +229,10 @@ async function main() {
     `large render by clusters: ${perCluster.map((p) => `${p.clusters}: ${p.median_ms} ms`).join(", ")}; ` +
       `ms per cluster 10->20 / 5->10 = ${linearity} (1.0 is linear, below 1 is fixed cost dominating)`,
   );
+  console.log(
+    `render by users: ${perUsers.map((p) => `${p.users}: cold ${p.cold_ms} ms, again ${p.again_ms} ms`).join("; ")}; ` +
+      `second-render time per user 20k / 5k = ${userGrowth} (1.0 is linear)`,
+  );
   // qhub pr: REST calls per pull request (bundled example: 2 clusters; large: 20 clusters).
   const pr = await prBench(
     root,
@@ -207,6 +257,8 @@ async function main() {
         largePeakRssMb: peakMb,
         perCluster,
         linearity,
+        perUsers,
+        userGrowth,
       },
     }),
   );

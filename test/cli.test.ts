@@ -50,8 +50,12 @@ describe("the qhub binary", () => {
     const r = runBin(["validate"], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
+    // Everything render would refuse (no age recipients), and a warning for the unset variable.
     expect(r.stderr).toBe(
-      'qhub-config.yaml:11:1: namespce: unknown key "namespce". Hint: did you mean "namespace"?\nqhub-config.yaml: 1 problem\n',
+      "qhub-config.yaml:1:1: secrets: no age recipients: QHub writes every Secret (the hub's tokens, passwords, OAuth secrets) encrypted for the age public keys listed in secrets.sops.age_recipients. Hint: add `secrets: { sops: { age_recipients: [age1...] } }` with your public key (`age-keygen -y KEYFILE` prints it; `qhub init` makes one) and give Flux the matching identity\n" +
+        'qhub-config.yaml:11:1: namespce: unknown key "namespce". Hint: did you mean "namespace"?\n' +
+        "qhub-config.yaml:9:33: security.authentication.config.client_secret.fromEnv: warning: GITHUB_CLIENT_SECRET is not set; qhub render, diff and pr will need it. Hint: export GITHUB_CLIENT_SECRET before you run them (in CI, from a secret)\n" +
+        "qhub-config.yaml: 2 problems\n",
     );
   });
 
@@ -71,6 +75,7 @@ describe("the qhub binary", () => {
     };
     expect(doc.valid).toBe(false);
     expect(doc.problems.map((p) => [p.line, p.col, p.path])).toEqual([
+      [1, 1, "secrets"],
       [9, 22, "security.authentication.config.client_secret"],
     ]);
   });
@@ -85,6 +90,20 @@ describe("the qhub binary", () => {
       valid: true,
       clusters: ["prod", "staging"],
       problems: [],
+      // runBin passes no GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET: warnings, still valid.
+      warnings: [
+        expect.objectContaining({
+          line: 18,
+          col: 29,
+          path: "security.authentication.config.client_id.fromEnv",
+        }),
+        expect.objectContaining({
+          line: 19,
+          col: 33,
+          path: "security.authentication.config.client_secret.fromEnv",
+          message: "GITHUB_CLIENT_SECRET is not set; qhub render, diff and pr will need it",
+        }),
+      ],
     });
   });
 

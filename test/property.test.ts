@@ -153,14 +153,27 @@ function checkNeverThrows(text: string): void {
   expect(result.problems.length === 0).toBe(result.clusters !== undefined);
 }
 
-describe("validate is total", () => {
-  test(`mutated valid configs (${RUNS} cases)`, () => {
-    fc.assert(fc.property(mutatedConfig, checkNeverThrows), { numRuns: RUNS });
-  });
+// Ten thousand validations take about 30 s on an idle machine (the rules also run on invalid
+// configs now) and twice that beside the rest of the suite on two cores: these measure totality,
+// not speed (test/scale.test.ts does that), so they get room.
+const TOTALITY_TIMEOUT_MS = 180_000;
 
-  test(`YAML-ish text with noise spliced in (${RUNS / 2} cases)`, () => {
-    fc.assert(fc.property(yamlishText, checkNeverThrows), { numRuns: RUNS / 2 });
-  });
+describe("validate is total", () => {
+  test(
+    `mutated valid configs (${RUNS} cases)`,
+    () => {
+      fc.assert(fc.property(mutatedConfig, checkNeverThrows), { numRuns: RUNS });
+    },
+    TOTALITY_TIMEOUT_MS,
+  );
+
+  test(
+    `YAML-ish text with noise spliced in (${RUNS / 2} cases)`,
+    () => {
+      fc.assert(fc.property(yamlishText, checkNeverThrows), { numRuns: RUNS / 2 });
+    },
+    TOTALITY_TIMEOUT_MS,
+  );
 
   test(`arbitrary unicode text (${RUNS / 2} cases)`, () => {
     fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 400 }), checkNeverThrows), {

@@ -159,8 +159,9 @@ describe("encrypted Secrets from qhub render", () => {
     );
     const none = runBin(["render"], dir, ENV);
     expect(none.code).toBe(1);
+    // Refused by validation, as `qhub validate` refuses it, before any Secret is sealed.
     expect(none.stderr).toContain(
-      "cluster prod needs Secrets (qhub-platform-tokens, qhub-oauth) but secrets.sops.age_recipients is empty",
+      "qhub-config.yaml:4:1: secrets: no age recipients: QHub writes every Secret (the hub's tokens, passwords, OAuth secrets) encrypted for the age public keys listed in secrets.sops.age_recipients.",
     );
     expect(existsSync(join(dir, "clusters"))).toBe(false);
   });

@@ -127,13 +127,18 @@ describe("qhub upgrade: each fixture end to end", () => {
           ),
         );
 
+      // validate refuses what render would: the age recipient the upgrade leaves to the user, only.
       const validate = await runMain(["validate", "--config", config]);
-      expect(validate.code, validate.stderr).toBe(0);
+      expect(validate.code, validate.stderr).toBe(1);
+      expect(validate.stderr).toMatch(/: secrets: no age recipients: /);
+      expect(validate.stderr).toContain(`${config}: 1 problem\n`);
       // Rendering needs what the upgraded file names: its variables set, and an age recipient.
       const upgraded = readFileSync(config, "utf8");
       for (const m of upgraded.matchAll(/fromEnv: ([A-Za-z_][A-Za-z0-9_]*)/g))
         process.env[m[1]!] = `canary-${m[1]!}`;
       writeFileSync(config, `${upgraded}secrets:\n  sops:\n    age_recipients: [${TEST_RECIPIENT}]\n`);
+      const valid = await runMain(["validate", "--config", config]);
+      expect(valid.code, valid.stderr).toBe(0);
       const render = await runMain(["render", "--config", config, "--output", join(dir, "out")]);
       expect(render.code, render.stderr).toBe(0);
       writeFileSync(config, upgraded);
@@ -375,7 +380,10 @@ describe("qhub upgrade: edits", () => {
       `qhub_version: 0.3.13\n${base}security:\n  users:\n    a.b: {primary_group: admin, password: canary-1}\n    a_b: {primary_group: admin, password: canary-2}\n  groups:\n    admin: {}\n`,
     );
     expect(r.report.environment.map((e) => e.name)).toEqual(["QHUB_PASSWORD_A_B", "QHUB_PASSWORD_A_B_2"]);
-    expect(r.problems).toEqual([]);
+    // The hub still reads both users' passwords from QHUB_PASSWORD_A_B: one of them must be renamed.
+    expect(r.problems.map((p) => `${p.line}:${p.col}: ${p.path}: ${p.message}`)).toEqual([
+      '8:5: security.users.a_b: user "a_b" cannot be told apart from "a.b": both passwords would be read from QHUB_PASSWORD_A_B',
+    ]);
   });
 
   test("a removed secret's value written elsewhere in the file is pointed at, never shown", () => {

@@ -1,8 +1,11 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
-import { validateDocument } from "../src/config/validate.js";
+import { formatProblem, formatWarning } from "../src/config/problems.js";
+import { unsetVariables, validateDocument } from "../src/config/validate.js";
 import { VALID } from "./fixtures.js";
-import { problemLines } from "./helpers.js";
+import { problemLines, runMain, tempDir } from "./helpers.js";
 
 describe("qhub validate: the three errors users hit most", () => {
   test("a typo'd key: one line, the key's position, the closest valid key", () => {
@@ -94,7 +97,7 @@ describe("shape problems", () => {
         `${VALID}amazon_web_services:\n  node_groups:\n    user: { instance: m5.xlarge, min_nodes: five, max_nodes: 5 }\n`,
       ),
     ).toEqual([
-      "qhub-config.yaml:13:45: amazon_web_services.node_groups.user.min_nodes: expected a number, found a string. Hint: Fewest nodes.",
+      "qhub-config.yaml:13:45: amazon_web_services.node_groups.user.min_nodes: expected a number, found a string. Hint: write a number (Fewest nodes)",
     ]);
   });
 
@@ -231,7 +234,7 @@ describe("cross-field rules", () => {
         "environments:\n  a.yaml: { name: x, dependencies: [python] }\n  b.yaml: { name: x, dependencies: [python, { pip: [a] }, { pip: [b] }] }\n",
       ),
     ).toEqual([
-      'qhub-config.yaml:13:19: environments["b.yaml"].name: environment name "x" is already used by a.yaml. Hint: give each environment its own name; conda-store builds them by name',
+      'qhub-config.yaml:13:19: environments["b.yaml"].name: environment name "x" is already used by a.yaml. Hint: give each environment its own name; conda-store builds them by name and Jupyter lowercases kernel names',
       'qhub-config.yaml:13:22: environments["b.yaml"].dependencies: has 2 `pip:` lists. Hint: merge them into one `pip:` list',
     ]);
   });
@@ -292,67 +295,134 @@ describe("clusters", () => {
   });
 });
 
-describe("logins: who is admitted, and which groups profiles may name", () => {
-  const github = (config: string, rest = "") => `project_name: ds-team
-provider: aws
-domain: hub.example.com
-security:
-  authentication:
-    type: GitHub
-    config:
-      client_id: abc123
-      client_secret: { fromEnv: GITHUB_CLIENT_SECRET }
-${config}${rest}`;
-
-  test("a GitHub login that names no organisation, team or user is an error that says what to add", () => {
-    expect(problemLines(github(""))).toEqual([
-      "qhub-config.yaml:7:5: security.authentication.config: a GitHub login that names no organisation, team or user admits nobody. Hint: add `allowed_organizations: [YOUR-ORG]` (or `YOUR-ORG:TEAM`) here, or list GitHub users under security.users",
-    ]);
-    expect(problemLines(github("      allowed_organizations: [acme:data]\n"))).toEqual([]);
-    expect(problemLines(github("", "  users:\n    octocat: {}\n"))).toEqual([]);
-  });
-
-  test("with an OAuth login profiles may name the provider's groups; with password they must be declared", () => {
-    const profiles =
-      "profiles:\n  jupyterlab:\n    - display_name: GPU\n      groups: [heavy-users, acme:gpu]\n";
-    expect(problemLines(github("      allowed_organizations: [acme]\n", profiles))).toEqual([]);
-    const auth0 = `project_name: ds-team
-provider: aws
-domain: hub.example.com
-security:
-  authentication:
-    type: Auth0
-    config: { client_id: abc, client_secret: { fromEnv: AUTH0_CLIENT_SECRET }, auth0_subdomain: acme }
-${profiles}`;
-    expect(problemLines(auth0)).toEqual([]);
+describe("validate is the one source of truth: everything at once, each once, where it is", () => {
+  test("cross-field problems are reported while schema errors remain", () => {
     expect(
-      problemLines(`project_name: ds-team\nprovider: aws\ndomain: hub.example.com\n${profiles}`),
+      problemLines(
+        `${VALID}namespce: dev\nprofiles:\n  jupyterlab:\n    - display_name: A\n      default: true\n    - display_name: a\n      default: yes-please\n`,
+      ),
     ).toEqual([
-      'qhub-config.yaml:7:16: profiles.jupyterlab[0].groups[0]: group "heavy-users" is not defined in security.groups. Hint: add it under security.groups, or correct the name',
-      'qhub-config.yaml:7:29: profiles.jupyterlab[0].groups[1]: group "acme:gpu" is not defined in security.groups. Hint: add it under security.groups, or correct the name',
-    ]);
-    // A team by its slug needs an organisation to belong to.
-    expect(problemLines(github("", `  users:\n    octocat: {}\n${profiles}`))).toEqual([
-      'qhub-config.yaml:15:16: profiles.jupyterlab[0].groups[0]: group "heavy-users" is neither in security.groups nor a GitHub team of an allowed organisation (none is listed). Hint: name the team as ORG:heavy-users, or list its organisation in security.authentication.config.allowed_organizations',
-    ]);
-  });
-
-  test("clusters sharing a GitHub OAuth App must be reachable from its callback host; another app is fine", () => {
-    const clusters = (staging: string) =>
-      github(
-        "      allowed_organizations: [acme]\n",
-        `gitops:\n  repository: acme/platform\n  clusters:\n    prod: {}\n    staging:\n${staging}`,
-      );
-    expect(problemLines(clusters("      domain: staging.hub.example.com\n"))).toEqual([]);
-    expect(problemLines(clusters("      domain: hub.example.net\n"))).toEqual([
-      "qhub-config.yaml:16:15: gitops.clusters.staging.domain: the GitHub OAuth App this cluster shares with cluster prod redirects only to hub.example.com and its sub-domains, not hub.example.net. Hint: give this cluster its own OAuth App, with the callback URL https://hub.example.net/hub/oauth_callback: set gitops.clusters.staging.security.authentication (type: GitHub, and its own client_id and client_secret)",
+      'qhub-config.yaml:11:1: namespce: unknown key "namespce". Hint: did you mean "namespace"?',
+      'qhub-config.yaml:16:21: profiles.jupyterlab[1].display_name: "a" is already the name of profile 0. Hint: give each profile its own display_name; JupyterHub tells them apart by it',
+      "qhub-config.yaml:17:16: profiles.jupyterlab[1].default: expected `true` or `false`, found a string. Hint: write `true` or `false` (Preselected profile; at most one)",
     ]);
     expect(
       problemLines(
-        clusters(
-          "      domain: hub.example.net\n      security:\n        authentication:\n          type: GitHub\n          config: { client_id: other-app, client_secret: { fromEnv: STAGING_SECRET } }\n",
-        ),
+        `${VALID.replace("type: GitHub", "type: password").replace(/ {4}config:[\s\S]*/, "")}  users:\n    li-wei: {}\n    li.wei: { uid: 12 }\n`,
       ),
-    ).toEqual([]);
+    ).toEqual([
+      'qhub-config.yaml:9:5: security.users["li.wei"]: user "li.wei" cannot be told apart from "li-wei": both passwords would be read from QHUB_PASSWORD_LI_WEI. Hint: rename one of them; a password\'s variable is QHUB_PASSWORD_ and the user name in capitals, with `_` for every character other than a letter or digit',
+      'qhub-config.yaml:9:20: security.users["li.wei"].uid: must be at least 1000. Hint: write a number that is at least 1000 (Numeric user ID on shared storage)',
+    ]);
+  });
+
+  test("a typo inside a cluster override is reported once, at its own line", () => {
+    expect(
+      problemLines(
+        `${VALID}gitops:\n  repository: acme/platform\n  clusters:\n    prod:\n      namespce: x\n      storage:\n        tipe: nfs\n    dev: {}\n`,
+      ),
+    ).toEqual([
+      'qhub-config.yaml:15:7: gitops.clusters.prod.namespce: unknown key "namespce". Hint: did you mean "namespace"?',
+      'qhub-config.yaml:17:9: gitops.clusters.prod.storage.tipe: unknown key "tipe". Hint: did you mean "type"?',
+    ]);
+  });
+
+  test("a top-level typo is not also a missing key in every cluster", () => {
+    const text = `${VALID.replace("domain:", "domian:")}gitops:\n  repository: acme/platform\n  clusters:\n    prod: {}\n    dev: { domain: dev.example.com }\n`;
+    expect(problemLines(text)).toEqual([
+      'qhub-config.yaml:3:1: domian: unknown key "domian". Hint: did you mean "domain"?',
+    ]);
+    expect(problemLines(VALID.replace("provider:", "provder:"))).toEqual([
+      'qhub-config.yaml:2:1: provder: unknown key "provder". Hint: did you mean "provider"?',
+    ]);
+  });
+});
+
+describe("hints say what to do, in QHub's words", () => {
+  test("formats, unions, bounds and missing enums", () => {
+    const lines = problemLines(
+      `${VALID.replace("provider: aws\n", "").replace("client_id: abc123", "client_id: 123")}certificate: { type: lets-encrypt, acme_email: not-an-address }\ntheme:\n  jupyterhub:\n    logo: just-a-name\nprofiles:\n  dask_worker:\n    W: { worker_cores: 0, worker_cores_limit: 1, worker_memory: 8 GB, worker_memory_limit: [8G] }\n`,
+    );
+    expect(lines).toEqual([
+      'qhub-config.yaml:1:1: provider: missing required key "provider". Hint: add `provider:` with one of: local, existing, aws, gcp, azure, do (Where the cluster runs. Identity field: changing it rebuilds the platform)',
+      "qhub-config.yaml:7:18: security.authentication.config.client_id: expected a string or a mapping of keys, found an integer. Hint: write a string or a mapping of keys (OAuth app client ID, written as is or as `{ fromEnv: NAME }`)",
+      "qhub-config.yaml:10:48: certificate.acme_email: is not an e-mail address. Hint: write an address such as ops@example.com (Contact address Let's Encrypt writes to about expiring certificates)",
+      "qhub-config.yaml:13:11: theme.jupyterhub.logo: is not a URL. Hint: write an absolute URL such as https://example.com/logo.png (URL of the logo image)",
+      "qhub-config.yaml:16:24: profiles.dask_worker.W.worker_cores: must be more than 0. Hint: write a number that is more than 0 (CPU reserved for each worker. In cores; fractions allowed)",
+      "qhub-config.yaml:16:65: profiles.dask_worker.W.worker_memory: is not a Kubernetes quantity. Hint: write a number with an optional unit and no space, e.g. `8Gi`, `1500M` or `0.5`",
+      "qhub-config.yaml:16:92: profiles.dask_worker.W.worker_memory_limit: expected a number or a string, found a list. Hint: write a number or a string (Most memory each worker may use. A Kubernetes quantity such as `8G`, `8Gi` or `1500M`)",
+    ]);
+    for (const line of lines) expect(line).not.toMatch(/expected\)|regex|Invalid|Hint: [A-Z][^(]*\.$/);
+  });
+});
+
+describe("validate reports what render refuses; unset variables are warnings", () => {
+  const forRender = (text: string) =>
+    validateDocument(parseConfigText("qhub-config.yaml", text), { requireAgeRecipients: true }).problems.map(
+      formatProblem,
+    );
+  const NO_KEY =
+    "no age recipients: QHub writes every Secret (the hub's tokens, passwords, OAuth secrets) encrypted for the age public keys listed in secrets.sops.age_recipients. Hint: add `secrets: { sops: { age_recipients: [age1...] } }` with your public key (`age-keygen -y KEYFILE` prints it; `qhub init` makes one) and give Flux the matching identity";
+
+  test("no age recipients: once, where the key belongs, for one cluster or many", () => {
+    expect(forRender(VALID)).toEqual([`qhub-config.yaml:1:1: secrets: ${NO_KEY}`]);
+    expect(
+      forRender(`${VALID}gitops:\n  repository: acme/platform\n  clusters:\n    prod: {}\n    dev: {}\n`),
+    ).toEqual([`qhub-config.yaml:1:1: secrets: ${NO_KEY}`]);
+    const key = "age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29";
+    expect(
+      forRender(
+        `${VALID}gitops:\n  repository: acme/platform\n  clusters:\n    prod:\n      secrets: { sops: { age_recipients: [${key}] } }\n    dev: {}\n`,
+      ),
+    ).toEqual([`qhub-config.yaml:1:1: secrets: cluster dev: ${NO_KEY}`]);
+    expect(forRender(`${VALID}secrets: { sops: { age_recipients: [${key}] } }\n`)).toEqual([]);
+  });
+
+  test("unset variables the config names: warnings with positions, never values", () => {
+    const text = `${VALID.replace("client_id: abc123", "client_id: { fromEnv: GH_ID }")}`;
+    const cd = parseConfigText("qhub-config.yaml", text);
+    expect(unsetVariables(cd, { GH_ID: "set" }).map(formatWarning)).toEqual([
+      "qhub-config.yaml:9:33: security.authentication.config.client_secret.fromEnv: warning: GITHUB_CLIENT_SECRET is not set; qhub render, diff and pr will need it. Hint: export GITHUB_CLIENT_SECRET before you run them (in CI, from a secret)",
+    ]);
+    expect(unsetVariables(cd, { GH_ID: "", GITHUB_CLIENT_SECRET: "s3cret" }).map(formatWarning)).toEqual([
+      "qhub-config.yaml:8:29: security.authentication.config.client_id.fromEnv: warning: GH_ID is not set; qhub render, diff and pr will need it. Hint: export GH_ID before you run them (in CI, from a secret)",
+    ]);
+  });
+
+  test("qhub validate: a valid config with an unset variable exits 0 and says so", async () => {
+    const dir = tempDir();
+    const config = join(dir, "qhub-config.yaml");
+    writeFileSync(
+      config,
+      `${VALID}secrets: { sops: { age_recipients: [age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29] } }\n`,
+    );
+    const saved = process.env.GITHUB_CLIENT_SECRET;
+    delete process.env.GITHUB_CLIENT_SECRET;
+    try {
+      const r = await runMain(["validate", "--config", config]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(
+        `${config}:9:33: security.authentication.config.client_secret.fromEnv: warning: GITHUB_CLIENT_SECRET is not set; qhub render, diff and pr will need it. Hint: export GITHUB_CLIENT_SECRET before you run them (in CI, from a secret)\n${config}: valid (1 cluster: ds-team)\n`,
+      );
+    } finally {
+      if (saved !== undefined) process.env.GITHUB_CLIENT_SECRET = saved;
+    }
+  });
+});
+
+describe("the rules judge the config as written, even around schema errors", () => {
+  test("a literal client secret: the rules still run, on the GitHub login that was written", () => {
+    const text = `${VALID.replace("{ fromEnv: GITHUB_CLIENT_SECRET }", "s3cr3t")}  users:\n    li-wei: {}\n    li.wei: {}\n    Ada: {}\n    ada: {}\n`;
+    expect(problemLines(text)).toEqual([
+      "qhub-config.yaml:9:22: security.authentication.config.client_secret: a secret value is written in the config; secrets are never stored in qhub-config.yaml. Hint: replace it with `client_secret: { fromEnv: GITHUB_CLIENT_SECRET }`, export GITHUB_CLIENT_SECRET with the value when you run qhub, and remove the value from the file and its history",
+      'qhub-config.yaml:15:5: security.users.ada: user "ada" differs from "Ada" only in case. Hint: JupyterHub lowercases user names, so both are the user "ada"; keep one entry',
+    ]);
+  });
+
+  test("a broken login is not replaced by the default one (no password-only findings)", () => {
+    const text = `${VALID.replace("      client_id: abc123\n", "")}  users:\n    li-wei: {}\n    li.wei: {}\n`;
+    expect(problemLines(text)).toEqual([
+      'qhub-config.yaml:7:5: security.authentication.config.client_id: missing required key "client_id". Hint: add `client_id:` (OAuth app client ID, written as is or as `{ fromEnv: NAME }`)',
+    ]);
   });
 });

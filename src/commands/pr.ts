@@ -1,6 +1,7 @@
 // `qhub pr`: flags and environment in, one call to the publish stage
 // (src/publish/pull-request.ts), the outcome out (lines, the terminal summary, or --json).
 import type { Io } from "../io.js";
+import { branchNameProblem, serverUrlProblem } from "../config/names.js";
 import { REPOSITORY } from "../config/schema.js";
 import { countChanges } from "../diff/objects.js";
 import { UserError, UsageError } from "../errors.js";
@@ -57,7 +58,36 @@ function target(opts: PrOptions, io: Io): Target | undefined {
   return { owner, repo, base, branch, project, clusters };
 }
 
+/** Branch names from flags: a usage error (exit 2) before anything is read. */
+function checkBranchFlags(opts: PrOptions): void {
+  for (const [flag, value] of [
+    ["--branch", opts.branch],
+    ["--base", opts.base],
+  ] as const) {
+    if (value === undefined) continue;
+    const problem = branchNameProblem(value);
+    if (problem)
+      throw new UsageError(
+        `${flag} ${JSON.stringify(value)} ${problem}`,
+        `give a branch name git accepts, as \`git check-ref-format --branch NAME\` does, e.g. ${flag} ${flag === "--base" ? "main" : "qhub/platform"}`,
+      );
+  }
+}
+
 function githubEnv(env: NodeJS.ProcessEnv): { token: string; serverUrl: string; apiUrl: string } {
+  const urls = {
+    GITHUB_SERVER_URL: env.GITHUB_SERVER_URL || "https://github.com",
+    GITHUB_API_URL: env.GITHUB_API_URL || "https://api.github.com",
+  };
+  for (const [name, url] of Object.entries(urls)) {
+    const problem = serverUrlProblem(url);
+    // The value is not echoed: it may hold credentials.
+    if (problem)
+      throw new UserError(
+        `${name} ${problem}`,
+        `set it to the http(s) base URL of your GitHub (e.g. ${name === "GITHUB_API_URL" ? "https://api.github.com" : "https://github.com"}), or unset it for github.com`,
+      );
+  }
   const token = env.GITHUB_TOKEN;
   if (!token)
     throw new UserError(
@@ -66,12 +96,15 @@ function githubEnv(env: NodeJS.ProcessEnv): { token: string; serverUrl: string; 
     );
   return {
     token,
-    serverUrl: (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, ""),
-    apiUrl: env.GITHUB_API_URL || "https://api.github.com",
+    serverUrl: urls.GITHUB_SERVER_URL.replace(/\/+$/, ""),
+    apiUrl: urls.GITHUB_API_URL,
   };
 }
 
 export async function runPr(opts: PrOptions, io: Io): Promise<number> {
+  // Flags, then the environment, then the config: each refused before any work.
+  checkBranchFlags(opts);
+  const github = githubEnv(process.env);
   const t = target(opts, io);
   if (!t) return 1;
   const published = await publishPullRequest(
@@ -80,7 +113,7 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
       config: opts.config,
       draft: opts.draft,
       labels: opts.label,
-      github: { ...githubEnv(process.env), retryBaseMs: numberFromEnv("QHUB_GITHUB_RETRY_BASE_MS") },
+      github: { ...github, retryBaseMs: numberFromEnv("QHUB_GITHUB_RETRY_BASE_MS") },
       env: process.env,
     },
     io,

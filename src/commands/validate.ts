@@ -1,7 +1,7 @@
 import type { Io } from "../io.js";
-import { loadConfigDocument } from "../config/load.js";
-import { formatProblem } from "../config/problems.js";
-import { validateDocument } from "../config/validate.js";
+import { loadConfigDocument, loadDefaultEnvironments } from "../config/load.js";
+import { formatProblem, formatWarning } from "../config/problems.js";
+import { unsetVariables, validateDocument } from "../config/validate.js";
 
 export interface ValidateOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
@@ -10,19 +10,29 @@ export interface ValidateOptions {
   json: boolean;
 }
 
-/** `qhub validate`: every problem at once; 0 valid, 1 invalid. */
+/** `qhub validate`: every problem at once; 0 valid, 1 invalid. Warnings do not change the status. */
 export function runValidate(opts: ValidateOptions, io: Io): number {
-  const result = validateDocument(loadConfigDocument(opts.config));
+  const cd = loadConfigDocument(opts.config);
+  const result = validateDocument(cd, {
+    shippedEnvironments: loadDefaultEnvironments(),
+    requireAgeRecipients: true,
+  });
+  const warnings = unsetVariables(cd, process.env);
   const valid = result.problems.length === 0;
   const clusters = (result.clusters ?? []).map((c) => c.name);
   if (opts.json) {
-    io.stdout(JSON.stringify({ file: opts.config, valid, clusters, problems: result.problems }, null, 2));
-  } else if (valid) {
+    io.stdout(
+      JSON.stringify({ file: opts.config, valid, clusters, problems: result.problems, warnings }, null, 2),
+    );
+    return valid ? 0 : 1;
+  }
+  for (const p of result.problems) io.stderr(formatProblem(p));
+  for (const w of warnings) io.stderr(formatWarning(w));
+  if (valid) {
     io.stderr(
       `${opts.config}: valid (${clusters.length} cluster${clusters.length === 1 ? "" : "s"}: ${clusters.join(", ")})`,
     );
   } else {
-    for (const p of result.problems) io.stderr(formatProblem(p));
     const n = result.problems.length;
     io.stderr(`${opts.config}: ${n} problem${n === 1 ? "" : "s"}`);
   }

@@ -1,6 +1,6 @@
 // Parsing a config's text into a YAML document that keeps source positions, and finding the
 // position of any config path in it. Pure: the caller reads the file.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import type { Document, Node, Pair } from "yaml";
 import type { Problem } from "./problems.js";
 import { pathToString } from "./problems.js";
@@ -37,10 +37,12 @@ const MAX_ALIASES = 100;
 
 export function parseConfigText(file: string, text: string): ConfigDocument {
   const lines = new LineCounter();
+  // The yaml package finds duplicate keys by comparing each key with every earlier one of its
+  // mapping: quadratic, 12 s for 20,000 users. duplicateKeys() below does it with a set.
   const doc = parseDocument(text, {
     lineCounter: lines,
     prettyErrors: false,
-    uniqueKeys: true,
+    uniqueKeys: false,
     keepSourceTokens: false,
   });
   const cd: ConfigDocument = { file, doc, lines, value: undefined, problems: [] };
@@ -65,6 +67,18 @@ export function parseConfigText(file: string, text: string): ConfigDocument {
     });
   }
   if (doc.errors.length > 0) return cd;
+  const duplicates = duplicateKeys(doc);
+  for (const offset of duplicates) {
+    const key = /^[^:\n]*/.exec(text.slice(offset, offset + 80))?.[0].trim() ?? "";
+    cd.problems.push({
+      file,
+      ...at(offset),
+      path: "",
+      message: `YAML error: duplicate key "${key}"`,
+      hint: YAML_HINTS.DUPLICATE_KEY ?? "",
+    });
+  }
+  if (duplicates.length > 0) return cd;
 
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     cd.problems.push({
@@ -103,6 +117,24 @@ export function parseConfigText(file: string, text: string): ConfigDocument {
     });
   }
   return cd;
+}
+
+/** Where each key that repeats an earlier key of its mapping starts (scalar keys; linear time). */
+function duplicateKeys(doc: Document.Parsed): number[] {
+  const out: number[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const value: unknown = pair.key.value;
+        const id = `${typeof value}:${String(value)}`;
+        if (seen.has(id)) out.push(pair.key.range?.[0] ?? 0);
+        else seen.add(id);
+      }
+    },
+  });
+  return out.sort((a, b) => a - b);
 }
 
 function pairFor(map: Node, key: PropertyKey): Pair<Node, Node | null> | undefined {

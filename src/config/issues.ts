@@ -7,6 +7,7 @@ import { globalRegistry } from "zod/mini";
 import type * as z from "zod/mini";
 import type { ConfigDocument } from "./document.js";
 import { locate, nodeAt } from "./document.js";
+import { passwordEnvName } from "./names.js";
 import type { Problem } from "./problems.js";
 import { pathToString } from "./problems.js";
 import { CURRENT_SCHEMA_VERSION, SECRET_REF_ERROR } from "./schema.js";
@@ -186,10 +187,7 @@ function brief(value: unknown): string {
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 37)}...` : s);
 }
 
-/** The environment variable a `password` user's password is read from: QHUB_PASSWORD_<USER>. */
-export function passwordEnvName(user: string): string {
-  return `QHUB_PASSWORD_${user.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
-}
+export { passwordEnvName } from "./names.js";
 
 /** An environment variable name suggested for a secret found at `path`. */
 export function envNameFor(path: readonly PropertyKey[], data: unknown): string {
@@ -240,6 +238,30 @@ function messageAndHint(message: string, fallbackHint: string): [string, string]
   return i === -1 ? [message, fallbackHint] : [message.slice(0, i), message.slice(i + 1)];
 }
 
+/** A schema description as context after a hint's action: ` (Most CPU each worker may use)`. */
+function context(description: string): string {
+  return description ? ` (${description.replace(/\.$/, "")})` : "";
+}
+
+// Messages and hints for zod's string formats, in QHub's words rather than the library's.
+const FORMATS: Record<string, [string, string]> = {
+  email: ["is not an e-mail address", "write an address such as ops@example.com"],
+  url: ["is not a URL", "write an absolute URL such as https://example.com/logo.png"],
+  regex: ["does not have the form this key takes", "run `qhub schema` to see the form"],
+};
+
+/** "a string or a mapping of keys": what the options of a union accept. */
+function unionExpects(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== "invalid_union") return undefined;
+  const kinds = issue.errors.flatMap((option) => {
+    const first = option[0];
+    return option.length === 1 && first?.code === "invalid_type" && first.path.length === 0
+      ? [EXPECTED[first.expected] ?? first.expected]
+      : [];
+  });
+  return kinds.length === issue.errors.length ? [...new Set(kinds)].join(" or ") : undefined;
+}
+
 /**
  * Problems for zod's issues. `relocate` maps an issue's path to the path written in the
  * document (used for clusters, whose merged settings come from two places).
@@ -252,6 +274,15 @@ export function problemsFromIssues(
   relocate: (path: PropertyKey[]) => PropertyKey[] = (p) => p,
 ): Problem[] {
   const out: Problem[] = [];
+  // A key written with a typo is also missing under its right name: the typo's "did you mean"
+  // says it all, so the missing key is not reported as well (`domian` is not also "no domain").
+  const typoFor = new Set<string>();
+  for (const issue of issues)
+    if (issue.code === "unrecognized_keys")
+      for (const key of issue.keys) {
+        const close = suggest(key, keysAt(root, issue.path, data));
+        if (close !== undefined) typoFor.add(pathToString([...issue.path, close]));
+      }
   for (const issue of issues) {
     const logical = issue.path;
     const path = relocate(logical);
@@ -265,6 +296,22 @@ export function problemsFromIssues(
     ): Problem => ({ file: cd.file, ...locate(cd, pos, prefer), path: pathToString(p), message, hint });
     const value = getIn(data, logical);
     const description = describeAt(root, logical, data);
+    // A required key that is not written at all (rather than written with a wrong value).
+    const isMissing =
+      value === undefined && !(logical.length > 0 && cd.value !== undefined && hasKey(data, logical));
+    const missing = (hint?: string) => {
+      if (typoFor.has(pathToString(logical))) return;
+      const key = String(logical.at(-1));
+      out.push(
+        at(
+          "key",
+          `missing required key "${key}"`,
+          hint ?? `add \`${key}:\`${context(description)}`,
+          path,
+          path.slice(0, -1),
+        ),
+      );
+    };
 
     if (issue.message === SECRET_REF_ERROR) {
       out.push(secretProblem(cd, path, data));
@@ -283,28 +330,22 @@ export function problemsFromIssues(
               : valid.length > 0 && valid.length <= 16
                 ? `valid keys here: ${valid.join(", ")}`
                 : "run `qhub schema` for the valid keys";
-          out.push(at("key", `unknown key "${key}"`, hint, [...path, key]));
+          // Relocated with the key: an override's typo is at the override, not at the top.
+          out.push(at("key", `unknown key "${key}"`, hint, relocate([...logical, key])));
         }
         break;
       }
       case "invalid_type": {
         const expected = EXPECTED[issue.expected] ?? issue.expected;
-        if (value === undefined && !(logical.length > 0 && cd.value !== undefined && hasKey(data, logical))) {
-          const key = String(logical.at(-1));
+        if (isMissing) missing();
+        else
           out.push(
             at(
-              "key",
-              `missing required key "${key}"`,
-              `add \`${key}:\`${description ? ` (${description.replace(/\.$/, "")})` : ""}`,
-              path,
-              path.slice(0, -1),
+              "value",
+              `expected ${expected}, found ${kindOf(nodeAt(cd, path), value)}`,
+              `write ${expected}${issue.expected === "string" && value !== null ? ", in quotes if it looks like a number, a date or a boolean" : ""}${context(description)}`,
             ),
           );
-        } else {
-          out.push(
-            at("value", `expected ${expected}, found ${kindOf(nodeAt(cd, path), value)}`, description),
-          );
-        }
         break;
       }
       case "invalid_value": {
@@ -318,12 +359,18 @@ export function problemsFromIssues(
           );
           break;
         }
+        if (isMissing) {
+          missing(
+            `add \`${String(logical.at(-1))}:\` with one of: ${listOf(issue.values)}${context(description)}`,
+          );
+          break;
+        }
         const close = typeof value === "string" ? suggest(value, issue.values.map(String)) : undefined;
         out.push(
           at(
             "value",
             `${brief(value)} is not one of: ${listOf(issue.values)}`,
-            close ? `did you mean "${close}"?` : description,
+            close ? `did you mean "${close}"?` : `write one of the listed values${context(description)}`,
           ),
         );
         break;
@@ -331,7 +378,9 @@ export function problemsFromIssues(
       case "invalid_union": {
         if ("discriminator" in issue && issue.discriminator) {
           const options = ("options" in issue ? (issue.options as unknown[]) : []).map(String);
-          if (value === undefined) {
+          if (value === undefined && typoFor.has(pathToString(logical))) {
+            // reported as the typo
+          } else if (value === undefined) {
             out.push(
               at(
                 "key",
@@ -352,14 +401,48 @@ export function problemsFromIssues(
             );
           }
         } else {
-          out.push(at("value", "is not a valid value here", description));
+          // The option the value's type fits says best what is wrong with it.
+          const fitting = issue.errors.filter(
+            (o) => !(o.length === 1 && o[0]?.code === "invalid_type" && o[0].path.length === 0),
+          );
+          const inner = fitting.length === 1 ? fitting[0] : undefined;
+          if (inner && inner.length > 0) {
+            out.push(
+              ...problemsFromIssues(
+                inner.map((i) => ({ ...i, path: [...logical, ...i.path] })),
+                cd,
+                root,
+                data,
+                relocate,
+              ),
+            );
+            break;
+          }
+          const expects = unionExpects(issue);
+          if (isMissing) missing();
+          else
+            out.push(
+              at(
+                "value",
+                expects
+                  ? `expected ${expects}, found ${kindOf(nodeAt(cd, path), value)}`
+                  : "is not a valid value here",
+                `write ${expects ?? "a value of the form described by `qhub schema`"}${context(description)}`,
+              ),
+            );
         }
         break;
       }
       case "invalid_format": {
+        const [generic, genericHint] = FORMATS[issue.format] ?? [
+          "is not in the form this key takes",
+          "run `qhub schema` to see the form",
+        ];
         const [message, hint] = messageAndHint(
-          issue.message.startsWith("Invalid") ? `is not valid (${issue.format} expected)` : issue.message,
-          description,
+          issue.message.startsWith("Invalid")
+            ? `${generic}\n${genericHint}${context(description)}`
+            : issue.message,
+          `${genericHint}${context(description)}`,
         );
         out.push(at("value", message, hint));
         break;
@@ -368,7 +451,7 @@ export function problemsFromIssues(
         const inner = issue.issues[0];
         const [message, hint] = messageAndHint(
           inner && !inner.message.startsWith("Invalid") ? inner.message : "is not a valid name here",
-          description,
+          `rename it${context(description)}`,
         );
         out.push(at("key", `${brief(logical.at(-1))} ${message}`, hint));
         break;
@@ -386,11 +469,22 @@ export function problemsFromIssues(
             : issue.origin === "array"
               ? `must have ${small ? "at least" : "at most"} ${n} item${n === 1 ? "" : "s"}`
               : `must be ${small ? (issue.inclusive ? "at least" : "more than") : issue.inclusive ? "at most" : "less than"} ${n}`;
-        out.push(at("value", message, description));
+        const hint =
+          issue.origin === "string"
+            ? n === 1 && small
+              ? `write a value${context(description)}`
+              : `write ${small ? "at least" : "at most"} ${n} characters${context(description)}`
+            : issue.origin === "array"
+              ? `list ${small ? "at least" : "at most"} ${n} item${n === 1 ? "" : "s"}${context(description)}`
+              : `write a number that is ${message.replace(/^must be /, "")}${context(description)}`;
+        out.push(at("value", message, hint));
         break;
       }
       default: {
-        const [message, hint] = messageAndHint(issue.message, description);
+        const [message, hint] = messageAndHint(
+          issue.message,
+          `see \`qhub schema\` for what this key takes${context(description)}`,
+        );
         out.push(at("value", message, hint));
       }
     }

@@ -14,7 +14,9 @@ export function deepMerge(base: unknown, override: unknown): unknown {
   if ("type" in override && override.type !== base.type) return override;
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
-    out[key] = key in base ? deepMerge(base[key], value) : value;
+    const merged = Object.hasOwn(base, key) ? deepMerge(base[key], value) : value;
+    // An own property even for `__proto__` (which validation refuses), never the prototype.
+    Object.defineProperty(out, key, { value: merged, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

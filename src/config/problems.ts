@@ -15,8 +15,17 @@ export interface Problem {
 
 /** `FILE:LINE:COL: path: message (hint)`, one line per problem. */
 export function formatProblem(p: Problem): string {
+  return formatLine(p, "");
+}
+
+/** A warning, like a problem with `warning: ` after the path: it does not make the config invalid. */
+export function formatWarning(p: Problem): string {
+  return formatLine(p, "warning: ");
+}
+
+function formatLine(p: Problem, label: string): string {
   const where = `${p.file}:${p.line}:${p.col}`;
-  const path = p.path === "" ? "" : `${p.path}: `;
+  const path = `${p.path === "" ? "" : `${p.path}: `}${label}`;
   const hint = p.hint === "" ? "" : ` Hint: ${p.hint}`;
   return `${where}: ${path}${p.message}.${hint}`.replace(/\n/g, " ");
 }

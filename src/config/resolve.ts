@@ -9,6 +9,7 @@ import {
   DEFAULT_REGIONS,
   NODE_POOL_LABEL,
 } from "./defaults.js";
+import { slugify } from "./names.js";
 import { CURRENT_SCHEMA_VERSION, NODE_GROUP_ROLES, PROVIDER_BLOCKS } from "./schema.js";
 import type {
   Authentication,
@@ -122,14 +123,7 @@ export interface ResolveDefaults {
   environments: Record<string, CondaEnvironment>;
 }
 
-/** A lowercase DNS-label form of a name, stable for the same input. */
-export function slugify(name: string): string {
-  const slug = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
-  return slug === "" ? "profile" : slug.slice(0, 63).replace(/-+$/, "");
-}
+export { slugify } from "./names.js";
 
 function sortedEntries<T>(record: Record<string, T> | undefined): [string, T][] {
   return Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -1,7 +1,8 @@
 // Rules about meaning across fields, checked after the schema accepts the shape. Each rule is a
 // named pure function of one cluster's settings; it returns findings, it does not throw.
+import { passwordEnvName, passwordKey, slugify } from "./names.js";
 import { QUANTITY, NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS } from "./schema.js";
-import type { Authentication, ParsedConfig, Provider } from "./schema.js";
+import type { Authentication, CondaEnvironment, ParsedConfig, Provider } from "./schema.js";
 import { secretSources } from "./secret-sources.js";
 
 export interface Finding {
@@ -9,6 +10,11 @@ export interface Finding {
   prefer: "key" | "value";
   message: string;
   hint: string;
+  /**
+   * Missing rather than wrong: positioned at the top level unless the cluster's overrides write
+   * the path's first key (a setting no cluster writes is added once, at the top). @default false
+   */
+  missing?: boolean;
 }
 
 export interface RuleContext {
@@ -19,6 +25,10 @@ export interface RuleContext {
   /** The cluster's name, and every cluster of the file in name order (for rules across clusters). */
   cluster?: string;
   clusters?: readonly { name: string; config: ParsedConfig }[];
+  /** The conda environments QHub ships (environments/), by file name; the loader reads them. */
+  shippedEnvironments: Readonly<Record<string, CondaEnvironment>>;
+  /** Whether the config must name age recipients (it must to render; `qhub upgrade` leaves that to the user). */
+  requireAgeRecipients: boolean;
 }
 
 type Rule = (ctx: RuleContext) => Finding[];
@@ -68,21 +78,76 @@ export const oneDefaultProfile: Rule = ({ config }) => {
   }));
 };
 
+/**
+ * Profiles are told apart by name (case-insensitively) in the list users see, and by slug in the
+ * values (the audience each sees is looked up by slug): two of either would swap audiences.
+ */
 export const uniqueProfileNames: Rule = ({ config }) => {
-  const seen = new Map<string, number>();
+  const names = new Map<string, number>();
+  const slugs = new Map<string, number>();
   const out: Finding[] = [];
   (config.profiles?.jupyterlab ?? []).forEach((p, i) => {
+    const at = (message: string, hint: string) =>
+      out.push({ path: ["profiles", "jupyterlab", i, "display_name"], prefer: "value", message, hint });
     const key = p.display_name.trim().toLowerCase();
-    const first = seen.get(key);
-    if (first !== undefined)
-      out.push({
-        path: ["profiles", "jupyterlab", i, "display_name"],
-        prefer: "value",
-        message: `"${p.display_name}" is already the name of profile ${first}`,
-        hint: "give each profile its own display_name; JupyterHub tells them apart by it",
-      });
-    else seen.set(key, i);
+    const slug = slugify(p.display_name);
+    const sameName = names.get(key);
+    const sameSlug = slugs.get(slug);
+    if (sameName !== undefined)
+      at(
+        `"${p.display_name}" is already the name of profile ${sameName}`,
+        "give each profile its own display_name; JupyterHub tells them apart by it",
+      );
+    else if (sameSlug !== undefined)
+      at(
+        `"${p.display_name}" has the same slug "${slug}" as profile ${sameSlug}`,
+        "make the names differ in their letters or digits: the slug keeps only those (lowercased), and JupyterHub picks a profile and its audience by slug",
+      );
+    if (sameName === undefined) names.set(key, i);
+    if (sameSlug === undefined) slugs.set(slug, i);
   });
+  return out;
+};
+
+/**
+ * Users must stay apart after every mapping QHub or JupyterHub applies to their names:
+ * JupyterHub lowercases user names, and with `password` authentication each user's password is a
+ * key of the Secret qhub-passwords and an environment variable of the hub. Two users with one
+ * variable would log in with each other's password.
+ */
+export const distinctUserNames: Rule = ({ config }) => {
+  const password = config.security.authentication.type === "password";
+  const lower = new Map<string, string>();
+  const keys = new Map<string, string>();
+  const envs = new Map<string, string>();
+  const out: Finding[] = [];
+  for (const name of Object.keys(config.security.users ?? {})) {
+    const at = (message: string, hint: string) =>
+      out.push({ path: ["security", "users", name], prefer: "key", message, hint });
+    const sameCase = lower.get(name.toLowerCase());
+    const key = passwordKey(name);
+    const env = passwordEnvName(name);
+    const sameKey = password ? keys.get(key) : undefined;
+    const sameEnv = password ? envs.get(env) : undefined;
+    if (sameCase !== undefined)
+      at(
+        `user "${name}" differs from "${sameCase}" only in case`,
+        `JupyterHub lowercases user names, so both are the user "${name.toLowerCase()}"; keep one entry`,
+      );
+    else if (sameKey !== undefined)
+      at(
+        `user "${name}" cannot be told apart from "${sameKey}": both passwords would be the key "${key}" of the Secret qhub-passwords`,
+        "rename one of them; characters other than letters, digits, `-`, `.` and `_` become `_` in Secret keys",
+      );
+    else if (sameEnv !== undefined)
+      at(
+        `user "${name}" cannot be told apart from "${sameEnv}": both passwords would be read from ${env}`,
+        "rename one of them; a password's variable is QHUB_PASSWORD_ and the user name in capitals, with `_` for every character other than a letter or digit",
+      );
+    if (!lower.has(name.toLowerCase())) lower.set(name.toLowerCase(), name);
+    if (!keys.has(key)) keys.set(key, name);
+    if (!envs.has(env)) envs.set(env, name);
+  }
   return out;
 };
 
@@ -397,19 +462,57 @@ export const efsFileSystemNamed: Rule = ({ config }) =>
       ]
     : [];
 
-export const uniqueEnvironmentNames: Rule = ({ config }) => {
-  const seen = new Map<string, string>();
+// The folder of specs also holds the kustomization that makes them a ConfigMap.
+const RESERVED_ENV_FILES = new Set(["kustomization.yaml", "kustomization.yml"]);
+
+/**
+ * Environments become files in environments/ (one file on a case-insensitive checkout when names
+ * differ only in case) and conda-store builds each into /home/conda/envs/<name>, with a Jupyter
+ * kernel named after it (Jupyter lowercases kernel names): names must differ beyond case, and
+ * from the environments QHub ships, which the config's are added to.
+ */
+export const uniqueEnvironmentNames: Rule = ({ config, shippedEnvironments }) => {
+  const written = config.environments ?? {};
+  const files = new Map<string, string>();
+  const names = new Map<string, { name: string; where: string }>();
+  for (const [file, env] of Object.entries(shippedEnvironments)) {
+    if (Object.hasOwn(written, file)) continue; // replaced by the config's file of that name
+    files.set(file.toLowerCase(), file);
+    names.set(env.name.toLowerCase(), { name: env.name, where: `the environment QHub ships in ${file}` });
+  }
   const out: Finding[] = [];
-  for (const [file, env] of Object.entries(config.environments ?? {})) {
-    const other = seen.get(env.name);
+  for (const [file, env] of Object.entries(written)) {
+    const sameFile = files.get(file.toLowerCase());
+    if (RESERVED_ENV_FILES.has(file.toLowerCase()))
+      out.push({
+        path: ["environments", file],
+        prefer: "key",
+        message: `"${file}" is the name of the kustomization QHub writes beside the environment files`,
+        hint: "name the file after the environment, e.g. `environment-ml.yaml`",
+      });
+    else if (sameFile !== undefined)
+      out.push({
+        path: ["environments", file],
+        prefer: "key",
+        message: `"${file}" differs from "${sameFile}" only in case; a case-insensitive checkout (macOS, Windows) makes them one file`,
+        hint: `write it as "${sameFile}" to replace that environment, or pick another file name`,
+      });
+    else files.set(file.toLowerCase(), file);
+
+    const other = names.get(env.name.toLowerCase());
     if (other !== undefined)
       out.push({
         path: ["environments", file, "name"],
         prefer: "value",
-        message: `environment name "${env.name}" is already used by ${other}`,
-        hint: "give each environment its own name; conda-store builds them by name",
+        message:
+          other.name === env.name
+            ? `environment name "${env.name}" is already used by ${other.where}`
+            : `environment name "${env.name}" differs from "${other.name}" (${other.where}) only in case`,
+        hint: other.where.startsWith("the environment QHub ships")
+          ? `give it another name, or replace the shipped environment by writing this one under the file name ${other.where.replace(/^.* /, "")}`
+          : "give each environment its own name; conda-store builds them by name and Jupyter lowercases kernel names",
       });
-    else seen.set(env.name, file);
+    else names.set(env.name.toLowerCase(), { name: env.name, where: file });
     const pipLists = env.dependencies.filter((d) => typeof d !== "string").length;
     if (pipLists > 1)
       out.push({
@@ -422,9 +525,28 @@ export const uniqueEnvironmentNames: Rule = ({ config }) => {
   return out;
 };
 
+/**
+ * Every cluster gets encrypted Secrets (at least the hub's generated tokens), and QHub seals
+ * them only for the age public keys the config names: without one, `qhub render` must refuse.
+ */
+export const ageRecipientsNamed: Rule = ({ config, requireAgeRecipients }) =>
+  requireAgeRecipients && (config.secrets?.sops.age_recipients.length ?? 0) === 0
+    ? [
+        {
+          path: config.secrets ? ["secrets", "sops"] : ["secrets"],
+          prefer: "key",
+          missing: true,
+          message:
+            "no age recipients: QHub writes every Secret (the hub's tokens, passwords, OAuth secrets) encrypted for the age public keys listed in secrets.sops.age_recipients",
+          hint: "add `secrets: { sops: { age_recipients: [age1...] } }` with your public key (`age-keygen -y KEYFILE` prints it; `qhub init` makes one) and give Flux the matching identity",
+        },
+      ]
+    : [];
+
 /** Every rule, in the order their findings are reported. */
 export const RULES: readonly Rule[] = [
   projectNameConvention,
+  ageRecipientsNamed,
   providerBlocks,
   certificateFitsDomain,
   cloudStorageAvailable,
@@ -432,6 +554,7 @@ export const RULES: readonly Rule[] = [
   nodeGroupBounds,
   oneDefaultProfile,
   uniqueProfileNames,
+  distinctUserNames,
   profileAudience,
   githubAdmitsSomeone,
   oauthAppReachesCluster,

@@ -3,6 +3,7 @@
 // QHub 0.4's qhub-config.yaml is the reference for the QHub-compatible keys.
 import * as z from "zod/mini";
 import { en } from "zod/locales";
+import { branchNameProblem } from "./names.js";
 
 // zod/mini rather than classic zod: the same validation core, with functions instead of methods, so
 // that the bundle holds only what QHub uses and `qhub validate` loads it faster. Each schema is built
@@ -49,6 +50,13 @@ const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 export const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const COLOR =
   /^(#[0-9A-Fa-f]{3}|#[0-9A-Fa-f]{4}|#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{8}|[a-z]+|(rgb|rgba|hsl|hsla)\([0-9., %]+\))$/;
+// Instance type names of every cloud QHub knows (m5.xlarge, n2-standard-8, Standard_D4s_v3,
+// s-4vcpu-8gb): also what keeps them from being Markdown in the rendered README.
+const INSTANCE_TYPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const ENV_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
 const CONDA_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -121,7 +129,20 @@ export type SecretRef = z.output<typeof SecretRef>;
 
 const Quantity = (description: string) =>
   describe(
-    z.union([z.number().check(z.gte(0)), z.string().check(z.regex(QUANTITY))]),
+    z.union([
+      z.number().check(z.gte(0)),
+      z
+        .string()
+        .check(
+          z.regex(
+            QUANTITY,
+            msg(
+              "is not a Kubernetes quantity",
+              "write a number with an optional unit and no space, e.g. `8Gi`, `1500M` or `0.5`",
+            ),
+          ),
+        ),
+    ]),
     `${description} A Kubernetes quantity such as \`8G\`, \`8Gi\` or \`1500M\`.`,
   );
 
@@ -369,7 +390,20 @@ export type CondaEnvironment = z.output<typeof CondaEnvironment>;
 
 const NodeGroup = describe(
   z.strictObject({
-    instance: text("Instance type of the nodes."),
+    instance: describe(
+      z
+        .string()
+        .check(
+          z.regex(
+            INSTANCE_TYPE,
+            msg(
+              "is not an instance type name",
+              "write the cloud's name for it, such as `m5.xlarge`, `n2-standard-8`, `Standard_D4s_v3` or `s-4vcpu-8gb`",
+            ),
+          ),
+        ),
+      "Instance type of the nodes.",
+    ),
     min_nodes: describe(z.int().check(z.gte(0)).check(z.lte(1000)), "Fewest nodes."),
     max_nodes: describe(z.int().check(z.gte(1)).check(z.lte(1000)), "Most nodes."),
     gpu: describe(z._default(z.boolean(), false), "Whether the nodes have GPUs."),
@@ -456,7 +490,36 @@ const DigitalOcean = z.strictObject({
 });
 
 const NodeSelector = describe(
-  z.strictObject({ key: text("Node label key."), value: describe(z.string(), "Node label value.") }),
+  z.strictObject({
+    key: describe(
+      z
+        .string()
+        .check(
+          z.regex(
+            LABEL_KEY,
+            msg(
+              "is not a Kubernetes label key",
+              "write an optional DNS prefix and `/`, then letters, digits, `-`, `_` and `.`, e.g. `kubernetes.io/os`",
+            ),
+          ),
+        ),
+      "Node label key.",
+    ),
+    value: describe(
+      z
+        .string()
+        .check(
+          z.regex(
+            LABEL_VALUE,
+            msg(
+              "is not a Kubernetes label value",
+              "write at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, e.g. `linux`",
+            ),
+          ),
+        ),
+      "Node label value.",
+    ),
+  }),
   "The node label that selects this role's nodes.",
 );
 
@@ -663,7 +726,16 @@ export const Gitops = describe(
     ),
     branch: describe(
       z._default(
-        z.string().check(z.regex(/^[A-Za-z0-9._/-]+$/, msg("is not a valid branch name", "e.g. `main`"))),
+        z.string().check(
+          z.regex(/^[A-Za-z0-9._/-]+$/, msg("is not a valid branch name", "e.g. `main`")),
+          z.refine(
+            (name) => branchNameProblem(name) === undefined,
+            msg(
+              "is not a branch name git accepts",
+              "e.g. `main`: not `HEAD`, not a full ref such as `refs/heads/main`, no `..`, no part starting with `.` or ending in `.lock`, no leading `-` or `/`",
+            ),
+          ),
+        ),
         "main",
       ),
       "Branch Flux syncs from and pull requests target.",

@@ -5,6 +5,7 @@
 // only files. A hidden marker carries a hash of the content so an unchanged body is not re-sent.
 import { createHash } from "node:crypto";
 import type { ClusterChanges, FileChange, ObjectChange } from "../diff/objects.js";
+import { code, text } from "../render/markdown.js";
 
 export const BODY_LIMIT = 60_000;
 const MARKER = /<!-- qhub:body sha256=([0-9a-f]{64}) -->/;
@@ -64,11 +65,12 @@ const count = (c: ClusterChanges, k: ObjectChange["change"]) =>
 const SIGN = { added: "added", changed: "changed", removed: "**removed**" } as const;
 
 function objectLines(o: ObjectChange | FileChange, detail: Detail): string {
+  // Object and file names come from the base branch too, which anyone with push access shapes.
   // Kustomize's own files are named by their path already: no "X in X".
   const name =
     "object" in o && !o.object.endsWith(o.file)
-      ? `\`${o.object}\` in \`${o.file}\``
-      : `\`${"object" in o ? o.object : o.file}\``;
+      ? `${code(o.object)} in ${code(o.file)}`
+      : code("object" in o ? o.object : o.file);
   const warn = "warning" in o && o.warning ? ` — ⚠️ ${o.warning}` : "";
   const head = `- ${SIGN[o.change]}: ${name}${warn}`;
   if (detail === "objects" || detail === "files" || !o.diff) return head;
@@ -78,7 +80,7 @@ function objectLines(o: ObjectChange | FileChange, detail: Detail): string {
 function clusterSection(c: ClusterChanges, detail: Detail): string {
   const items = [...c.objects, ...c.files];
   if (detail === "files") {
-    const files = [...new Set(items.map((o) => `- ${SIGN[o.change]}: \`${o.file}\``))];
+    const files = [...new Set(items.map((o) => `- ${SIGN[o.change]}: ${code(o.file)}`))];
     return `### ${c.cluster}\n\n${files.join("\n")}\n`;
   }
   const byComponent = new Map<string, (ObjectChange | FileChange)[]>();
@@ -93,7 +95,7 @@ function clusterSection(c: ClusterChanges, detail: Detail): string {
       const summary = [`${n("added")} added`, `${n("changed")} changed`, `${n("removed")} removed`]
         .filter((s) => !s.startsWith("0 "))
         .join(", ");
-      return `<details><summary><b>${component}</b>: ${summary}</summary>\n\n${list.map((o) => objectLines(o, detail)).join("\n")}\n</details>`;
+      return `<details><summary><b>${text(component)}</b>: ${summary}</summary>\n\n${list.map((o) => objectLines(o, detail)).join("\n")}\n</details>`;
     });
   return `### ${c.cluster}\n\n${parts.join("\n\n")}\n`;
 }
@@ -104,10 +106,10 @@ function compose(input: BodyInput, detail: Detail): string {
     return `| ${c.cluster} | ${count(c, "added")} | ${count(c, "changed")} | ${removed > 0 ? `⚠️ ${removed}` : "0"} |`;
   });
   const removals = input.changes.flatMap((c) =>
-    c.objects.filter((o) => o.change === "removed").map((o) => `${c.cluster}: \`${o.object}\``),
+    c.objects.filter((o) => o.change === "removed").map((o) => `${c.cluster}: ${code(o.object)}`),
   );
   const out = [
-    `QHub ${input.version} rendered \`${input.config.file}\` of **${input.project}** onto \`${input.base}\`. After merge, Flux applies it to each cluster.`,
+    `QHub ${input.version} rendered ${code(input.config.file)} of **${text(input.project)}** onto ${code(input.base)}. After merge, Flux applies it to each cluster.`,
     "",
     "| cluster | added | changed | removed |",
     "|---|---:|---:|---:|",
@@ -119,7 +121,7 @@ function compose(input: BodyInput, detail: Detail): string {
       [
         ...c.objects.map((o) => ({ change: o.change, name: o.object })),
         ...c.files.map((f) => ({ change: f.change, name: f.file })),
-      ].map((o) => `${c.cluster}: ${SIGN[o.change]} \`${o.name}\``),
+      ].map((o) => `${c.cluster}: ${SIGN[o.change]} ${code(o.name)}`),
     );
     const shown = items.slice(0, 20);
     out.push(
@@ -134,7 +136,7 @@ function compose(input: BodyInput, detail: Detail): string {
   if (input.readme?.besideForeign)
     out.push(
       `> [!NOTE]`,
-      `> \`${input.readme.besideForeign}\` on \`${input.base}\` is the repository's own: QHub leaves it alone and writes its guide to the platform as \`${input.readme.path}\`.`,
+      `> ${code(input.readme.besideForeign)} on ${code(input.base)} is the repository's own: QHub leaves it alone and writes its guide to the platform as ${code(input.readme.path)}.`,
       "",
     );
   if (input.warnings.length > 0) out.push("> [!CAUTION]", ...input.warnings.map((w) => `> - ${w}`), "");
@@ -151,7 +153,7 @@ function compose(input: BodyInput, detail: Detail): string {
   if (input.config.diff) {
     const d = detail === "full" || detail === "folded" ? `\n\n${foldDiff(input.config.diff, detail)}\n` : "";
     const what = input.config.added ? "added" : "changed";
-    out.push(`<details><summary><b>${input.config.file}</b>: ${what}</summary>${d}\n</details>`, "");
+    out.push(`<details><summary><b>${text(input.config.file)}</b>: ${what}</summary>${d}\n</details>`, "");
   }
   if (detail === "objects" || detail === "files")
     out.push(

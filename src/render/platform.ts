@@ -3,7 +3,7 @@
 import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { ConfigMap, Service } from "kubernetes-models/v1";
-import { passwordEnvName } from "../config/issues.js";
+import { passwordEnvName, passwordKey } from "../config/names.js";
 import type { ResolvedCluster } from "../config/resolve.js";
 import { githubOrganizations } from "../config/rules.js";
 import loginTemplate from "./embedded/hub_login.html.jinja";
@@ -212,10 +212,8 @@ function authentication(c: ResolvedCluster): {
   };
 }
 
-/** A user's key in the Secret `qhub-passwords` (Secret keys allow `-`, `.`, `_` and alphanumerics). */
-export function passwordKey(user: string): string {
-  return user.replace(/[^-._a-zA-Z0-9]/g, "_");
-}
+// Defined beside the validation rule that refuses two users with one key.
+export { passwordKey } from "../config/names.js";
 
 function helmRelease(
   c: ResolvedCluster,

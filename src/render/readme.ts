@@ -4,6 +4,7 @@ import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
 import { githubOrganizations, oauthAppKey } from "../config/rules.js";
 import { clusterLayers, secretNames, SOPS_SECRET } from "./build.js";
 import type { OutputFile } from "./emit.js";
+import { code } from "./markdown.js";
 import { actionsSecretName, secretVariables } from "./workflow.js";
 
 function bootstrap(c: ResolvedCluster): string {
@@ -59,8 +60,9 @@ function mermaid(c: ResolvedCluster, secrets: readonly string[]): string {
 function nodeTable(c: ResolvedCluster): string {
   const rows = Object.values(c.nodeGroups).map((g) => {
     const selector = Object.entries(g.nodeSelector)
-      .map(([k, v]) => `\`${k}=${v}\``)
+      .map(([k, v]) => code(`${k}=${v}`))
       .join(", ");
+    // Instance types are validated (schema.ts INSTANCE_TYPE): nothing in them reads as Markdown.
     const size = g.pool
       ? `${g.pool.instance} | ${g.pool.minNodes} | ${g.pool.maxNodes}`
       : "(your nodes) | | ";
