@@ -45,7 +45,7 @@ describe("users", () => {
 
   test("without password logins only the case matters (no variables, no Secret keys)", () => {
     expect(lines(`${VALID}  users:\n    li-wei: {}\n    li.wei: {}\n    Ada: {}\n    ada: {}\n`)).toEqual([
-      'qhub-config.yaml:14:5: security.users.ada: user "ada" differs from "Ada" only in case. Hint: JupyterHub lowercases user names, so both are the user "ada"; keep one entry',
+      'qhub-config.yaml:15:5: security.users.ada: user "ada" differs from "Ada" only in case. Hint: JupyterHub lowercases user names, so both are the user "ada"; keep one entry',
     ]);
   });
 });
@@ -57,9 +57,9 @@ describe("profiles: every profile gets its own slug", () => {
         `${VALID}profiles:\n  jupyterlab:\n    - display_name: GPU (admins only)\n    - display_name: GPU admins only\n    - display_name: Café\n    - display_name: cafe\n    - display_name: CAFÉ\n`,
       ),
     ).toEqual([
-      'qhub-config.yaml:13:21: profiles.jupyterlab[1].display_name: "GPU admins only" has the same slug "gpu-admins-only" as profile 0. Hint: make the names differ in their letters or digits: the slug keeps only those (lowercased), and JupyterHub picks a profile and its audience by slug',
-      'qhub-config.yaml:15:21: profiles.jupyterlab[3].display_name: "cafe" has the same slug "cafe" as profile 2. Hint: make the names differ in their letters or digits: the slug keeps only those (lowercased), and JupyterHub picks a profile and its audience by slug',
-      'qhub-config.yaml:16:21: profiles.jupyterlab[4].display_name: "CAFÉ" is already the name of profile 2. Hint: give each profile its own display_name; JupyterHub tells them apart by it',
+      'qhub-config.yaml:14:21: profiles.jupyterlab[1].display_name: "GPU admins only" has the same slug "gpu-admins-only" as profile 0. Hint: make the names differ in their letters or digits: the slug keeps only those (lowercased), and JupyterHub picks a profile and its audience by slug',
+      'qhub-config.yaml:16:21: profiles.jupyterlab[3].display_name: "cafe" has the same slug "cafe" as profile 2. Hint: make the names differ in their letters or digits: the slug keeps only those (lowercased), and JupyterHub picks a profile and its audience by slug',
+      'qhub-config.yaml:17:21: profiles.jupyterlab[4].display_name: "CAFÉ" is already the name of profile 2. Hint: give each profile its own display_name; JupyterHub tells them apart by it',
     ]);
   });
 
@@ -94,10 +94,10 @@ describe("environments", () => {
         `${VALID}environments:\n  mine.yaml: { name: dask, dependencies: [python] }\n  Environment-Dashboard.yaml: { name: x, dependencies: [python] }\n  kustomization.yaml: { name: k, dependencies: [python] }\n  a.yaml: { name: ML, dependencies: [python] }\n  b.yaml: { name: ml, dependencies: [python] }\n`,
       ),
     ).toEqual([
-      'qhub-config.yaml:11:22: environments["mine.yaml"].name: environment name "dask" is already used by the environment QHub ships in environment-dask.yaml. Hint: give it another name, or replace the shipped environment by writing this one under the file name environment-dask.yaml',
-      'qhub-config.yaml:12:3: environments["Environment-Dashboard.yaml"]: "Environment-Dashboard.yaml" differs from "environment-dashboard.yaml" only in case; a case-insensitive checkout (macOS, Windows) makes them one file. Hint: write it as "environment-dashboard.yaml" to replace that environment, or pick another file name',
-      'qhub-config.yaml:13:3: environments["kustomization.yaml"]: "kustomization.yaml" is the name of the kustomization QHub writes beside the environment files. Hint: name the file after the environment, e.g. `environment-ml.yaml`',
-      'qhub-config.yaml:15:19: environments["b.yaml"].name: environment name "ml" differs from "ML" (a.yaml) only in case. Hint: give each environment its own name; conda-store builds them by name and Jupyter lowercases kernel names',
+      'qhub-config.yaml:12:22: environments["mine.yaml"].name: environment name "dask" is already used by the environment QHub ships in environment-dask.yaml. Hint: give it another name, or replace the shipped environment by writing this one under the file name environment-dask.yaml',
+      'qhub-config.yaml:13:3: environments["Environment-Dashboard.yaml"]: "Environment-Dashboard.yaml" differs from "environment-dashboard.yaml" only in case; a case-insensitive checkout (macOS, Windows) makes them one file. Hint: write it as "environment-dashboard.yaml" to replace that environment, or pick another file name',
+      'qhub-config.yaml:14:3: environments["kustomization.yaml"]: "kustomization.yaml" is the name of the kustomization QHub writes beside the environment files. Hint: name the file after the environment, e.g. `environment-ml.yaml`',
+      'qhub-config.yaml:16:19: environments["b.yaml"].name: environment name "ml" differs from "ML" (a.yaml) only in case. Hint: give each environment its own name; conda-store builds them by name and Jupyter lowercases kernel names',
     ]);
   });
 
@@ -115,10 +115,10 @@ describe("__proto__ is refused, never dropped", () => {
         `${VALID}  users:\n    __proto__: {}\n  groups:\n    __proto__: {}\nprofiles:\n  dask_worker:\n    __proto__: { worker_cores: 1, worker_cores_limit: 1, worker_memory: 1G, worker_memory_limit: 1G }\ngitops:\n  repository: acme/platform\n  clusters:\n    __proto__: {}\n    prod: {}\n`,
       ),
     ).toEqual([
-      'qhub-config.yaml:11:5: security.users.__proto__: "__proto__" cannot be used as a name. Hint: JavaScript reserves it and QHub would lose the entry; rename it',
-      'qhub-config.yaml:13:5: security.groups.__proto__: "__proto__" cannot be used as a name. Hint: JavaScript reserves it and QHub would lose the entry; rename it',
-      'qhub-config.yaml:16:5: profiles.dask_worker.__proto__: "__proto__" cannot be used as a name. Hint: JavaScript reserves it and QHub would lose the entry; rename it',
-      'qhub-config.yaml:20:5: gitops.clusters.__proto__: "__proto__" cannot be used as a name. Hint: JavaScript reserves it and QHub would lose the entry; rename it',
+      'qhub-config.yaml:12:5: security.users.__proto__: "__proto__" cannot be used as a name. Hint: JavaScript reserves it and QHub would lose the entry; rename it',
+      'qhub-config.yaml:14:5: security.groups.__proto__: "__proto__" cannot be used as a name. Hint: JavaScript reserves it and QHub would lose the entry; rename it',
+      'qhub-config.yaml:17:5: profiles.dask_worker.__proto__: "__proto__" cannot be used as a name. Hint: JavaScript reserves it and QHub would lose the entry; rename it',
+      'qhub-config.yaml:21:5: gitops.clusters.__proto__: "__proto__" cannot be used as a name. Hint: JavaScript reserves it and QHub would lose the entry; rename it',
     ]);
   });
 });
@@ -131,7 +131,7 @@ describe("branch names", () => {
     expect(at("release/2026.12")).toEqual([]);
     for (const bad of ["HEAD", "refs/heads/main", "a..b", "x.lock", ".hidden", "a/", "-x"])
       expect(at(bad)).toEqual([
-        "qhub-config.yaml:12:11: gitops.branch: is not a branch name git accepts. Hint: e.g. `main`: not `HEAD`, not a full ref such as `refs/heads/main`, no `..`, no part starting with `.` or ending in `.lock`, no leading `-` or `/`",
+        "qhub-config.yaml:13:11: gitops.branch: is not a branch name git accepts. Hint: e.g. `main`: not `HEAD`, not a full ref such as `refs/heads/main`, no `..`, no part starting with `.` or ending in `.lock`, no leading `-` or `/`",
       ]);
   });
 });
@@ -224,15 +224,15 @@ describe("Markdown from untrusted strings is escaped or refused", () => {
         `${VALID}amazon_web_services:\n  node_groups:\n    user: { instance: "m5.large](https://evil.example)", min_nodes: 0, max_nodes: 1 }\n`,
       ),
     ).toEqual([
-      "qhub-config.yaml:12:23: amazon_web_services.node_groups.user.instance: is not an instance type name. Hint: write the cloud's name for it, such as `m5.xlarge`, `n2-standard-8`, `Standard_D4s_v3` or `s-4vcpu-8gb`",
+      "qhub-config.yaml:13:23: amazon_web_services.node_groups.user.instance: is not an instance type name. Hint: write the cloud's name for it, such as `m5.xlarge`, `n2-standard-8`, `Standard_D4s_v3` or `s-4vcpu-8gb`",
     ]);
     expect(
       lines(
         `${VALID.replace("provider: aws", "provider: existing")}existing:\n  node_selectors:\n    user: { key: "a|b", value: "x\`y" }\n`,
       ),
     ).toEqual([
-      "qhub-config.yaml:12:18: existing.node_selectors.user.key: is not a Kubernetes label key. Hint: write an optional DNS prefix and `/`, then letters, digits, `-`, `_` and `.`, e.g. `kubernetes.io/os`",
-      "qhub-config.yaml:12:32: existing.node_selectors.user.value: is not a Kubernetes label value. Hint: write at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, e.g. `linux`",
+      "qhub-config.yaml:13:18: existing.node_selectors.user.key: is not a Kubernetes label key. Hint: write an optional DNS prefix and `/`, then letters, digits, `-`, `_` and `.`, e.g. `kubernetes.io/os`",
+      "qhub-config.yaml:13:32: existing.node_selectors.user.value: is not a Kubernetes label value. Hint: write at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, e.g. `linux`",
     ]);
   });
 
