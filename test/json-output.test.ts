@@ -173,7 +173,13 @@ describe("qhub validate --json", () => {
   test("a valid config: valid, its clusters, no problems; exit 0", () => {
     const r = runBin(["validate", "--json"], configDir());
     const doc = jsonDocument("validate", r);
-    expect(doc).toEqual({ file: "qhub-config.yaml", valid: true, clusters: ["laptop"], problems: [] });
+    expect(doc).toEqual({
+      file: "qhub-config.yaml",
+      valid: true,
+      clusters: ["laptop"],
+      problems: [],
+      warnings: [],
+    });
     expect(r.code).toBe(0);
   });
 

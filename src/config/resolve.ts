@@ -234,7 +234,8 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       extra,
     });
   });
-  const daskWorkerProfiles = sortedEntries(c.profiles?.dask_worker ?? DEFAULT_DASK_WORKER_PROFILES).map(
+  // In the order written: the first is the default worker size.
+  const daskWorkerProfiles = Object.entries(c.profiles?.dask_worker ?? DEFAULT_DASK_WORKER_PROFILES).map(
     ([name, w]): ResolvedDaskWorkerProfile => ({
       name,
       slug: slugify(name),

@@ -1,7 +1,7 @@
 // Rules about meaning across fields, checked after the schema accepts the shape. Each rule is a
 // named pure function of one cluster's settings; it returns findings, it does not throw.
 import { QUANTITY, NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS } from "./schema.js";
-import type { Authentication, ParsedConfig, Provider } from "./schema.js";
+import type { Authentication, CondaEnvironment, ParsedConfig, Provider } from "./schema.js";
 import { secretSources } from "./secret-sources.js";
 
 export interface Finding {
@@ -9,6 +9,8 @@ export interface Finding {
   prefer: "key" | "value";
   message: string;
   hint: string;
+  /** A warning is reported but leaves the config valid. @default "error" */
+  severity?: "error" | "warning";
 }
 
 export interface RuleContext {
@@ -19,6 +21,8 @@ export interface RuleContext {
   /** The cluster's name, and every cluster of the file in name order (for rules across clusters). */
   cluster?: string;
   clusters?: readonly { name: string; config: ParsedConfig }[];
+  /** The conda environments QHub ships (`environments/`), by file name; the config adds to them. */
+  defaultEnvironments?: Readonly<Record<string, CondaEnvironment>>;
 }
 
 type Rule = (ctx: RuleContext) => Finding[];
@@ -422,6 +426,65 @@ export const uniqueEnvironmentNames: Rule = ({ config }) => {
   return out;
 };
 
+/** The packages a conda spec lists (conda names, and pip names from its `pip:` list), lowercased. */
+function packagesOf(spec: CondaEnvironment): Set<string> {
+  const names = spec.dependencies.flatMap((d) => (typeof d === "string" ? [d] : d.pip));
+  return new Set(
+    names.map((d) =>
+      d
+        .replace(/^.*::/, "")
+        .replace(/^([A-Za-z0-9_.-]+).*$/, "$1")
+        .toLowerCase()
+        .replace(/_/g, "-"),
+    ),
+  );
+}
+
+/** The packages a Dask scheduler and its workers need in their environment. */
+export const DASK_PACKAGES = ["dask-gateway", "distributed"] as const;
+
+/**
+ * Whether Dask Gateway can run a scheduler and workers from this environment: they run its
+ * `dask` CLI (distributed) and the scheduler preloads `dask_gateway.scheduler_preload`.
+ */
+export function runsDask(spec: CondaEnvironment): boolean {
+  const packages = packagesOf(spec);
+  return DASK_PACKAGES.every((p) => packages.has(p));
+}
+
+/** Dask clusters are offered the environments that can run Dask; there must be one. */
+export const daskEnvironments: Rule = ({ config, defaultEnvironments }) => {
+  const written = Object.entries(config.environments ?? {});
+  // Without the shipped defaults (the caller has none at hand), only the warnings can be told.
+  const all = defaultEnvironments ? { ...defaultEnvironments, ...config.environments } : undefined;
+  const missing = (spec: CondaEnvironment) =>
+    DASK_PACKAGES.filter((p) => !packagesOf(spec).has(p))
+      .map((p) => `\`${p}\``)
+      .join(" and ");
+  if (all && !Object.values(all).some(runsDask))
+    return [
+      {
+        path: ["environments"],
+        prefer: "key",
+        message: "no conda environment can run Dask clusters",
+        hint: `add ${DASK_PACKAGES.map((p) => `\`${p}\``).join(" and ")} to an environment's dependencies (the scheduler and workers run from it)`,
+      },
+    ];
+  return written.flatMap(([file, spec]) =>
+    runsDask(spec)
+      ? []
+      : [
+          {
+            path: ["environments", file, "dependencies"],
+            prefer: "key" as const,
+            severity: "warning" as const,
+            message: `environment "${spec.name}" is not offered to Dask clusters: it lacks ${missing(spec)}`,
+            hint: "add them to its dependencies if Dask clusters should run it",
+          },
+        ],
+  );
+};
+
 /** Every rule, in the order their findings are reported. */
 export const RULES: readonly Rule[] = [
   projectNameConvention,
@@ -440,6 +503,7 @@ export const RULES: readonly Rule[] = [
   guaranteesWithinLimits,
   uniqueEnvironmentNames,
   secretSources,
+  daskEnvironments,
 ];
 
 export function runRules(ctx: RuleContext): Finding[] {

@@ -10,7 +10,7 @@ import { pathToString, sortProblems } from "./problems.js";
 import { runRules } from "./rules.js";
 import type { Finding } from "./rules.js";
 import { QhubConfig } from "./schema.js";
-import type { ParsedConfig, Provider } from "./schema.js";
+import type { CondaEnvironment, ParsedConfig, Provider } from "./schema.js";
 
 export interface ClusterConfig {
   /** The cluster's name: a key of `gitops.clusters`, or derived from `project_name`. */
@@ -21,6 +21,8 @@ export interface ClusterConfig {
 
 export interface ValidationResult {
   problems: Problem[];
+  /** Findings that leave the config valid (rules' warnings). */
+  warnings: Problem[];
   /** Present when there are no problems. */
   clusters?: ClusterConfig[];
 }
@@ -69,9 +71,15 @@ function relocator(cd: ConfigDocument, cluster: ClusterInput): (path: PropertyKe
   };
 }
 
-export function validateDocument(cd: ConfigDocument): ValidationResult {
+export interface ValidateOptions {
+  /** The conda environments QHub ships, by file name (rules see what a cluster will build). */
+  environments?: Readonly<Record<string, CondaEnvironment>>;
+}
+
+export function validateDocument(cd: ConfigDocument, opts: ValidateOptions = {}): ValidationResult {
   const problems: Problem[] = [...cd.problems];
-  if (!isPlainObject(cd.value)) return { problems: sortProblems(problems) };
+  const warnings: Problem[] = [];
+  if (!isPlainObject(cd.value)) return { problems: sortProblems(problems), warnings };
   const raw = cd.value;
 
   const inputs = clusterInputs(raw);
@@ -97,28 +105,39 @@ export function validateDocument(cd: ConfigDocument): ValidationResult {
 
   const providersInUse = new Set<Provider>(parsed.map((p) => p.config.provider));
   // A rule finding that holds for every cluster is reported once, without a cluster name.
-  const byKey = new Map<string, { problem: Problem; clusters: string[] }>();
+  const byKey = new Map<string, { problem: Problem; clusters: string[]; warning: boolean }>();
   for (const { input, config } of parsed) {
     const relocate = relocator(cd, input);
     const clusters = parsed.map((p) => ({ name: p.input.name, config: p.config }));
-    for (const f of runRules({ config, providersInUse, cluster: input.name, clusters })) {
+    for (const f of runRules({
+      config,
+      providersInUse,
+      cluster: input.name,
+      clusters,
+      defaultEnvironments: opts.environments,
+    })) {
       const problem = findingToProblem(cd, f, relocate);
-      const key = `${problem.line}:${problem.col}:${problem.message}`;
+      const key = `${f.severity ?? "error"}:${problem.line}:${problem.col}:${problem.message}`;
       const entry = byKey.get(key);
       if (entry) entry.clusters.push(input.name);
-      else byKey.set(key, { problem, clusters: [input.name] });
+      else byKey.set(key, { problem, clusters: [input.name], warning: f.severity === "warning" });
     }
   }
-  for (const { problem, clusters } of byKey.values()) {
+  for (const { problem, clusters, warning } of byKey.values()) {
     const everywhere = clusters.length === parsed.length || problem.path.startsWith("gitops.");
-    problems.push(
+    (warning ? warnings : problems).push(
       everywhere ? problem : { ...problem, message: `cluster ${clusters.join(", ")}: ${problem.message}` },
     );
   }
 
   const sorted = sortProblems(problems);
-  if (sorted.length > 0 || parsed.length !== inputs.length) return { problems: sorted };
-  return { problems: [], clusters: parsed.map(({ input, config }) => ({ name: input.name, config })) };
+  const warned = sortProblems(warnings);
+  if (sorted.length > 0 || parsed.length !== inputs.length) return { problems: sorted, warnings: warned };
+  return {
+    problems: [],
+    warnings: warned,
+    clusters: parsed.map(({ input, config }) => ({ name: input.name, config })),
+  };
 }
 
 function findingToProblem(

@@ -40,7 +40,9 @@ export async function readmeOf(explicit: string | undefined, read: ReadFile): Pr
 
 /** The config's clusters, or undefined (problems printed) when the config is invalid. */
 export function validConfig(config: string, io: Io): ClusterConfig[] | undefined {
-  const validation = validateDocument(loadConfigDocument(config));
+  const validation = validateDocument(loadConfigDocument(config), {
+    environments: loadDefaultEnvironments(),
+  });
   if (!validation.clusters) {
     for (const p of validation.problems) io.stderr(formatProblem(p));
     const n = validation.problems.length;

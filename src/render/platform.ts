@@ -5,7 +5,9 @@ import { Deployment } from "kubernetes-models/apps/v1";
 import { ConfigMap, Service } from "kubernetes-models/v1";
 import { passwordEnvName } from "../config/issues.js";
 import type { ResolvedCluster } from "../config/resolve.js";
-import { githubOrganizations } from "../config/rules.js";
+import { githubOrganizations, quantityValue, runsDask } from "../config/rules.js";
+import { BugError } from "../errors.js";
+import daskOptionsPython from "./embedded/dask_gateway_options.py";
 import loginTemplate from "./embedded/hub_login.html.jinja";
 import oauthGroupsPy from "./embedded/hub_oauth_groups.py";
 import pageTemplate from "./embedded/hub_page.html.jinja";
@@ -371,18 +373,52 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
   );
 }
 
+/** Where conda-store builds environments on the shared volume, as user and Dask pods mount it. */
+const CONDA_ENVS = "/home/conda/envs";
+
+/** Labels the Dask Gateway chart puts on its Traefik proxy's pods (release `dask-gateway`). */
+export const GATEWAY_PROXY_POD_LABELS = {
+  "app.kubernetes.io/component": "traefik",
+  "gateway.dask.org/instance": "dask-gateway",
+} as const;
+/** The proxy's container port: the chart serves HTTP and the schedulers' TLS on one entry point. */
+export const GATEWAY_PROXY_POD_PORT = 8000;
+
+/**
+ * z2jh's singleuser NetworkPolicy lets notebooks reach only the hub, the proxy and public IPs;
+ * a Dask client reaches its scheduler through the gateway's Traefik (`gateway://` proxy address,
+ * TLS routed by SNI). Allow exactly that: to the proxy's pods, on its port.
+ */
+export function notebookToDaskEgress() {
+  return [
+    {
+      to: [{ podSelector: { matchLabels: { ...GATEWAY_PROXY_POD_LABELS } } }],
+      ports: [{ port: GATEWAY_PROXY_POD_PORT, protocol: "TCP" }],
+    },
+  ];
+}
+
 export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
   const workerImage = splitImage(c.images.daskWorker);
-  const options = c.daskWorkerProfiles.map((w) => ({
-    name: w.name,
-    cores: w.cores,
-    cores_limit: w.coresLimit,
-    memory: w.memory,
-    memory_limit: w.memoryLimit,
-    threads: w.threads,
-    image: w.image,
-  }));
-  const environments = c.environments.map((e) => e.spec.name).sort();
+  const environments = c.environments.filter((e) => runsDask(e.spec)).map((e) => e.spec.name);
+  if (environments.length === 0)
+    throw new BugError(`cluster ${c.name}: no environment can run Dask (validation should have said so)`);
+  // In the order written: the first worker profile and the first Dask environment are the defaults.
+  const data = {
+    workers: c.daskWorkerProfiles.map((w) => ({
+      name: w.name,
+      cores: w.cores,
+      cores_limit: w.coresLimit,
+      memory: Math.floor(quantityValue(w.memory)),
+      memory_limit: Math.floor(quantityValue(w.memoryLimit)),
+      threads: w.threads,
+      image: w.image,
+    })),
+    environments,
+    prefix: CONDA_ENVS,
+    max_workers: maxWorkers(c),
+    idle_timeout: 1800,
+  };
   const workerPod = { nodeSelector: c.nodeGroups.worker.nodeSelector };
   const condaMount = {
     volumeMounts: [{ name: "qhub-conda", mountPath: "/home/conda", subPath: "conda", readOnly: true }],
@@ -390,7 +426,7 @@ export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
   const condaVolume = {
     volumes: [{ name: "qhub-conda", persistentVolumeClaim: { claimName: "qhub-storage" } }],
   };
-  return helmRelease(
+  const release = helmRelease(
     c,
     DASK_GATEWAY_CHART,
     {
@@ -406,38 +442,7 @@ export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
           worker: { extraPodConfig: { ...workerPod, ...condaVolume }, extraContainerConfig: condaMount },
         },
         extraConfig: {
-          "qhub-cluster-options": [
-            "# Cluster options: a worker size (profiles.dask_worker) and a conda environment.",
-            "import json",
-            "from dask_gateway_server.options import Options, Select",
-            "",
-            `_qhub_workers = json.loads(${JSON.stringify(JSON.stringify(options))})`,
-            `_qhub_environments = json.loads(${JSON.stringify(JSON.stringify(environments))})`,
-            "",
-            "def _qhub_options(profile, environment):",
-            '    w = next(w for w in _qhub_workers if w["name"] == profile)',
-            "    return {",
-            '        "worker_cores": w["cores"],',
-            '        "worker_cores_limit": w["cores_limit"],',
-            '        "worker_memory": w["memory"],',
-            '        "worker_memory_limit": w["memory_limit"],',
-            '        "worker_threads": w["threads"],',
-            '        "image": w["image"],',
-            "        # Built by conda-store onto the shared volume, mounted read-only at /home/conda.",
-            '        **({"scheduler_cmd": f"/home/conda/envs/{environment}/bin/dask-scheduler",',
-            '            "worker_cmd": f"/home/conda/envs/{environment}/bin/dask-worker"} if environment else {}),',
-            "    }",
-            "",
-            "c.Backend.cluster_options = Options(",
-            '    Select("profile", [w["name"] for w in _qhub_workers], default=_qhub_workers[0]["name"], label="Worker size"),',
-            '    Select("environment", _qhub_environments, default=_qhub_environments[0] if _qhub_environments else None, label="Conda environment"),',
-            "    handler=lambda options: _qhub_options(options.profile, options.environment),",
-            ")",
-            "# Adaptive scaling stays within the worker node pool's size.",
-            `c.ClusterConfig.cluster_max_workers = ${maxWorkers(c)}`,
-            "c.ClusterConfig.idle_timeout = 1800",
-            "",
-          ].join("\n"),
+          "qhub-cluster-options": `${daskOptionsPython}\n_qhub_dask_options(c, json.loads(${JSON.stringify(JSON.stringify(data))}))\n`,
         },
       },
       controller: { nodeSelector: c.nodeGroups.general.nodeSelector },
@@ -445,6 +450,14 @@ export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
     },
     [token("dask-gateway-token", "gateway.auth.jupyterhub.apiToken")],
   );
+  // The chart's crds/ holds its DaskCluster CRD beside copies of Traefik's CRDs, which the Traefik
+  // release owns (blueprints/traefik, applied a layer earlier): create what is missing on install
+  // (Helm skips CRDs that exist), never replace Traefik's with the gateway's copies.
+  if (release.spec) {
+    release.spec.install = { ...release.spec.install, crds: "Create" };
+    release.spec.upgrade = { ...release.spec.upgrade, crds: "Skip" };
+  }
+  return release;
 }
 
 /** Most workers one cluster may have: what the worker pool holds at its largest (100 when unknown). */
