@@ -322,6 +322,7 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       singleuser: {
         image: userImage,
         nodeSelector: c.nodeGroups.user.nodeSelector,
+        networkPolicy: { egress: notebookToDaskEgress() },
         profileList: profiles,
         // One Jupyter kernel per conda environment conda-store builds (each includes ipykernel), in
         // a folder Jupyter searches, so the environments show up in JupyterLab's launcher.
