@@ -85,6 +85,7 @@ describe("the qhub binary", () => {
       valid: true,
       clusters: ["prod", "staging"],
       problems: [],
+      warnings: [],
     });
   });
 

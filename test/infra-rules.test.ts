@@ -45,3 +45,40 @@ describe("Dask: environments that can run a scheduler and workers", () => {
     ]);
   });
 });
+
+describe("storage: what the cloud's shared file service and the cluster's classes allow", () => {
+  const base = (provider: string, extra: string) =>
+    `project_name: team\nprovider: ${provider}\ndomain: hub.example.com\n${extra}`;
+
+  test("Filestore's BASIC_HDD tier starts at 1 TiB: a smaller total is an error at shared_filesystem", () => {
+    const text = base(
+      "gcp",
+      "google_cloud_platform: { project: team-project }\nstorage:\n  type: cloud\n  shared_filesystem: 500Gi\n",
+    );
+    expect(validate(text).problems).toEqual([
+      "qhub-config.yaml:7:22: storage.shared_filesystem: shared_filesystem and conda_store come to 560Gi; Filestore (BASIC_HDD) shares are at least 1Ti. Hint: raise shared_filesystem so that the two add up to 1Ti or more, or use `type: nfs`",
+    ]);
+    expect(validate(text.replace("500Gi", "964Gi")).problems).toEqual([]);
+  });
+
+  test("NFS shares of Azure Files are premium, at least 100 GiB", () => {
+    const text = base("azure", "storage:\n  type: cloud\n  shared_filesystem: 20Gi\n  conda_store: 20Gi\n");
+    expect(validate(text).problems).toEqual([
+      "qhub-config.yaml:6:22: storage.shared_filesystem: shared_filesystem and conda_store come to 40Gi; Azure Files NFS (premium) shares are at least 100Gi. Hint: raise shared_filesystem so that the two add up to 100Gi or more, or use `type: nfs`",
+    ]);
+  });
+
+  test("an existing cluster should name its StorageClass (a warning); clouds use QHub's own", () => {
+    expect(validate(base("existing", "storage:\n  type: nfs\n"))).toEqual({
+      problems: [],
+      warnings: [
+        "qhub-config.yaml:4:1: storage: the NFS server's disk and the hub's database will use the cluster's default StorageClass, and stay Pending where there is none (EKS >= 1.30). Hint: set `storage.storage_class` to one of the classes `kubectl get storageclass` lists",
+      ],
+    });
+    expect(validate(base("existing", "storage:\n  storage_class: ceph-rbd\n")).problems).toEqual([]);
+    expect(validate(base("local", "")).problems).toEqual([]);
+    expect(validate(base("do", "storage:\n  storage_class: do-block-storage\n")).problems).toEqual([
+      "qhub-config.yaml:5:3: storage.storage_class: is for local and existing clusters; with provider do QHub makes its own class `qhub-block`. Hint: remove `storage_class`",
+    ]);
+  });
+});

@@ -74,6 +74,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "qhub-block",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",
@@ -134,6 +135,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "qhub-block",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",
@@ -189,6 +191,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "qhub-block",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",
@@ -244,6 +247,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "qhub-block",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",
@@ -276,6 +280,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "standard",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",
@@ -287,7 +292,10 @@ describe("resolveConfig: each provider's defaults", () => {
     expect(
       providerDefaults(
         resolveText(
-          minimal("existing", "existing:\n  node_selectors:\n    user: { key: pool, value: users }\n"),
+          minimal(
+            "existing",
+            "existing:\n  node_selectors:\n    user: { key: pool, value: users }\nstorage:\n  storage_class: ceph-rbd\n",
+          ),
         ).clusters[0]!,
       ),
     ).toMatchInlineSnapshot(`
@@ -314,6 +322,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "ceph-rbd",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",

@@ -401,6 +401,58 @@ export const efsFileSystemNamed: Rule = ({ config }) =>
       ]
     : [];
 
+/** Block storage: QHub's class on clouds, the cluster's own (named) on local and existing clusters. */
+export const blockStorageClass: Rule = ({ config }) => {
+  const selfManaged = config.provider === "local" || config.provider === "existing";
+  if (!selfManaged && config.storage.storage_class !== undefined)
+    return [
+      {
+        path: ["storage", "storage_class"],
+        prefer: "key",
+        message: `is for local and existing clusters; with provider ${config.provider} QHub makes its own class \`qhub-block\``,
+        hint: "remove `storage_class`",
+      },
+    ];
+  if (config.provider === "existing" && config.storage.storage_class === undefined)
+    // A warning, so that configs from before the key (QHub 0.4's included) stay valid.
+    return [
+      {
+        path: ["storage"],
+        prefer: "key",
+        severity: "warning",
+        message:
+          "the NFS server's disk and the hub's database will use the cluster's default StorageClass, and stay Pending where there is none (EKS >= 1.30)",
+        hint: "set `storage.storage_class` to one of the classes `kubectl get storageclass` lists",
+      },
+    ];
+  return [];
+};
+
+/**
+ * The smallest share each cloud's shared file service provisions: Filestore's BASIC_HDD tier (the
+ * CSI driver's `standard`) starts at 1 TiB; NFS shares of Azure Files need premium FileStorage,
+ * which starts at 100 GiB. EFS has no minimum.
+ */
+export const CLOUD_SHARE_MINIMUM: Partial<Record<Provider, { service: string; size: string }>> = {
+  gcp: { service: "Filestore (BASIC_HDD)", size: "1Ti" },
+  azure: { service: "Azure Files NFS (premium)", size: "100Gi" },
+};
+
+export const cloudShareMinimum: Rule = ({ config }) => {
+  const minimum = CLOUD_SHARE_MINIMUM[config.provider];
+  if (config.storage.type !== "cloud" || !minimum) return [];
+  const total = quantityValue(config.storage.shared_filesystem) + quantityValue(config.storage.conda_store);
+  if (total >= quantityValue(minimum.size)) return [];
+  return [
+    {
+      path: ["storage", "shared_filesystem"],
+      prefer: "value",
+      message: `shared_filesystem and conda_store come to ${Math.round(total / 2 ** 30)}Gi; ${minimum.service} shares are at least ${minimum.size}`,
+      hint: `raise shared_filesystem so that the two add up to ${minimum.size} or more, or use \`type: nfs\``,
+    },
+  ];
+};
+
 export const uniqueEnvironmentNames: Rule = ({ config }) => {
   const seen = new Map<string, string>();
   const out: Finding[] = [];
@@ -492,6 +544,8 @@ export const RULES: readonly Rule[] = [
   certificateFitsDomain,
   cloudStorageAvailable,
   efsFileSystemNamed,
+  blockStorageClass,
+  cloudShareMinimum,
   nodeGroupBounds,
   oneDefaultProfile,
   uniqueProfileNames,

@@ -2,7 +2,8 @@
 // HelmRelease each, with every value a reviewer needs to see in that one file. Pure.
 import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
 import { Deployment } from "kubernetes-models/apps/v1";
-import { ConfigMap, Service } from "kubernetes-models/v1";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { ConfigMap } from "kubernetes-models/v1";
 import { passwordEnvName } from "../config/issues.js";
 import type { ResolvedCluster } from "../config/resolve.js";
 import { githubOrganizations, quantityValue, runsDask } from "../config/rules.js";
@@ -281,6 +282,8 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       hub: {
         image: hubImage,
         nodeSelector: c.nodeGroups.general.nodeSelector,
+        // The sqlite-pvc claim names its class: EKS >= 1.30 has no default StorageClass.
+        ...(c.storage.blockClass ? { db: { pvc: { storageClassName: c.storage.blockClass } } } : {}),
         config: auth.config,
         ...(auth.env.length > 0 ? { extraEnv: auth.env } : {}),
         ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
@@ -473,11 +476,23 @@ export const CONDA_STORE_IMAGE = "quansight/conda-store-server:2024.11.2";
 export const ENVIRONMENTS_CONFIGMAP = "conda-environments";
 
 /**
+ * The POSIX owner of conda-store's builds and of the notebooks' files (z2jh's jovyan, group users):
+ * EFS access points enforce it, conda-store chowns its prefixes to it.
+ */
+export const CONDA_STORE_OWNER = { uid: 1000, gid: 100 } as const;
+const CONDA_STORE_PORT = 8080;
+
+/**
  * conda-store, as plain manifests (it has no published chart): one standalone pod that watches the
  * mounted specs, builds each into /home/conda/envs/<name> on the shared claim (where JupyterLab
  * and Dask workers mount it read-only), and keeps its SQLite database there too.
+ *
+ * Its web API would let anyone who reaches it build environments that every notebook and Dask
+ * worker then runs (its default login accepts any name and password). Nothing in QHub calls it: it
+ * listens on the pod's loopback only (`kubectl port-forward deploy/conda-store 8080` reaches it),
+ * and a NetworkPolicy denies all ingress to the pod where policies are enforced.
  */
-export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment | Service)[] {
+export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment | NetworkPolicy)[] {
   const labels = { "app.kubernetes.io/name": "conda-store", "app.kubernetes.io/part-of": "qhub" };
   const config = new ConfigMap({
     metadata: { name: "conda-store-config", namespace: c.namespace, labels },
@@ -487,12 +502,13 @@ export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment |
         'c.CondaStore.store_directory = "/home/conda/store"',
         'c.CondaStore.environment_directory = "/home/conda/envs/{name}"',
         'c.CondaStore.database_url = "sqlite:////home/conda/conda-store.sqlite"',
-        "c.CondaStore.default_uid = 1000",
-        "c.CondaStore.default_gid = 100",
+        `c.CondaStore.default_uid = ${CONDA_STORE_OWNER.uid}`,
+        `c.CondaStore.default_gid = ${CONDA_STORE_OWNER.gid}`,
         'c.CondaStore.default_permissions = "775"',
         'c.CondaStore.conda_included_packages = ["ipykernel"]',
-        'c.CondaStoreServer.address = "0.0.0.0"',
-        "c.CondaStoreServer.port = 8080",
+        "# Loopback only: nothing in the cluster needs the API (see the NetworkPolicy beside it).",
+        'c.CondaStoreServer.address = "127.0.0.1"',
+        `c.CondaStoreServer.port = ${CONDA_STORE_PORT}`,
         'c.CondaStoreServer.url_prefix = "/conda-store"',
         'c.CondaStoreWorker.watch_paths = ["/opt/environments"]',
         "",
@@ -510,7 +526,11 @@ export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment |
         metadata: { labels },
         spec: {
           nodeSelector: c.nodeGroups.general.nodeSelector,
-          securityContext: { runAsUser: 1000, runAsGroup: 100, fsGroup: 100 },
+          securityContext: {
+            runAsUser: CONDA_STORE_OWNER.uid,
+            runAsGroup: CONDA_STORE_OWNER.gid,
+            fsGroup: CONDA_STORE_OWNER.gid,
+          },
           containers: [
             {
               name: "conda-store",
@@ -521,7 +541,6 @@ export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment |
                 "--config",
                 "/etc/conda-store/conda_store_config.py",
               ],
-              ports: [{ name: "http", containerPort: 8080 }],
               volumeMounts: [
                 { name: "config", mountPath: "/etc/conda-store", readOnly: true },
                 { name: "environments", mountPath: "/opt/environments", readOnly: true },
@@ -538,12 +557,13 @@ export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment |
       },
     },
   });
-  const service = new Service({
+  const policy = new NetworkPolicy({
     metadata: { name: "conda-store", namespace: c.namespace, labels },
     spec: {
-      selector: { "app.kubernetes.io/name": "conda-store" },
-      ports: [{ name: "http", port: 8080, targetPort: "http" }],
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "conda-store" } },
+      policyTypes: ["Ingress"],
+      ingress: [],
     },
   });
-  return [config, deployment, service];
+  return [config, deployment, policy];
 }
