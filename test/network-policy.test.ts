@@ -270,6 +270,10 @@ describe("NetworkPolicies: a notebook reaches its Dask scheduler through the gat
         expect(allowed(policies, p.notebook, p.gatewayProxy, 9000)).toBe(false);
         expect(allowed(policies, p.notebook, p.gatewayApi, 8000)).toBe(false);
         expect(allowed(policies, p.notebook, p.condaStore, 8080)).toBe(false);
+        // conda-store's API is closed to every pod, also to those no policy restricts (Dask workers).
+        const daskWorker: Pod = { ...p.scheduler, name: "dask-worker-abc", ip: "10.4.0.31" };
+        expect(allowed(policies, daskWorker, p.condaStore, 8080)).toBe(false);
+        expect(allowed(policies, p.hub, p.condaStore, 8080)).toBe(false);
         // What z2jh allows anyway still works.
         expect(allowed(policies, p.notebook, p.hub, 8081)).toBe(true);
         // And without QHub's rule, z2jh's default policy would block the scheduler connection.
