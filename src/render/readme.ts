@@ -254,7 +254,7 @@ export function renderReadme(
     "clusters/<cluster>/qhub.yaml    Flux entry point: the cluster's Flux Kustomizations (bootstrap path)",
     "cluster-overlays/<cluster>/     per-cluster overlays, one folder per layer:",
     "  controllers/                  cert-manager, Traefik, NFS CSI driver (Helm releases with CRDs)",
-    "  configs/                      namespace, NFS server or shared storage class, TLS issuer and certificate",
+    "  configs/                      namespace, NFS server, StorageClasses (qhub-shared, qhub-block), TLS issuer and certificate",
     "  platform/                     shared storage claim, JupyterHub, Dask Gateway, conda-store",
     "environments/                   the conda environment specs conda-store builds (environments/<cluster>/ where a cluster differs)",
     "blueprints/                     shared Kustomize bases, the same for every cluster",
