@@ -15,6 +15,11 @@ const packages = [
     present: () => has("/usr/bin/python3", "-c", "import jupyterhub, traitlets, jinja2"),
     for: "the hub tests (test/hub-config.test.ts)",
   },
+  {
+    name: "python3-traitlets",
+    present: () => has("/usr/bin/python3", "-c", "import traitlets"),
+    for: "the Dask Gateway options test (test/gateway-options.test.ts)",
+  },
 ].filter((p) => !p.present());
 
 if (packages.length > 0) {

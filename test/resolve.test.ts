@@ -74,6 +74,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "qhub-block",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",
@@ -134,6 +135,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "qhub-block",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",
@@ -189,6 +191,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "qhub-block",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",
@@ -244,6 +247,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "qhub-block",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",
@@ -276,6 +280,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "standard",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",
@@ -287,7 +292,10 @@ describe("resolveConfig: each provider's defaults", () => {
     expect(
       providerDefaults(
         resolveText(
-          minimal("existing", "existing:\n  node_selectors:\n    user: { key: pool, value: users }\n"),
+          minimal(
+            "existing",
+            "existing:\n  node_selectors:\n    user: { key: pool, value: users }\nstorage:\n  storage_class: ceph-rbd\n",
+          ),
         ).clusters[0]!,
       ),
     ).toMatchInlineSnapshot(`
@@ -314,6 +322,7 @@ describe("resolveConfig: each provider's defaults", () => {
           },
         },
         "storage": {
+          "blockClass": "ceph-rbd",
           "condaStore": "60Gi",
           "sharedFilesystem": "100Gi",
           "type": "nfs",
@@ -337,16 +346,6 @@ describe("resolveConfig: what every provider shares", () => {
         "cloud": undefined,
         "daskWorkerProfiles": [
           {
-            "cores": 3,
-            "coresLimit": 4,
-            "image": "ghcr.io/dask/dask-gateway:2026.3.0",
-            "memory": "10G",
-            "memoryLimit": "16G",
-            "name": "Medium Worker",
-            "slug": "medium-worker",
-            "threads": 4,
-          },
-          {
             "cores": 1.5,
             "coresLimit": 2,
             "image": "ghcr.io/dask/dask-gateway:2026.3.0",
@@ -355,6 +354,16 @@ describe("resolveConfig: what every provider shares", () => {
             "name": "Small Worker",
             "slug": "small-worker",
             "threads": 2,
+          },
+          {
+            "cores": 3,
+            "coresLimit": 4,
+            "image": "ghcr.io/dask/dask-gateway:2026.3.0",
+            "memory": "10G",
+            "memoryLimit": "16G",
+            "name": "Medium Worker",
+            "slug": "medium-worker",
+            "threads": 4,
           },
         ],
         "domain": "hub.example.com",
@@ -498,19 +507,21 @@ describe("resolveConfig: what every provider shares", () => {
   });
 
   test("resolving is deterministic: same input, same model, whatever the key order", () => {
-    const a = resolveText(
-      minimal(
-        "aws",
-        "profiles:\n  dask_worker:\n    b: { worker_cores: 1, worker_cores_limit: 1, worker_memory: 1G, worker_memory_limit: 1G }\n    a: { worker_cores: 1, worker_cores_limit: 1, worker_memory: 1G, worker_memory_limit: 1G }\n",
-      ),
-    );
-    const b = resolveText(
-      minimal(
-        "aws",
-        "profiles:\n  dask_worker:\n    a: { worker_cores: 1, worker_cores_limit: 1, worker_memory: 1G, worker_memory_limit: 1G }\n    b: { worker_cores: 1, worker_cores_limit: 1, worker_memory: 1G, worker_memory_limit: 1G }\n",
-      ),
-    );
+    const env = (name: string) => `  environment-${name}.yaml: { name: ${name}, dependencies: [python] }\n`;
+    const a = resolveText(minimal("aws", `environments:\n${env("b")}${env("a")}`));
+    const b = resolveText(minimal("aws", `environments:\n${env("a")}${env("b")}`));
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+
+  test("Dask worker profiles keep the order written: the first is the default", () => {
+    const worker = "{ worker_cores: 1, worker_cores_limit: 1, worker_memory: 1G, worker_memory_limit: 1G }";
+    const c = resolveText(
+      minimal(
+        "aws",
+        `profiles:\n  dask_worker:\n    zeta: ${worker}\n    alpha: ${worker}\n    w10: ${worker}\n`,
+      ),
+    ).clusters[0]!;
+    expect(c.daskWorkerProfiles.map((w) => w.name)).toEqual(["zeta", "alpha", "w10"]);
   });
 
   test("with no default profile the first one is the default", () => {

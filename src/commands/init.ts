@@ -5,6 +5,7 @@ import { configJsonSchemaText, SCHEMA_ID } from "../config/json-schema.js";
 import { PROVIDERS } from "../config/schema.js";
 import type { Provider } from "../config/schema.js";
 import { parseConfigText } from "../config/document.js";
+import { loadDefaultEnvironments } from "../config/load.js";
 import { formatProblem } from "../config/problems.js";
 import { validateDocument } from "../config/validate.js";
 import { BugError } from "../errors.js";
@@ -93,7 +94,9 @@ export async function runInit(
     repository: opts.repository,
   };
   // Flag values are the user's: check what they make before writing anything (the key included).
-  const result = validateDocument(parseConfigText(opts.config, renderInitConfig(options)));
+  const result = validateDocument(parseConfigText(opts.config, renderInitConfig(options)), {
+    shippedEnvironments: loadDefaultEnvironments(),
+  });
   if (result.problems.length > 0) {
     const flagged = result.problems.filter((p) => /^(project_name|domain|gitops)/.test(p.path));
     if (flagged.length === 0)

@@ -1,6 +1,6 @@
 import type { Io } from "../io.js";
 import { loadConfigDocument, loadDefaultEnvironments } from "../config/load.js";
-import { formatProblem, formatWarning } from "../config/problems.js";
+import { formatProblem, formatWarning, sortProblems } from "../config/problems.js";
 import { unsetVariables, validateDocument } from "../config/validate.js";
 
 export interface ValidateOptions {
@@ -17,7 +17,8 @@ export function runValidate(opts: ValidateOptions, io: Io): number {
     shippedEnvironments: loadDefaultEnvironments(),
     requireAgeRecipients: true,
   });
-  const warnings = unsetVariables(cd, process.env);
+  // The rules' warnings, and the variables the config names that are not set.
+  const warnings = sortProblems([...result.warnings, ...unsetVariables(cd, process.env)]);
   const valid = result.problems.length === 0;
   const clusters = (result.clusters ?? []).map((c) => c.name);
   if (opts.json) {

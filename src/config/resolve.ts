@@ -94,7 +94,16 @@ export interface ResolvedCluster {
   users: ResolvedUser[];
   groups: { name: string; gid?: number }[];
   images: { jupyterhub: string; jupyterlab: string; daskWorker: string };
-  storage: { type: "nfs" | "cloud"; condaStore: string; sharedFilesystem: string };
+  storage: {
+    type: "nfs" | "cloud";
+    condaStore: string;
+    sharedFilesystem: string;
+    /**
+     * The StorageClass of block-storage claims (NFS server disk, hub database); undefined only on
+     * an `existing` cluster that names none (its default class; validate warns).
+     */
+    blockClass?: string;
+  };
   theme: Record<string, unknown>;
   jupyterlabProfiles: ResolvedJupyterLabProfile[];
   daskWorkerProfiles: ResolvedDaskWorkerProfile[];
@@ -196,6 +205,15 @@ function cloud(config: ParsedConfig): ResolvedCluster["cloud"] {
   }
 }
 
+/** QHub's own block StorageClass on clouds (overlays/<cloud>/configs); the cluster's elsewhere. */
+export const QHUB_BLOCK_CLASS = "qhub-block";
+
+function blockStorageClass(config: ParsedConfig): string | undefined {
+  if (config.provider !== "local" && config.provider !== "existing") return QHUB_BLOCK_CLASS;
+  // kind and minikube name their default class `standard`; an existing cluster should say.
+  return config.storage.storage_class ?? (config.provider === "local" ? "standard" : undefined);
+}
+
 /** Drops keys whose value is undefined, so snapshots and output show only what is set. */
 function compact<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -228,7 +246,8 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       extra,
     });
   });
-  const daskWorkerProfiles = sortedEntries(c.profiles?.dask_worker ?? DEFAULT_DASK_WORKER_PROFILES).map(
+  // In the order written: the first is the default worker size.
+  const daskWorkerProfiles = Object.entries(c.profiles?.dask_worker ?? DEFAULT_DASK_WORKER_PROFILES).map(
     ([name, w]): ResolvedDaskWorkerProfile => ({
       name,
       slug: slugify(name),
@@ -274,11 +293,12 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
     users,
     groups: sortedEntries(c.security.groups).map(([name, g]) => compact({ name, gid: g?.gid })),
     images,
-    storage: {
+    storage: compact({
       type: c.storage.type,
       condaStore: c.storage.conda_store,
       sharedFilesystem: c.storage.shared_filesystem,
-    },
+      blockClass: blockStorageClass(c),
+    }),
     theme: { ...c.theme?.jupyterhub },
     jupyterlabProfiles,
     daskWorkerProfiles,

@@ -15,6 +15,9 @@ export interface Finding {
    * the path's first key (a setting no cluster writes is added once, at the top). @default false
    */
   missing?: boolean;
+
+  /** A warning is reported but leaves the config valid. @default "error" */
+  severity?: "error" | "warning";
 }
 
 export interface RuleContext {
@@ -29,6 +32,9 @@ export interface RuleContext {
   shippedEnvironments: Readonly<Record<string, CondaEnvironment>>;
   /** Whether the config must name age recipients (it must to render; `qhub upgrade` leaves that to the user). */
   requireAgeRecipients: boolean;
+
+  /** The conda environments QHub ships (`environments/`), by file name; the config adds to them. */
+  defaultEnvironments?: Readonly<Record<string, CondaEnvironment>>;
 }
 
 type Rule = (ctx: RuleContext) => Finding[];
@@ -525,6 +531,58 @@ export const uniqueEnvironmentNames: Rule = ({ config, shippedEnvironments }) =>
   return out;
 };
 
+/** Block storage: QHub's class on clouds, the cluster's own (named) on local and existing clusters. */
+export const blockStorageClass: Rule = ({ config }) => {
+  const selfManaged = config.provider === "local" || config.provider === "existing";
+  if (!selfManaged && config.storage.storage_class !== undefined)
+    return [
+      {
+        path: ["storage", "storage_class"],
+        prefer: "key",
+        message: `is for local and existing clusters; with provider ${config.provider} QHub makes its own class \`qhub-block\``,
+        hint: "remove `storage_class`",
+      },
+    ];
+  if (config.provider === "existing" && config.storage.storage_class === undefined)
+    // A warning, so that configs from before the key (QHub 0.4's included) stay valid.
+    return [
+      {
+        path: ["storage"],
+        prefer: "key",
+        severity: "warning",
+        message:
+          "the NFS server's disk and the hub's database will use the cluster's default StorageClass, and stay Pending where there is none (EKS >= 1.30)",
+        hint: "set `storage.storage_class` to one of the classes `kubectl get storageclass` lists",
+      },
+    ];
+  return [];
+};
+
+/**
+ * The smallest share each cloud's shared file service provisions: Filestore's BASIC_HDD tier (the
+ * CSI driver's `standard`) starts at 1 TiB; NFS shares of Azure Files need premium FileStorage,
+ * which starts at 100 GiB. EFS has no minimum.
+ */
+export const CLOUD_SHARE_MINIMUM: Partial<Record<Provider, { service: string; size: string }>> = {
+  gcp: { service: "Filestore (BASIC_HDD)", size: "1Ti" },
+  azure: { service: "Azure Files NFS (premium)", size: "100Gi" },
+};
+
+export const cloudShareMinimum: Rule = ({ config }) => {
+  const minimum = CLOUD_SHARE_MINIMUM[config.provider];
+  if (config.storage.type !== "cloud" || !minimum) return [];
+  const total = quantityValue(config.storage.shared_filesystem) + quantityValue(config.storage.conda_store);
+  if (total >= quantityValue(minimum.size)) return [];
+  return [
+    {
+      path: ["storage", "shared_filesystem"],
+      prefer: "value",
+      message: `shared_filesystem and conda_store come to ${Math.round(total / 2 ** 30)}Gi; ${minimum.service} shares are at least ${minimum.size}`,
+      hint: `raise shared_filesystem so that the two add up to ${minimum.size} or more, or use \`type: nfs\``,
+    },
+  ];
+};
+
 /**
  * Every cluster gets encrypted Secrets (at least the hub's generated tokens), and QHub seals
  * them only for the age public keys the config names: without one, `qhub render` must refuse.
@@ -543,6 +601,65 @@ export const ageRecipientsNamed: Rule = ({ config, requireAgeRecipients }) =>
       ]
     : [];
 
+/** The packages a conda spec lists (conda names, and pip names from its `pip:` list), lowercased. */
+function packagesOf(spec: CondaEnvironment): Set<string> {
+  const names = spec.dependencies.flatMap((d) => (typeof d === "string" ? [d] : d.pip));
+  return new Set(
+    names.map((d) =>
+      d
+        .replace(/^.*::/, "")
+        .replace(/^([A-Za-z0-9_.-]+).*$/, "$1")
+        .toLowerCase()
+        .replace(/_/g, "-"),
+    ),
+  );
+}
+
+/** The packages a Dask scheduler and its workers need in their environment. */
+export const DASK_PACKAGES = ["dask-gateway", "distributed"] as const;
+
+/**
+ * Whether Dask Gateway can run a scheduler and workers from this environment: they run its
+ * `dask` CLI (distributed) and the scheduler preloads `dask_gateway.scheduler_preload`.
+ */
+export function runsDask(spec: CondaEnvironment): boolean {
+  const packages = packagesOf(spec);
+  return DASK_PACKAGES.every((p) => packages.has(p));
+}
+
+/** Dask clusters are offered the environments that can run Dask; there must be one. */
+export const daskEnvironments: Rule = ({ config, defaultEnvironments }) => {
+  const written = Object.entries(config.environments ?? {});
+  // Without the shipped defaults (the caller has none at hand), only the warnings can be told.
+  const all = defaultEnvironments ? { ...defaultEnvironments, ...config.environments } : undefined;
+  const missing = (spec: CondaEnvironment) =>
+    DASK_PACKAGES.filter((p) => !packagesOf(spec).has(p))
+      .map((p) => `\`${p}\``)
+      .join(" and ");
+  if (all && !Object.values(all).some(runsDask))
+    return [
+      {
+        path: ["environments"],
+        prefer: "key",
+        message: "no conda environment can run Dask clusters",
+        hint: `add ${DASK_PACKAGES.map((p) => `\`${p}\``).join(" and ")} to an environment's dependencies (the scheduler and workers run from it)`,
+      },
+    ];
+  return written.flatMap(([file, spec]) =>
+    runsDask(spec)
+      ? []
+      : [
+          {
+            path: ["environments", file, "dependencies"],
+            prefer: "key" as const,
+            severity: "warning" as const,
+            message: `environment "${spec.name}" is not offered to Dask clusters: it lacks ${missing(spec)}`,
+            hint: "add them to its dependencies if Dask clusters should run it",
+          },
+        ],
+  );
+};
+
 /** Every rule, in the order their findings are reported. */
 export const RULES: readonly Rule[] = [
   projectNameConvention,
@@ -551,6 +668,8 @@ export const RULES: readonly Rule[] = [
   certificateFitsDomain,
   cloudStorageAvailable,
   efsFileSystemNamed,
+  blockStorageClass,
+  cloudShareMinimum,
   nodeGroupBounds,
   oneDefaultProfile,
   uniqueProfileNames,
@@ -563,6 +682,7 @@ export const RULES: readonly Rule[] = [
   guaranteesWithinLimits,
   uniqueEnvironmentNames,
   secretSources,
+  daskEnvironments,
 ];
 
 export function runRules(ctx: RuleContext): Finding[] {

@@ -568,6 +568,19 @@ const Storage = describe(
       z._default(storageSize(), "100Gi"),
       "Size of the home directories and shared folders volume.",
     ),
+    storage_class: describe(
+      z.optional(
+        z
+          .string()
+          .check(
+            z.regex(
+              /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+              msg("is not a StorageClass name", "`kubectl get storageclass` lists the cluster's classes"),
+            ),
+          ),
+      ),
+      "StorageClass of the cluster's block storage, for the NFS server's disk and the hub's database: needed with provider `existing`; `local` defaults to `standard` (kind, minikube; k3d: `local-path`). Clouds use QHub's own `qhub-block`.",
+    ),
   }),
   "Shared storage for home directories, shared folders and conda environments.",
 );
@@ -634,8 +647,19 @@ const settings = {
           "Server sizes; default Small (2 CPU / 8G) and Medium (4 CPU / 16G).",
         ),
         dask_worker: describe(
-          z.optional(z.record(nonEmpty(), DaskWorkerProfile)),
-          "Dask worker sizes by name; default Small Worker and Medium Worker.",
+          z.optional(
+            z.record(
+              // A name that is a plain number would lose its place: the first listed is the default.
+              nonEmpty().check(
+                z.regex(
+                  /^(?![0-9]+$)/,
+                  msg("must not be a plain number", "name worker sizes with words, e.g. `Worker 10`"),
+                ),
+              ),
+              DaskWorkerProfile,
+            ),
+          ),
+          "Dask worker sizes by name, in the order offered; the first listed is the default. Default Small Worker and Medium Worker.",
         ),
       }),
     ),

@@ -22,6 +22,8 @@ export interface ClusterConfig {
 
 export interface ValidationResult {
   problems: Problem[];
+  /** Findings that leave the config valid (rules' warnings). */
+  warnings: Problem[];
   /** Present when there are no problems. */
   clusters?: ClusterConfig[];
 }
@@ -87,7 +89,8 @@ export interface ValidateOptions {
 export function validateDocument(cd: ConfigDocument, options: ValidateOptions = {}): ValidationResult {
   const shippedEnvironments = options.shippedEnvironments ?? {};
   const problems: Problem[] = [...cd.problems];
-  if (!isPlainObject(cd.value)) return { problems: sortProblems(problems) };
+  const warnings: Problem[] = [];
+  if (!isPlainObject(cd.value)) return { problems: sortProblems(problems), warnings };
   const raw = cd.value;
   problems.push(...reservedKeys(cd, raw, []));
 
@@ -120,7 +123,7 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
 
   const providersInUse = new Set<Provider>(checked.map((p) => p.config.provider));
   // A rule finding that holds for every cluster is reported once, without a cluster name.
-  const byKey = new Map<string, { problem: Problem; clusters: string[] }>();
+  const byKey = new Map<string, { problem: Problem; clusters: string[]; warning: boolean }>();
   for (const { input, config } of checked) {
     const relocate = relocator(cd, input);
     const clusters = checked.map((p) => ({ name: p.input.name, config: p.config }));
@@ -132,25 +135,31 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
       cluster: input.name,
       clusters,
       shippedEnvironments,
+      defaultEnvironments: options.shippedEnvironments,
       requireAgeRecipients: options.requireAgeRecipients ?? false,
     })) {
       const problem = findingToProblem(cd, f, f.missing && !written(f) ? (p) => p : relocate);
-      const key = `${problem.line}:${problem.col}:${problem.message}`;
+      const key = `${f.severity ?? "error"}:${problem.line}:${problem.col}:${problem.message}`;
       const entry = byKey.get(key);
       if (entry) entry.clusters.push(input.name);
-      else byKey.set(key, { problem, clusters: [input.name] });
+      else byKey.set(key, { problem, clusters: [input.name], warning: f.severity === "warning" });
     }
   }
-  for (const { problem, clusters } of byKey.values()) {
+  for (const { problem, clusters, warning } of byKey.values()) {
     const everywhere = clusters.length === checked.length || problem.path.startsWith("gitops.");
-    problems.push(
+    (warning ? warnings : problems).push(
       everywhere ? problem : { ...problem, message: `cluster ${clusters.join(", ")}: ${problem.message}` },
     );
   }
 
   const sorted = sortProblems(problems);
-  if (sorted.length > 0 || parsed.length !== inputs.length) return { problems: sorted };
-  return { problems: [], clusters: parsed.map(({ input, config }) => ({ name: input.name, config })) };
+  const warned = sortProblems(warnings);
+  if (sorted.length > 0 || parsed.length !== inputs.length) return { problems: sorted, warnings: warned };
+  return {
+    problems: [],
+    warnings: warned,
+    clusters: parsed.map(({ input, config }) => ({ name: input.name, config })),
+  };
 }
 
 /**

@@ -133,7 +133,13 @@ export function renderInitConfig(opts: InitOptions): string {
     certificate: { type: "self-signed" },
     security,
     [block]: providerBlock(opts),
-    storage: { type: "nfs", conda_store: "60Gi", shared_filesystem: "100Gi" },
+    storage: {
+      type: "nfs",
+      conda_store: "60Gi",
+      shared_filesystem: "100Gi",
+      // An existing cluster's block StorageClass: QHub cannot guess it (`kubectl get storageclass`).
+      ...(opts.provider === "existing" ? { storage_class: "standard" } : {}),
+    },
     profiles: {
       jupyterlab: DEFAULT_JUPYTERLAB_PROFILES.map((p) => ({
         display_name: p.display_name,
@@ -184,7 +190,7 @@ export function renderInitConfig(opts: InitOptions): string {
         : "Cloud settings. Node pools by role: general (hub and services), user (JupyterLab\nservers) and worker (Dask); QHub places pods on them by the cloud's node-pool label.",
     storage:
       opts.provider === "local" || opts.provider === "existing"
-        ? "Shared storage for home directories, shared team folders and conda environments:\nan NFS server inside the cluster."
+        ? `Shared storage for home directories, shared team folders and conda environments:\nan NFS server inside the cluster.${opts.provider === "existing" ? " storage_class: the cluster's StorageClass for its disk\nand the hub's database (check `kubectl get storageclass`)." : ""}`
         : "Shared storage for home directories, shared team folders and conda environments:\nnfs (an NFS server on the cloud's disks) or cloud (EFS, Filestore or Azure Files).",
     profiles:
       "What users choose from: JupyterLab server sizes (one default) and Dask worker sizes.\nConda environments: QHub ships environment-dask.yaml and environment-dashboard.yaml;\nadd your own under `environments:` (file name -> conda spec).",

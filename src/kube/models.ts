@@ -9,7 +9,7 @@ import {
   OCIRepository,
 } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1";
 import { DaemonSet, Deployment, StatefulSet } from "kubernetes-models/apps/v1";
-import { Ingress, IngressClass } from "kubernetes-models/networking.k8s.io/v1";
+import { Ingress, IngressClass, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import {
   ClusterRole,
   ClusterRoleBinding,
@@ -46,6 +46,7 @@ const MODELS = [
   DaemonSet,
   Ingress,
   IngressClass,
+  NetworkPolicy,
   Role,
   RoleBinding,
   ClusterRole,

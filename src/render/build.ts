@@ -12,6 +12,7 @@ import type { Provider } from "../config/schema.js";
 import type { OutputFile } from "./emit.js";
 import { toYaml, toYamlDocuments } from "./emit.js";
 import {
+  CONDA_STORE_OWNER,
   condaStoreObjects,
   daskGatewayRelease,
   ENVIRONMENTS_CONFIGMAP,
@@ -41,6 +42,8 @@ export const TLS_SECRET = "qhub-tls";
 /** The Secret in flux-system that holds the age identity Flux decrypts with (made by hand, once). */
 export const SOPS_SECRET = "sops-age";
 export const STORAGE_CLAIM = "qhub-storage";
+/** QHub's shared (ReadWriteMany) StorageClass: every claim names a class (EKS >= 1.30 has no default). */
+export const SHARED_CLASS = "qhub-shared";
 const NFS_SERVICE = "nfs-server";
 
 interface Validatable {
@@ -194,12 +197,27 @@ function missing(c: ResolvedCluster, key: string): never {
   throw new BugError(`cluster ${c.name}: ${key} is missing (validation should have said so)`);
 }
 
+/** The in-cluster NFS server's address: the NFS CSI driver's node plugin resolves cluster DNS. */
+function nfsServer(c: ResolvedCluster): string {
+  return `${NFS_SERVICE}.${c.namespace}.svc.cluster.local`;
+}
+
 function sharedStorageClass(c: ResolvedCluster): StorageClass {
   const base = {
-    metadata: { name: "qhub-shared" },
+    metadata: { name: SHARED_CLASS },
     reclaimPolicy: "Retain" as const,
     allowVolumeExpansion: true,
   };
+  if (c.storage.type === "nfs")
+    // The shared claim binds to a PersistentVolume QHub writes (platform layer); the class names
+    // it, and gives any further claim of this class a folder on the same server.
+    return new StorageClass({
+      ...base,
+      allowVolumeExpansion: false,
+      provisioner: "nfs.csi.k8s.io",
+      parameters: { server: nfsServer(c), share: "/" },
+      mountOptions: ["nfsvers=4.1"],
+    });
   switch (c.provider) {
     case "aws":
       return new StorageClass({
@@ -209,20 +227,27 @@ function sharedStorageClass(c: ResolvedCluster): StorageClass {
           provisioningMode: "efs-ap",
           fileSystemId: c.cloud.efsFileSystemId ?? missing(c, "amazon_web_services.efs_file_system_id"),
           directoryPerms: "775",
+          // An access point makes every file operation as one POSIX user: the one conda-store and
+          // the notebooks run as, so that conda-store's chown of its prefixes is a no-op, not EPERM.
+          uid: String(CONDA_STORE_OWNER.uid),
+          gid: String(CONDA_STORE_OWNER.gid),
         },
       });
     case "gcp":
       return new StorageClass({
         ...base,
         provisioner: "filestore.csi.storage.gke.io",
+        // BASIC_HDD; at least 1 TiB (a rule checks the size).
         parameters: { tier: "standard" },
       });
     case "azure":
+      // NFS-protocol Azure Files (premium FileStorage): SMB shares mount without execute bits, so
+      // the conda environments' binaries could not run from them.
       return new StorageClass({
         ...base,
         provisioner: "file.csi.azure.com",
-        parameters: { skuName: "Standard_LRS" },
-        mountOptions: ["dir_mode=0775", "file_mode=0664", "uid=1000", "gid=100", "mfsymlinks", "nobrl"],
+        parameters: { protocol: "nfs", skuName: "Premium_LRS" },
+        mountOptions: ["nconnect=4", "noresvport", "actimeo=30"],
       });
     default:
       throw new BugError(
@@ -294,16 +319,16 @@ function configs(c: ResolvedCluster, files: StaticFiles): OutputFile[] {
       content: kustomization({
         namespace: c.namespace,
         resources: [`${up}/blueprints/nfs-server`],
-        components: hasComponent(files, c.provider, "configs")
-          ? [`${up}/overlays/${c.provider}/configs`]
-          : undefined,
         patches: [
           {
             patch: toYaml({
               apiVersion: "v1",
               kind: "PersistentVolumeClaim",
               metadata: { name: "nfs-server-data" },
-              spec: { resources: { requests: { storage: totalStorage(c) } } },
+              spec: {
+                resources: { requests: { storage: totalStorage(c) } },
+                storageClassName: c.storage.blockClass,
+              },
             }),
           },
           {
@@ -317,19 +342,27 @@ function configs(c: ResolvedCluster, files: StaticFiles): OutputFile[] {
         ],
       }),
     });
-  } else {
-    resources.push("storageclass.yaml");
-    out.push({
-      path: `${dir}/storageclass.yaml`,
-      content: toYaml(checked(c.name, "StorageClass qhub-shared", "storage.type", sharedStorageClass(c))),
-    });
   }
+  resources.push("storageclass.yaml");
+  out.push({
+    path: `${dir}/storageclass.yaml`,
+    content: toYaml(checked(c.name, `StorageClass ${SHARED_CLASS}`, "storage.type", sharedStorageClass(c))),
+  });
   const tls = tlsObjects(c);
   if (tls.length > 0) {
     resources.push("tls.yaml");
     out.push({ path: `${dir}/tls.yaml`, content: toYamlDocuments(tls) });
   }
-  out.push({ path: `${dir}/kustomization.yaml`, content: kustomization({ resources }) });
+  out.push({
+    path: `${dir}/kustomization.yaml`,
+    content: kustomization({
+      resources,
+      // The cloud's block StorageClass `qhub-block` (the NFS server's disk, the hub's database).
+      components: hasComponent(files, c.provider, "configs")
+        ? [`${UP}/overlays/${c.provider}/configs`]
+        : undefined,
+    }),
+  });
   return out;
 }
 
@@ -339,7 +372,7 @@ function platform(c: ResolvedCluster, secrets: readonly OutputFile[], envDir: st
   const objects: (PersistentVolume | PersistentVolumeClaim)[] = [];
   if (c.storage.type === "nfs") {
     // Mounted by the NFS CSI driver, whose node plugin resolves cluster DNS (the kubelet does not).
-    const server = `${NFS_SERVICE}.${c.namespace}.svc.cluster.local`;
+    const server = nfsServer(c);
     objects.push(
       checked(
         c.name,
@@ -351,7 +384,8 @@ function platform(c: ResolvedCluster, secrets: readonly OutputFile[], envDir: st
             accessModes: ["ReadWriteMany"],
             capacity: { storage: size },
             persistentVolumeReclaimPolicy: "Retain",
-            storageClassName: "",
+            storageClassName: SHARED_CLASS,
+            mountOptions: ["nfsvers=4.1"],
             claimRef: { namespace: c.namespace, name: STORAGE_CLAIM },
             // The server exports /exports as the NFSv4 root (fsid=0), so the share is "/".
             csi: {
@@ -374,7 +408,7 @@ function platform(c: ResolvedCluster, secrets: readonly OutputFile[], envDir: st
         spec: {
           accessModes: ["ReadWriteMany"],
           resources: { requests: { storage: size } },
-          storageClassName: c.storage.type === "nfs" ? "" : "qhub-shared",
+          storageClassName: SHARED_CLASS,
           volumeName: c.storage.type === "nfs" ? `qhub-storage-${c.namespace}` : undefined,
         },
       }),

@@ -2,10 +2,13 @@
 // HelmRelease each, with every value a reviewer needs to see in that one file. Pure.
 import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
 import { Deployment } from "kubernetes-models/apps/v1";
-import { ConfigMap, Service } from "kubernetes-models/v1";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { ConfigMap } from "kubernetes-models/v1";
 import { passwordEnvName, passwordKey } from "../config/names.js";
 import type { ResolvedCluster } from "../config/resolve.js";
-import { githubOrganizations } from "../config/rules.js";
+import { githubOrganizations, quantityValue, runsDask } from "../config/rules.js";
+import { BugError } from "../errors.js";
+import daskOptionsPython from "./embedded/dask_gateway_options.py";
 import loginTemplate from "./embedded/hub_login.html.jinja";
 import oauthGroupsPy from "./embedded/hub_oauth_groups.py";
 import pageTemplate from "./embedded/hub_page.html.jinja";
@@ -277,6 +280,8 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       hub: {
         image: hubImage,
         nodeSelector: c.nodeGroups.general.nodeSelector,
+        // The sqlite-pvc claim names its class: EKS >= 1.30 has no default StorageClass.
+        ...(c.storage.blockClass ? { db: { pvc: { storageClassName: c.storage.blockClass } } } : {}),
         config: auth.config,
         ...(auth.env.length > 0 ? { extraEnv: auth.env } : {}),
         ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
@@ -318,6 +323,7 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       singleuser: {
         image: userImage,
         nodeSelector: c.nodeGroups.user.nodeSelector,
+        networkPolicy: { egress: notebookToDaskEgress() },
         profileList: profiles,
         // One Jupyter kernel per conda environment conda-store builds (each includes ipykernel), in
         // a folder Jupyter searches, so the environments show up in JupyterLab's launcher.
@@ -369,18 +375,52 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
   );
 }
 
+/** Where conda-store builds environments on the shared volume, as user and Dask pods mount it. */
+const CONDA_ENVS = "/home/conda/envs";
+
+/** Labels the Dask Gateway chart puts on its Traefik proxy's pods (release `dask-gateway`). */
+export const GATEWAY_PROXY_POD_LABELS = {
+  "app.kubernetes.io/component": "traefik",
+  "gateway.dask.org/instance": "dask-gateway",
+} as const;
+/** The proxy's container port: the chart serves HTTP and the schedulers' TLS on one entry point. */
+export const GATEWAY_PROXY_POD_PORT = 8000;
+
+/**
+ * z2jh's singleuser NetworkPolicy lets notebooks reach only the hub, the proxy and public IPs;
+ * a Dask client reaches its scheduler through the gateway's Traefik (`gateway://` proxy address,
+ * TLS routed by SNI). Allow exactly that: to the proxy's pods, on its port.
+ */
+export function notebookToDaskEgress() {
+  return [
+    {
+      to: [{ podSelector: { matchLabels: { ...GATEWAY_PROXY_POD_LABELS } } }],
+      ports: [{ port: GATEWAY_PROXY_POD_PORT, protocol: "TCP" }],
+    },
+  ];
+}
+
 export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
   const workerImage = splitImage(c.images.daskWorker);
-  const options = c.daskWorkerProfiles.map((w) => ({
-    name: w.name,
-    cores: w.cores,
-    cores_limit: w.coresLimit,
-    memory: w.memory,
-    memory_limit: w.memoryLimit,
-    threads: w.threads,
-    image: w.image,
-  }));
-  const environments = c.environments.map((e) => e.spec.name).sort();
+  const environments = c.environments.filter((e) => runsDask(e.spec)).map((e) => e.spec.name);
+  if (environments.length === 0)
+    throw new BugError(`cluster ${c.name}: no environment can run Dask (validation should have said so)`);
+  // In the order written: the first worker profile and the first Dask environment are the defaults.
+  const data = {
+    workers: c.daskWorkerProfiles.map((w) => ({
+      name: w.name,
+      cores: w.cores,
+      cores_limit: w.coresLimit,
+      memory: Math.floor(quantityValue(w.memory)),
+      memory_limit: Math.floor(quantityValue(w.memoryLimit)),
+      threads: w.threads,
+      image: w.image,
+    })),
+    environments,
+    prefix: CONDA_ENVS,
+    max_workers: maxWorkers(c),
+    idle_timeout: 1800,
+  };
   const workerPod = { nodeSelector: c.nodeGroups.worker.nodeSelector };
   const condaMount = {
     volumeMounts: [{ name: "qhub-conda", mountPath: "/home/conda", subPath: "conda", readOnly: true }],
@@ -388,7 +428,7 @@ export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
   const condaVolume = {
     volumes: [{ name: "qhub-conda", persistentVolumeClaim: { claimName: "qhub-storage" } }],
   };
-  return helmRelease(
+  const release = helmRelease(
     c,
     DASK_GATEWAY_CHART,
     {
@@ -404,38 +444,7 @@ export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
           worker: { extraPodConfig: { ...workerPod, ...condaVolume }, extraContainerConfig: condaMount },
         },
         extraConfig: {
-          "qhub-cluster-options": [
-            "# Cluster options: a worker size (profiles.dask_worker) and a conda environment.",
-            "import json",
-            "from dask_gateway_server.options import Options, Select",
-            "",
-            `_qhub_workers = json.loads(${JSON.stringify(JSON.stringify(options))})`,
-            `_qhub_environments = json.loads(${JSON.stringify(JSON.stringify(environments))})`,
-            "",
-            "def _qhub_options(profile, environment):",
-            '    w = next(w for w in _qhub_workers if w["name"] == profile)',
-            "    return {",
-            '        "worker_cores": w["cores"],',
-            '        "worker_cores_limit": w["cores_limit"],',
-            '        "worker_memory": w["memory"],',
-            '        "worker_memory_limit": w["memory_limit"],',
-            '        "worker_threads": w["threads"],',
-            '        "image": w["image"],',
-            "        # Built by conda-store onto the shared volume, mounted read-only at /home/conda.",
-            '        **({"scheduler_cmd": f"/home/conda/envs/{environment}/bin/dask-scheduler",',
-            '            "worker_cmd": f"/home/conda/envs/{environment}/bin/dask-worker"} if environment else {}),',
-            "    }",
-            "",
-            "c.Backend.cluster_options = Options(",
-            '    Select("profile", [w["name"] for w in _qhub_workers], default=_qhub_workers[0]["name"], label="Worker size"),',
-            '    Select("environment", _qhub_environments, default=_qhub_environments[0] if _qhub_environments else None, label="Conda environment"),',
-            "    handler=lambda options: _qhub_options(options.profile, options.environment),",
-            ")",
-            "# Adaptive scaling stays within the worker node pool's size.",
-            `c.ClusterConfig.cluster_max_workers = ${maxWorkers(c)}`,
-            "c.ClusterConfig.idle_timeout = 1800",
-            "",
-          ].join("\n"),
+          "qhub-cluster-options": `${daskOptionsPython}\n_qhub_dask_options(c, json.loads(${JSON.stringify(JSON.stringify(data))}))\n`,
         },
       },
       controller: { nodeSelector: c.nodeGroups.general.nodeSelector },
@@ -443,6 +452,14 @@ export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
     },
     [token("dask-gateway-token", "gateway.auth.jupyterhub.apiToken")],
   );
+  // The chart's crds/ holds its DaskCluster CRD beside copies of Traefik's CRDs, which the Traefik
+  // release owns (blueprints/traefik, applied a layer earlier): create what is missing on install
+  // (Helm skips CRDs that exist), never replace Traefik's with the gateway's copies.
+  if (release.spec) {
+    release.spec.install = { ...release.spec.install, crds: "Create" };
+    release.spec.upgrade = { ...release.spec.upgrade, crds: "Skip" };
+  }
+  return release;
 }
 
 /** Most workers one cluster may have: what the worker pool holds at its largest (100 when unknown). */
@@ -457,11 +474,23 @@ export const CONDA_STORE_IMAGE = "quansight/conda-store-server:2024.11.2";
 export const ENVIRONMENTS_CONFIGMAP = "conda-environments";
 
 /**
+ * The POSIX owner of conda-store's builds and of the notebooks' files (z2jh's jovyan, group users):
+ * EFS access points enforce it, conda-store chowns its prefixes to it.
+ */
+export const CONDA_STORE_OWNER = { uid: 1000, gid: 100 } as const;
+const CONDA_STORE_PORT = 8080;
+
+/**
  * conda-store, as plain manifests (it has no published chart): one standalone pod that watches the
  * mounted specs, builds each into /home/conda/envs/<name> on the shared claim (where JupyterLab
  * and Dask workers mount it read-only), and keeps its SQLite database there too.
+ *
+ * Its web API would let anyone who reaches it build environments that every notebook and Dask
+ * worker then runs (its default login accepts any name and password). Nothing in QHub calls it: it
+ * listens on the pod's loopback only (`kubectl port-forward deploy/conda-store 8080` reaches it),
+ * and a NetworkPolicy denies all ingress to the pod where policies are enforced.
  */
-export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment | Service)[] {
+export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment | NetworkPolicy)[] {
   const labels = { "app.kubernetes.io/name": "conda-store", "app.kubernetes.io/part-of": "qhub" };
   const config = new ConfigMap({
     metadata: { name: "conda-store-config", namespace: c.namespace, labels },
@@ -471,12 +500,13 @@ export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment |
         'c.CondaStore.store_directory = "/home/conda/store"',
         'c.CondaStore.environment_directory = "/home/conda/envs/{name}"',
         'c.CondaStore.database_url = "sqlite:////home/conda/conda-store.sqlite"',
-        "c.CondaStore.default_uid = 1000",
-        "c.CondaStore.default_gid = 100",
+        `c.CondaStore.default_uid = ${CONDA_STORE_OWNER.uid}`,
+        `c.CondaStore.default_gid = ${CONDA_STORE_OWNER.gid}`,
         'c.CondaStore.default_permissions = "775"',
         'c.CondaStore.conda_included_packages = ["ipykernel"]',
-        'c.CondaStoreServer.address = "0.0.0.0"',
-        "c.CondaStoreServer.port = 8080",
+        "# Loopback only: nothing in the cluster needs the API (see the NetworkPolicy beside it).",
+        'c.CondaStoreServer.address = "127.0.0.1"',
+        `c.CondaStoreServer.port = ${CONDA_STORE_PORT}`,
         'c.CondaStoreServer.url_prefix = "/conda-store"',
         'c.CondaStoreWorker.watch_paths = ["/opt/environments"]',
         "",
@@ -494,7 +524,11 @@ export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment |
         metadata: { labels },
         spec: {
           nodeSelector: c.nodeGroups.general.nodeSelector,
-          securityContext: { runAsUser: 1000, runAsGroup: 100, fsGroup: 100 },
+          securityContext: {
+            runAsUser: CONDA_STORE_OWNER.uid,
+            runAsGroup: CONDA_STORE_OWNER.gid,
+            fsGroup: CONDA_STORE_OWNER.gid,
+          },
           containers: [
             {
               name: "conda-store",
@@ -505,7 +539,6 @@ export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment |
                 "--config",
                 "/etc/conda-store/conda_store_config.py",
               ],
-              ports: [{ name: "http", containerPort: 8080 }],
               volumeMounts: [
                 { name: "config", mountPath: "/etc/conda-store", readOnly: true },
                 { name: "environments", mountPath: "/opt/environments", readOnly: true },
@@ -522,12 +555,13 @@ export function condaStoreObjects(c: ResolvedCluster): (ConfigMap | Deployment |
       },
     },
   });
-  const service = new Service({
+  const policy = new NetworkPolicy({
     metadata: { name: "conda-store", namespace: c.namespace, labels },
     spec: {
-      selector: { "app.kubernetes.io/name": "conda-store" },
-      ports: [{ name: "http", port: 8080, targetPort: "http" }],
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "conda-store" } },
+      policyTypes: ["Ingress"],
+      ingress: [],
     },
   });
-  return [config, deployment, service];
+  return [config, deployment, policy];
 }

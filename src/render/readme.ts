@@ -71,6 +71,60 @@ function nodeTable(c: ResolvedCluster): string {
   return ["| role | instance | min | max | pods select |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
+/**
+ * The CSI drivers and cloud services the cluster must have before Flux applies QHub: every claim
+ * names a StorageClass (EKS >= 1.30 has no default one), and the class's driver must be there.
+ */
+export function clusterNeeds(c: ResolvedCluster): string[] {
+  const nfs = c.storage.type === "nfs";
+  const block = `the \`${c.storage.blockClass}\` class for the hub's database${nfs ? " and the NFS server's disk" : ""}`;
+  const items: string[] = [];
+  switch (c.provider) {
+    case "aws":
+      items.push(
+        `Amazon EBS CSI driver (EKS add-on \`aws-ebs-csi-driver\`, with an IAM role that has \`AmazonEBSCSIDriverPolicy\`): ${block} (gp3).`,
+      );
+      if (!nfs)
+        items.push(
+          `Amazon EFS CSI driver (EKS add-on \`aws-efs-csi-driver\`, IAM role with \`AmazonEFSCSIDriverPolicy\`), and EFS file system \`${c.cloud.efsFileSystemId ?? ""}\` with a mount target in each of the cluster's subnets and a security group that admits NFS (TCP 2049) from the nodes: the \`qhub-shared\` class makes one access point per claim, owned by uid 1000, gid 100 (the user conda-store and the notebooks run as).`,
+        );
+      break;
+    case "gcp":
+      items.push(`Compute Engine persistent disk CSI driver (on by default in GKE): ${block} (pd-balanced).`);
+      if (!nfs)
+        items.push(
+          "Filestore CSI driver (`gcloud container clusters update CLUSTER --update-addons=GcpFilestoreCsiDriver=ENABLED`) and the Filestore API (`gcloud services enable file.googleapis.com`): the `qhub-shared` class makes a BASIC_HDD instance, at least 1 TiB.",
+        );
+      break;
+    case "azure":
+      items.push(`Azure Disk CSI driver (on by default in AKS): ${block} (StandardSSD_LRS).`);
+      if (!nfs)
+        items.push(
+          "Azure Files CSI driver (on by default in AKS; `az aks update --enable-file-driver` if it was turned off): the `qhub-shared` class makes NFS shares on premium FileStorage (at least 100 GiB) reachable from the cluster's virtual network. NFS, not SMB: SMB shares mount without execute bits and the environments' binaries could not run.",
+        );
+      break;
+    case "do":
+      items.push(`DigitalOcean block storage CSI driver (built into DOKS): ${block}.`);
+      break;
+    case "local":
+    case "existing":
+      items.push(
+        c.storage.blockClass
+          ? `A StorageClass named \`${c.storage.blockClass}\` (\`storage.storage_class\`; \`kubectl get storageclass\` lists the cluster's): ${block}.`
+          : `A default StorageClass, for the hub's database${nfs ? " and the NFS server's disk" : ""}: \`storage.storage_class\` names none (claims without a class stay Pending on a cluster without a default).`,
+      );
+      break;
+  }
+  if (nfs)
+    items.push(
+      "Nothing else for shared storage: QHub installs the NFS CSI driver (its node plugin resolves the server's Service name, which the kubelet cannot) and runs NFS-Ganesha, a userspace NFS server (`registry.k8s.io/sig-storage/nfs-provisioner:v4.0.8`: no nfsd kernel module on the node, not privileged).",
+    );
+  items.push(
+    "Where NetworkPolicies are enforced (DOKS/Cilium, GKE Dataplane V2, k3s, Calico): notebooks may reach the Dask Gateway's proxy (QHub adds that to JupyterHub's policy), and conda-store's API is closed to every pod (it listens on its pod's loopback; `kubectl port-forward deploy/conda-store 8080`).",
+  );
+  return items.map((i) => `- ${i}`);
+}
+
 function sopsSection(c: ResolvedCluster, secrets: readonly string[]): string[] {
   if (secrets.length === 0) return [];
   return [
@@ -182,6 +236,10 @@ export function renderReadme(
       "(QHub does not create cloud infrastructure; Flux cannot resize node pools):",
       "",
       nodeTable(c),
+      "",
+      "What the cluster needs before Flux applies QHub (QHub does not install cloud add-ons):",
+      "",
+      ...clusterNeeds(c),
       ...sopsSection(c, secretNames(sealed[c.name] ?? [])),
     ].join("\n"),
   );
@@ -198,7 +256,7 @@ export function renderReadme(
     "clusters/<cluster>/qhub.yaml    Flux entry point: the cluster's Flux Kustomizations (bootstrap path)",
     "cluster-overlays/<cluster>/     per-cluster overlays, one folder per layer:",
     "  controllers/                  cert-manager, Traefik, NFS CSI driver (Helm releases with CRDs)",
-    "  configs/                      namespace, NFS server or shared storage class, TLS issuer and certificate",
+    "  configs/                      namespace, NFS server, StorageClasses (qhub-shared, qhub-block), TLS issuer and certificate",
     "  platform/                     shared storage claim, JupyterHub, Dask Gateway, conda-store",
     "environments/                   the conda environment specs conda-store builds (environments/<cluster>/ where a cluster differs)",
     "blueprints/                     shared Kustomize bases, the same for every cluster",

@@ -1,0 +1,109 @@
+// Executes the Dask Gateway config QHub renders: each config's gateway.extraConfig runs under
+// /usr/bin/python3 with traitlets against fakes of dask-gateway-server 2026.3 (test/dask-gateway/,
+// each file names the upstream file it mirrors), and its cluster options are driven the way the
+// gateway drives them: the default request and each choice of each field.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect } from "vitest";
+import { runsDask } from "../src/config/rules.js";
+import { loadDefaultEnvironments } from "../src/config/load.js";
+import { resolveConfig } from "../src/config/resolve.js";
+import { validateDocument } from "../src/config/validate.js";
+import { parseConfigText } from "../src/config/document.js";
+import { ROOT } from "./helpers.js";
+import { testNeeding } from "./kustomize.js";
+import { parsedFile, platformConfigs, renderConfig } from "./rendered.js";
+
+const PYTHON = "/usr/bin/python3";
+const HAS_TRAITLETS = spawnSync(PYTHON, ["-c", "import traitlets"], { stdio: "ignore" }).status === 0;
+const pythonTest = testNeeding(
+  HAS_TRAITLETS,
+  `${PYTHON} with traitlets`,
+  "apt-get install python3-traitlets",
+);
+
+interface Launch {
+  request: Record<string, string>;
+  options: { profile: string; environment: string };
+  image: string;
+  worker_cores: number;
+  worker_memory: number;
+  worker_memory_limit: number;
+  cluster_max_workers: number;
+  scheduler: string[];
+  worker: string[];
+}
+interface Run {
+  spec: { field: string; default: string; spec: { options: string[] } }[];
+  launches: Launch[];
+}
+
+function runOptions(extraConfig: unknown): Run {
+  const r = spawnSync(PYTHON, [join(ROOT, "test", "dask-gateway", "run_options.py")], {
+    input: JSON.stringify({ extraConfig }),
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`the gateway's extraConfig failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout) as Run;
+}
+
+/** The cluster's Dask worker names and environment names, as the config gives them. */
+function expected(config: { file: string; text: string }) {
+  const environments = loadDefaultEnvironments();
+  const v = validateDocument(parseConfigText(config.file, config.text), {
+    shippedEnvironments: environments,
+  });
+  return resolveConfig(v.clusters!, { environments }).clusters.map((c) => ({
+    name: c.name,
+    workers: c.daskWorkerProfiles,
+    daskEnvironments: c.environments.filter((e) => runsDask(e.spec)).map((e) => e.spec),
+  }));
+}
+
+describe("the rendered Dask Gateway options, executed", () => {
+  for (const config of platformConfigs())
+    pythonTest(
+      `${config.name}: default worker first listed, environments that run Dask, dask CLI commands`,
+      () => {
+        const files = renderConfig(config);
+        for (const cluster of expected(config)) {
+          const release = parsedFile(
+            files,
+            `cluster-overlays/${cluster.name}/platform/dask-gateway.yaml`,
+          ) as {
+            spec: { values: { gateway: { extraConfig: unknown } } };
+          };
+          const run = runOptions(release.spec.values.gateway.extraConfig);
+          const [profile, environment] = run.spec;
+          // The default worker is the first listed in the config, not the first by name.
+          expect(profile?.spec.options).toEqual(cluster.workers.map((w) => w.name));
+          expect(profile?.default).toBe(cluster.workers[0]!.name);
+          // Only environments with dask-gateway and distributed; the default is one of them.
+          expect(environment?.spec.options).toEqual(cluster.daskEnvironments.map((e) => e.name));
+          const byDefault = run.launches[0]!;
+          expect(byDefault.options).toEqual({
+            profile: cluster.workers[0]!.name,
+            environment: environment?.default,
+          });
+          const env = cluster.daskEnvironments.find((e) => e.name === byDefault.options.environment)!;
+          expect(runsDask(env)).toBe(true);
+          for (const launch of run.launches) {
+            const bin = `/home/conda/envs/${launch.options.environment}/bin`;
+            // distributed >= 2026.6 has no dask-scheduler/dask-worker scripts: the dask CLI's
+            // subcommands (its dask_cli entry points), from the selected environment.
+            expect(launch.scheduler.slice(0, 2)).toEqual([`${bin}/dask`, "scheduler"]);
+            expect(launch.scheduler).toContain("dask_gateway.scheduler_preload");
+            expect(launch.worker.slice(0, 2)).toEqual([`${bin}/dask`, "worker"]);
+            const worker = cluster.workers.find((w) => w.name === launch.options.profile)!;
+            expect(launch.image).toBe(worker.image);
+            expect(launch.worker_cores).toBe(worker.cores);
+            expect(launch.worker_memory).toBeGreaterThan(0);
+            expect(launch.worker_memory_limit).toBeGreaterThanOrEqual(launch.worker_memory);
+            expect(launch.cluster_max_workers).toBeGreaterThan(0);
+          }
+          // Every choice of every field was launched.
+          expect(run.launches).toHaveLength(1 + cluster.workers.length + cluster.daskEnvironments.length);
+        }
+      },
+    );
+});
