@@ -30,7 +30,11 @@ if (packages.length > 0) {
       `installing Debian's ${names.join(", ")} (apt-get) for ${packages.map((p) => p.for).join(" and ")}`,
     );
     const update = spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-    const install = spawnSync("apt-get", ["install", "-y", "-qq", ...names], { stdio: "inherit" });
+    // No questions (tzdata and friends come with jupyterhub): CI has no one to answer them.
+    const install = spawnSync("apt-get", ["install", "-y", "-qq", ...names], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
     if (update.status !== 0 || install.status !== 0)
       console.error(`warning: could not install ${names.join(", ")}`);
   } else
