@@ -103,7 +103,9 @@ describe("environments", () => {
 
   test("replacing a shipped environment by its file name is not a clash", () => {
     expect(
-      lines(`${VALID}environments:\n  environment-dask.yaml: { name: dask, dependencies: [python, dask] }\n`),
+      lines(
+        `${VALID}environments:\n  environment-dask.yaml: { name: dask, dependencies: [python, dask, distributed, dask-gateway] }\n`,
+      ),
     ).toEqual([]);
   });
 });
