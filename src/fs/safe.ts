@@ -22,6 +22,7 @@ import {
   closeSync,
   constants,
   fstatSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -380,8 +381,10 @@ function unlinkQuietly(path: string): void {
 }
 
 /**
- * Creates `rel` below `root` only if nothing is there (O_EXCL: never through a link); false when
- * something already is.
+ * Creates `rel` below `root`, with its content, only if nothing is there; false when something
+ * already is. The content is written to a temp file of this process first and hard-linked into
+ * place (link never follows a link at its target and fails when the name exists), so no reader
+ * ever sees the file empty or half written: a lock is whole from the moment it exists.
  */
 export function createExclusiveUnder(
   root: string,
@@ -392,23 +395,33 @@ export function createExclusiveUnder(
   const dir = posix.dirname(rel);
   ensureDirUnder(root, dir === "." ? "" : dir);
   const full = join(root, rel);
+  const tmp = join(root, posix.dirname(rel), `.${posix.basename(rel)}.${process.pid}${TEMP_SUFFIX}`);
   let fd: number;
   try {
     fd = openSync(
-      full,
+      tmp,
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
       mode,
     );
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw fsError(err, full, "create");
+    throw fsError(err, tmp, "create");
   }
   try {
-    writeAll(fd, full, content);
+    try {
+      writeAll(fd, tmp, content);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(tmp, full);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw fsError(err, full, "create");
+    }
+    return true;
   } finally {
-    closeSync(fd);
+    unlinkSync(tmp);
   }
-  return true;
 }
 
 /**
