@@ -168,16 +168,12 @@ function assertRelative(rel: string): string[] {
   return rel.split("/");
 }
 
-/** The root as a folder: "dir", "missing", or what else it is (a file given as --output). */
+/**
+ * The root as a folder: "dir", "missing", or what else it is (a file given as --output). The root
+ * is named by the person, so it is looked at as kindNamed looks at a named path.
+ */
 export function rootKind(root: string): Kind {
-  try {
-    const st = statSync(root);
-    return st.isDirectory() ? "dir" : st.isFile() ? "file" : "other";
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return "missing";
-    throw fsError(err, root, "read");
-  }
+  return kindNamed(root);
 }
 
 /**
