@@ -64,6 +64,15 @@ const count = (c: ClusterChanges, k: ObjectChange["change"]) =>
 
 const SIGN = { added: "added", changed: "changed", removed: "**removed**" } as const;
 
+/** A Markdown list of at most 20 items, each line starting with `prefix`, and how many more. */
+function listAtMost(items: readonly string[], prefix: string): string[] {
+  const shown = items.slice(0, 20);
+  return [
+    ...shown.map((i) => `${prefix}${i}`),
+    ...(items.length > shown.length ? [`${prefix}… and ${items.length - shown.length} more`] : []),
+  ];
+}
+
 function objectLines(o: ObjectChange | FileChange, detail: Detail): string {
   // Object and file names come from the base branch too, which anyone with push access shapes.
   // Kustomize's own files are named by their path already: no "X in X".
@@ -123,11 +132,9 @@ function compose(input: BodyInput, detail: Detail): string {
         ...c.files.map((f) => ({ change: f.change, name: f.file })),
       ].map((o) => `${c.cluster}: ${SIGN[o.change]} ${code(o.name)}`),
     );
-    const shown = items.slice(0, 20);
     out.push(
       `**Since the previous version of this pull request** (\`${input.since.commit.slice(0, 7)}\`): ${items.length === 0 ? "no object changed" : `${items.length} change${items.length === 1 ? "" : "s"}`}.`,
-      ...(shown.length > 0 ? ["", ...shown.map((i) => `- ${i}`)] : []),
-      ...(items.length > shown.length ? [`- … and ${items.length - shown.length} more`] : []),
+      ...(items.length > 0 ? ["", ...listAtMost(items, "- ")] : []),
       "",
       "Everything below compares with the base.",
       "",
@@ -141,12 +148,10 @@ function compose(input: BodyInput, detail: Detail): string {
     );
   if (input.warnings.length > 0) out.push("> [!CAUTION]", ...input.warnings.map((w) => `> - ${w}`), "");
   if (removals.length > 0) {
-    const shown = removals.slice(0, 20);
     out.push(
       "> [!WARNING]",
       `> This change deletes ${removals.length} object${removals.length === 1 ? "" : "s"}; Flux removes ${removals.length === 1 ? "it" : "them"} from the cluster (prune), with what ${removals.length === 1 ? "it holds" : "they hold"}:`,
-      ...shown.map((r) => `> - ${r}`),
-      ...(removals.length > shown.length ? [`> - … and ${removals.length - shown.length} more`] : []),
+      ...listAtMost(removals, "> - "),
       "",
     );
   }
