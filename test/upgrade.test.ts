@@ -14,6 +14,7 @@ import type { UpgradeOutcome } from "../src/upgrade/report.js";
 import { formatReport } from "../src/upgrade/report.js";
 import { detectEra } from "../src/upgrade/detect.js";
 import { fixNamespace, fixProjectName, indentStyle, upgradeConfigText } from "../src/upgrade/upgrade.js";
+import { DASK_PINS } from "../src/upgrade/steps.js";
 import { ROOT, runBin, runMain, tempDir } from "./helpers.js";
 
 const FIXTURES = join(ROOT, "test", "fixtures", "upgrade");
@@ -448,5 +449,17 @@ describe("qhub upgrade: the file keeps its indentation", () => {
       const same = out.split("\n").filter((l) => kept.has(l)).length;
       expect(same / out.split("\n").length).toBeGreaterThan(0.8);
     }
+  });
+});
+
+describe("qhub upgrade: the Dask pins it writes", () => {
+  test("are the shipped environment-dask.yaml's own (one source of the pinned versions)", () => {
+    const shipped = parse(readFileSync(join(ROOT, "environments", "environment-dask.yaml"), "utf8")) as {
+      dependencies: unknown[];
+    };
+    for (const pin of DASK_PINS) expect(shipped.dependencies).toContain(pin);
+    const out = upgradeConfigText("qhub-config.yaml", fixture("aws-0.3-github")).text ?? "";
+    for (const pin of DASK_PINS) expect(out).toContain(`- ${pin}\n`);
+    expect(out).not.toContain("qhub-dask");
   });
 });
