@@ -391,7 +391,9 @@ export function createExclusiveUnder(
   const dir = posix.dirname(rel);
   ensureDirUnder(root, dir === "." ? "" : dir);
   const full = join(root, rel);
-  const tmp = join(root, posix.dirname(rel), `.${posix.basename(rel)}.${process.pid}${TEMP_SUFFIX}`);
+  // Not a name the writer's temp cleanup takes (isTempName): the lock holder cleans `.qhub/` while
+  // another render may be between writing this file and linking it.
+  const tmp = join(root, posix.dirname(rel), `.${posix.basename(rel)}.${process.pid}.qhub-new`);
   let fd: number;
   try {
     fd = openSync(
