@@ -51,11 +51,14 @@ export function withRenderLock<T>(root: string, mutate: Mutate, fn: () => T): T 
         `${where} is not a lock QHub wrote (${r.kind === "link" ? "a symbolic link" : "not a regular file"})`,
         "remove it, then run again",
       );
+    // Released between our try and our look: try again (renders finishing one after another can
+    // do that several times, never for long).
+    if (r.kind === "missing" && attempt < 50) continue;
     const stale = holder !== undefined && holder.host === me.host && !alive(holder.pid);
-    if (attempt < 2 && (r.kind === "missing" || stale)) {
+    if (attempt < 2 && stale) {
       // A render killed on this machine left it: its work is on record (the manifest is widened
       // before any write), so the next render converges. Take it over.
-      if (r.kind === "file") removeFileUnder(root, LOCK_PATH, mutate);
+      removeFileUnder(root, LOCK_PATH, mutate);
       continue;
     }
     throw new UserError(
