@@ -35,7 +35,7 @@ describe("qhub diff", () => {
     const r = await runMain(["diff", "--config", config]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(
-      "laptop: 0 added, 1 changed, 0 removed\n  ~ HelmRelease dev/jupyterhub  (cluster-overlays/laptop/platform/jupyterhub.yaml)\n",
+      "laptop: 0 added, 1 changed, 0 removed\n  jupyterhub\n    ~ HelmRelease dev/jupyterhub  (cluster-overlays/laptop/platform/jupyterhub.yaml)\n",
     );
     expect(r.stderr).toContain("-            mem_limit: 8G\n");
     expect(r.stderr).toContain("+            mem_limit: 12G\n");

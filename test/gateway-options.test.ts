@@ -11,16 +11,8 @@ import { resolveConfig } from "../src/config/resolve.js";
 import { validateDocument } from "../src/config/validate.js";
 import { parseConfigText } from "../src/config/document.js";
 import { ROOT } from "./helpers.js";
-import { testNeeding } from "./kustomize.js";
+import { PYTHON, pythonTest } from "./kustomize.js";
 import { parsedFile, platformConfigs, renderConfig } from "./rendered.js";
-
-const PYTHON = "/usr/bin/python3";
-const HAS_TRAITLETS = spawnSync(PYTHON, ["-c", "import traitlets"], { stdio: "ignore" }).status === 0;
-const pythonTest = testNeeding(
-  HAS_TRAITLETS,
-  `${PYTHON} with traitlets`,
-  "apt-get install python3-traitlets",
-);
 
 interface Launch {
   request: Record<string, string>;
@@ -38,9 +30,10 @@ interface Run {
   launches: Launch[];
 }
 
-function runOptions(extraConfig: unknown): Run {
+/** Runs the gateway's config with its values' extraConfig, in the environment its values' env sets. */
+function runOptions(gateway: { extraConfig: unknown; env?: unknown }): Run {
   const r = spawnSync(PYTHON, [join(ROOT, "test", "dask-gateway", "run_options.py")], {
-    input: JSON.stringify({ extraConfig }),
+    input: JSON.stringify(gateway),
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`the gateway's extraConfig failed:\n${r.stderr}`);
@@ -71,9 +64,9 @@ describe("the rendered Dask Gateway options, executed", () => {
             files,
             `cluster-overlays/${cluster.name}/platform/dask-gateway.yaml`,
           ) as {
-            spec: { values: { gateway: { extraConfig: unknown } } };
+            spec: { values: { gateway: { extraConfig: unknown; env?: unknown } } };
           };
-          const run = runOptions(release.spec.values.gateway.extraConfig);
+          const run = runOptions(release.spec.values.gateway);
           const [profile, environment] = run.spec;
           // The default worker is the first listed in the config, not the first by name.
           expect(profile?.spec.options).toEqual(cluster.workers.map((w) => w.name));

@@ -43,3 +43,13 @@ export function kustomizeBuild(dir: string): KubeObject[] {
     .map((d) => d.toJS() as KubeObject | null)
     .filter((o): o is KubeObject => o !== null);
 }
+
+/** Debian's Python (the one on PATH may be another), which has python3-traitlets. */
+export const PYTHON = "/usr/bin/python3";
+
+/** A test that runs Python with traitlets: fails on CI without it, skipped with the reason elsewhere. */
+export const pythonTest = testNeeding(
+  spawnSync(PYTHON, ["-c", "import traitlets"], { stdio: "ignore" }).status === 0,
+  `${PYTHON} with traitlets`,
+  "apt-get install python3-traitlets",
+);

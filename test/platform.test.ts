@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, test } from "vitest";
-import { splitImage } from "../src/render/platform.js";
+import { splitImage } from "../src/components/kit.js";
 import { ROOT, runMain, tempDir } from "./helpers.js";
 
 const TEAM = `project_name: team
@@ -79,14 +79,16 @@ describe("platform: JupyterHub and Dask Gateway", () => {
       ["GPU", false],
     ]);
     const gateway = read(dir, "dask-gateway.yaml");
-    const options = (parse(gateway) as Release).spec.values.gateway!.extraConfig as unknown as Record<
-      string,
-      string
-    >;
-    const script = options["qhub-cluster-options"]!;
-    const data = JSON.parse(
-      JSON.parse(/^_qhub_dask_options\(c, json\.loads\((".*")\)\)$/m.exec(script)![1]!) as string,
-    ) as { workers: { name: string }[]; environments: string[] };
+    const values = (parse(gateway) as Release).spec.values.gateway as unknown as {
+      extraConfig: Record<string, string>;
+      env: { name: string; value: string }[];
+    };
+    // The options' code is the same for every config; their data is in the gateway's environment.
+    expect(values.extraConfig["qhub-cluster-options"]).toContain('os.environ["QHUB_DASK_OPTIONS"]');
+    const data = JSON.parse(values.env.find((e) => e.name === "QHUB_DASK_OPTIONS")!.value) as {
+      workers: { name: string }[];
+      environments: string[];
+    };
     // As written (the first is the default); only environments with dask-gateway and distributed.
     expect(data.workers.map((w) => w.name)).toEqual(["Standard", "Big"]);
     expect(data.environments).toEqual(["dask", "ml"]);

@@ -61,12 +61,14 @@ describe("pull request body", () => {
   test("components: layers, blueprints, overlays, Flux, environments", () => {
     expect(componentOf("cluster-overlays/a/platform/jupyterhub.yaml")).toBe("jupyterhub");
     expect(componentOf("cluster-overlays/a/platform/secrets/qhub-oauth.sops.yaml")).toBe("secrets");
-    expect(componentOf("cluster-overlays/a/configs/nfs-server/kustomization.yaml")).toBe("nfs-server");
+    expect(componentOf("cluster-overlays/a/configs/nfs-server/kustomization.yaml")).toBe("storage");
+    expect(componentOf("cluster-overlays/a/configs/storageclass.yaml")).toBe("storage");
     expect(componentOf("cluster-overlays/a/controllers/kustomization.yaml")).toBe("controllers layer");
     expect(componentOf("clusters/a/qhub.yaml")).toBe("flux");
-    expect(componentOf("blueprints/traefik/release.yaml")).toBe("blueprints/traefik");
+    expect(componentOf("blueprints/traefik/release.yaml")).toBe("traefik");
+    expect(componentOf("blueprints/unknown/release.yaml")).toBe("blueprints/unknown");
     expect(componentOf("overlays/aws/configs/storageclass.yaml")).toBe("overlays/aws");
-    expect(componentOf("environments/environment-ml.yaml")).toBe("environments");
+    expect(componentOf("environments/environment-ml.yaml")).toBe("conda-store");
     expect(componentOf("README.md")).toBe("repository");
   });
 

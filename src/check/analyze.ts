@@ -2,6 +2,8 @@
 // The render tests run the same checks on every rendered tree.
 import type { KubeObject } from "./kustomize.js";
 import { knownVersionsOf, validateObject } from "../kube/models.js";
+import { COMPONENTS } from "../components/registry.js";
+import type { CheckContext, Component } from "../components/types.js";
 
 /** One Flux Kustomization of the cluster (or the bootstrap's own, for the entry folder). */
 export interface Unit {
@@ -35,6 +37,8 @@ export interface ClusterInput {
   external: ReadonlySet<string>;
   /** Validates a HelmRelease's values, when its chart's schema is known. */
   helmValues?: (chart: string, version: string, values: unknown) => string[] | undefined;
+  /** The components whose own checks run too (default: the registry's). */
+  components?: readonly Pick<Component, "id" | "check">[];
 }
 
 const SYSTEM_NAMESPACES = new Set([
@@ -360,6 +364,20 @@ export function analyzeCluster(input: ClusterInput): Finding[] {
             `add ${name} to postBuild.substitute, give it a default (\${${name}:=value}), or escape it as $\${${name}}`,
           );
   }
+
+  // Each component's own checks, over everything Flux would apply here.
+  const context: CheckContext = {
+    cluster,
+    objects: placed.map(({ object, unit }) => ({
+      object,
+      id: idOf(object),
+      namespace: nsOf(object),
+      file: unit.path,
+    })),
+    exists: (kind, name, namespace = "") => exists(kind, name, namespace),
+    report: (f) => findings.push({ ...f, cluster, severity: f.severity ?? "error" }),
+  };
+  for (const k of input.components ?? COMPONENTS) k.check?.(context);
   return findings;
 }
 

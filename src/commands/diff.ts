@@ -9,6 +9,7 @@ import { diskReader, previousTree } from "../diff/previous.js";
 import type { ReadFile } from "../diff/previous.js";
 import { compileStage } from "../render/plan.js";
 import { MANIFEST_PATH } from "../render/manifest.js";
+import { groupOf } from "../components/registry.js";
 
 export interface DiffOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
@@ -104,8 +105,14 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
     clusters: countChanges(changes),
   });
   if (opts.json) {
+    // Each change names the component it belongs to, as the pull request groups them.
+    const grouped = changes.map((c) => ({
+      ...c,
+      objects: c.objects.map((o) => ({ ...o, component: groupOf(o.file) })),
+      files: c.files.map((f) => ({ ...f, component: groupOf(f.file) })),
+    }));
     io.stdout(
-      JSON.stringify({ config: opts.config, differs: count > 0, warnings, clusters: changes }, null, 2),
+      JSON.stringify({ config: opts.config, differs: count > 0, warnings, clusters: grouped }, null, 2),
     );
     return count > 0 ? 3 : 0;
   }
@@ -114,12 +121,22 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
   for (const c of changes) {
     const n = (k: "added" | "removed" | "changed") => c.objects.filter((o) => o.change === k).length;
     io.stderr(`${c.cluster}: ${n("added")} added, ${n("changed")} changed, ${n("removed")} removed`);
+    // By component, as the pull request groups them.
+    const groups = new Map<string, string[]>();
+    const add = (file: string, lines: string[]) => {
+      const g = groupOf(file);
+      groups.set(g, [...(groups.get(g) ?? []), ...lines]);
+    };
     for (const o of c.objects) {
       const where = o.object.endsWith(o.file) ? "" : `  (${o.file})`;
-      io.stderr(`  ${sign[o.change]} ${o.object}${where}${o.warning ? `  WARNING: ${o.warning}` : ""}`);
-      if (o.diff) io.stderr(o.diff.replace(/^/gm, "      "));
+      add(o.file, [
+        `    ${sign[o.change]} ${o.object}${where}${o.warning ? `  WARNING: ${o.warning}` : ""}`,
+        ...(o.diff ? [o.diff.replace(/^/gm, "        ")] : []),
+      ]);
     }
-    for (const f of c.files) io.stderr(`  ${sign[f.change]} file ${f.file}`);
+    for (const f of c.files) add(f.file, [`    ${sign[f.change]} file ${f.file}`]);
+    for (const [group, lines] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      io.stderr([`  ${group}`, ...lines].join("\n"));
   }
   // On a terminal the summary below the task list says it.
   if (!io.tasks)

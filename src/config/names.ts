@@ -76,3 +76,16 @@ export function serverUrlProblem(url: string): string | undefined {
   if (parsed.search !== "" || parsed.hash !== "") return "holds a query or fragment";
   return undefined;
 }
+
+/** The folder of a cluster's overlays, or of one of its layers: cluster-overlays/<cluster>[/<layer>]. */
+export function clusterOverlayPath(cluster: string, layer?: string): string {
+  return layer === undefined ? `cluster-overlays/${cluster}` : `cluster-overlays/${cluster}/${layer}`;
+}
+
+/** Where a cluster's Flux entry point lives (its bootstrap path): clusters/<cluster>. */
+export function clusterEntryPath(cluster: string): string {
+  return `clusters/${cluster}`;
+}
+
+/** The label every object QHub generates carries. */
+export const PART_OF_QHUB = { "app.kubernetes.io/part-of": "qhub" } as const;

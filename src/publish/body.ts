@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import type { ClusterChanges, FileChange, ObjectChange } from "../diff/objects.js";
 import { code, text } from "../render/markdown.js";
+import { groupOf } from "../components/registry.js";
 
 export const BODY_LIMIT = 60_000;
 const MARKER = /<!-- qhub:body sha256=([0-9a-f]{64}) -->/;
@@ -30,21 +31,8 @@ export interface BodyInput {
 
 type Detail = "full" | "folded" | "objects" | "files";
 
-/** The component a file belongs to, for grouping: `jupyterhub`, `flux`, `blueprints/traefik`... */
-export function componentOf(path: string): string {
-  const parts = path.split("/");
-  const stem = (s: string) => s.replace(/(\.sops)?\.ya?ml$/, "");
-  if (parts[0] === "cluster-overlays" && parts.length >= 4) {
-    const [, , layer, first = ""] = parts;
-    const name = parts.length > 4 ? first : stem(first);
-    return name === "kustomization" ? `${layer} layer` : name;
-  }
-  if (parts[0] === "clusters") return "flux";
-  if ((parts[0] === "blueprints" || parts[0] === "overlays") && parts.length > 2)
-    return `${parts[0]}/${parts[1]}`;
-  if (parts[0] === "environments") return "environments";
-  return "repository";
-}
+/** The component a file belongs to, for grouping (registry.ts groupOf). */
+export const componentOf = groupOf;
 
 const fence = (diff: string) => {
   // A diff that contains a fence itself must not close ours.

@@ -3,23 +3,20 @@
 // finished files. Nothing here prints or returns a value in plain text.
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { UserError } from "../errors.js";
+import { BugError, UserError } from "../errors.js";
 import { isCredentialVariable, isKernelPath } from "../config/secret-sources.js";
 import { MAX_SECRET_FILE, MAX_TREE_FILE, readNamed, readUnder } from "../fs/safe.js";
 import type { ResolvedCluster } from "../config/resolve.js";
 import type { SecretRef } from "../config/schema.js";
 import type { OutputFile } from "../render/emit.js";
 import { toYaml } from "../render/emit.js";
-import {
-  OAUTH_SECRET,
-  PASSWORDS_SECRET,
-  PLATFORM_TOKENS,
-  PLATFORM_TOKENS_SECRET,
-  passwordKey,
-} from "../render/platform.js";
+import { clusterOverlayPath, PART_OF_QHUB } from "../config/names.js";
+import { COMPONENTS, componentsOf } from "../components/registry.js";
+import type { Component } from "../components/types.js";
+import { SECRETS_LAYER } from "../components/types.js";
 import { parseIdentities } from "./age.js";
 import type { PlainSecret } from "./sops.js";
-import { HEX_32, sealSecret } from "./stable.js";
+import { sealSecret } from "./stable.js";
 import type { GeneratedValue, ScryptCost } from "./stable.js";
 
 /**
@@ -37,71 +34,39 @@ interface Needed {
   refs: Record<string, { ref: SecretRef; path: string }>;
   /** Keys QHub makes once from a CSPRNG and keeps (never regenerated on a render). */
   generate?: Record<string, GeneratedValue>;
+  /** Values people choose: hashed for change detection at scrypt's interactive-login cost. */
+  chosenByPeople?: boolean;
 }
 
-/** The Secrets a cluster needs, with where their values come from (no values yet). */
-export function neededSecrets(c: ResolvedCluster): Needed[] {
-  const meta = (name: string) => ({
-    name,
-    namespace: c.namespace,
-    labels: { "app.kubernetes.io/part-of": "qhub" },
-  });
-  const out: Needed[] = [
-    {
-      secret: {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: meta(PLATFORM_TOKENS_SECRET),
-        type: "Opaque",
-        stringData: {},
-      },
-      refs: {},
-      generate: Object.fromEntries(PLATFORM_TOKENS.map((k) => [k, HEX_32])),
-    },
-  ];
-  const auth = c.authentication;
-  if (auth.type === "GitHub" || auth.type === "Auth0") {
-    const refs: Needed["refs"] = {
-      "client-secret": {
-        ref: auth.config.client_secret,
-        path: "security.authentication.config.client_secret",
-      },
-    };
-    if (typeof auth.config.client_id !== "string")
-      refs["client-id"] = { ref: auth.config.client_id, path: "security.authentication.config.client_id" };
-    out.push({
-      secret: {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: meta(OAUTH_SECRET),
-        type: "Opaque",
-        stringData: {},
-      },
-      refs,
-    });
-  }
-  const withPasswords = c.users.filter((u) => u.password);
-  if (auth.type === "password" && withPasswords.length > 0) {
-    const refs: Needed["refs"] = {};
-    for (const u of withPasswords)
-      refs[passwordKey(u.name)] = { ref: u.password!, path: `security.users.${u.name}.password` };
-    out.push({
-      secret: {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: meta(PASSWORDS_SECRET),
-        type: "Opaque",
-        stringData: {},
-      },
-      refs,
-    });
-  }
-  return out;
+/** The Secrets a cluster's components need, merged by name, with where their values come from (no values yet). */
+export function neededSecrets(c: ResolvedCluster, registry: readonly Component[] = COMPONENTS): Needed[] {
+  const byName = new Map<string, Needed>();
+  for (const k of componentsOf(c, registry))
+    for (const need of k.secrets?.(c) ?? []) {
+      const known = byName.get(need.name) ?? {
+        secret: {
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: need.name, namespace: c.namespace, labels: { ...PART_OF_QHUB } },
+          type: "Opaque",
+          stringData: {},
+        },
+        refs: {},
+      };
+      for (const key of [...Object.keys(need.refs ?? {}), ...Object.keys(need.generate ?? {})])
+        if (key in known.refs || key in (known.generate ?? {}))
+          throw new BugError(`Secret ${need.name}: key ${key} is needed twice (component ${k.id})`);
+      Object.assign(known.refs, need.refs);
+      if (need.generate) known.generate = { ...known.generate, ...need.generate };
+      if (need.chosenByPeople) known.chosenByPeople = true;
+      byName.set(need.name, known);
+    }
+  return [...byName.values()];
 }
 
 /** The path of a cluster's encrypted Secret in the rendered repository. */
 export function secretPath(cluster: string, name: string): string {
-  return `cluster-overlays/${cluster}/platform/secrets/${name}.sops.yaml`;
+  return `${clusterOverlayPath(cluster, SECRETS_LAYER)}/secrets/${name}.sops.yaml`;
 }
 
 /** Age identities to open earlier files with: SOPS's own places (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, the default file). */
@@ -204,8 +169,7 @@ export async function sealClusterSecrets(input: SealInput): Promise<Record<strin
           lastModified,
           file: path,
           generate: needed.generate,
-          digestCost:
-            needed.secret.metadata.name === PASSWORDS_SECRET ? PASSWORD_DIGEST_COST : RANDOM_DIGEST_COST,
+          digestCost: needed.chosenByPeople ? PASSWORD_DIGEST_COST : RANDOM_DIGEST_COST,
         },
       );
       return { cluster: cluster.name, file: { path, content: result.text } };

@@ -5,7 +5,7 @@ import { isPlainObject } from "../config/merge.js";
 import { NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS, QhubConfig } from "../config/schema.js";
 import type { Provider } from "../config/schema.js";
 import { isSeq } from "yaml";
-import { DASK_GATEWAY_CHART } from "../render/platform.js";
+import { DASK_CLIENT_PINS } from "../components/dask-gateway/index.js";
 import { isSecretKey, isSecretRef } from "./edit.js";
 import type { Editor, Path } from "./edit.js";
 
@@ -439,7 +439,7 @@ function certificate(ed: Editor): void {
  * The Dask pins that talk to this QHub's gateway (the chart's version, and the distributed it was
  * released with), as the shipped environment-dask.yaml has them.
  */
-export const DASK_PINS = [`dask-gateway=${DASK_GATEWAY_CHART.version}`, "distributed=2026.3"] as const;
+export const DASK_PINS = DASK_CLIENT_PINS;
 
 function environments(ed: Editor): void {
   for (const file of ed.keys(["environments"])) {

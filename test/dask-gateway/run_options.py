@@ -1,8 +1,9 @@
 # Runs a rendered dask-gateway HelmRelease's gateway.extraConfig as the chart's
-# dask_gateway_config.py does (each snippet in key order, with `c` the traitlets config), then
+# dask_gateway_config.py does (each snippet in key order, with `c` the traitlets config), in the
+# gateway pod's environment (gateway.env: the chart's templates/gateway/deployment.yaml), then
 # drives the cluster options as the gateway's Backend.process_cluster_options does: parse the
 # request, get the handler's overrides, build the cluster config from them. Prints JSON.
-# Usage: python3 run_options.py < {"extraConfig": {...}}
+# Usage: python3 run_options.py < {"extraConfig": {...}, "env": [{"name": ..., "value": ...}]}
 import json
 import os
 import sys
@@ -20,7 +21,10 @@ from dask_gateway_server.options import Options  # noqa: E402
 
 
 def main():
-    extra_config = json.load(sys.stdin)["extraConfig"]
+    gateway = json.load(sys.stdin)
+    extra_config = gateway["extraConfig"]
+    for var in gateway.get("env") or []:
+        os.environ[var["name"]] = var["value"]
     c = Config()
     for key in sorted(extra_config):
         exec(compile(extra_config[key], f"gateway.extraConfig.{key}", "exec"), {"c": c})

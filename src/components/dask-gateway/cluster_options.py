@@ -1,9 +1,10 @@
 # Dask Gateway cluster options (the chart's gateway.extraConfig): a worker size from
 # profiles.dask_worker and a conda environment that can run Dask, each a Select whose default is
-# the first listed. qhub render appends one call with the data as JSON:
-#   _qhub_dask_options(c, json.loads("..."))
+# the first listed. Its data is JSON in the gateway's environment (gateway.env QHUB_DASK_OPTIONS,
+# in the same HelmRelease), written by qhub render; the chart runs this file with `c` defined.
 # test/gateway-options.test.ts runs it against fakes of dask-gateway-server 2026.3.
 import json
+import os
 
 from dask_gateway_server.options import Options, Select
 
@@ -39,3 +40,6 @@ def _qhub_dask_options(c, data):
     # Adaptive scaling stays within the worker node pool's size.
     c.ClusterConfig.cluster_max_workers = data["max_workers"]
     c.ClusterConfig.idle_timeout = data["idle_timeout"]
+
+
+_qhub_dask_options(c, json.loads(os.environ["QHUB_DASK_OPTIONS"]))  # noqa: F821
