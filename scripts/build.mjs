@@ -11,7 +11,7 @@
 import { build } from "esbuild";
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { codeCacheOf, loadCommand } from "./commands-loader.mjs";
 import { EXAMPLE_ENV } from "./example-env.mjs";
@@ -152,29 +152,37 @@ await build({
   ],
 });
 
-const mainTs = fileURLToPath(new URL("src/main.ts", root));
+const inkJs = fileURLToPath(new URL("src/ui/ink.js", root));
+const commandsDir = fileURLToPath(new URL("src/commands", root));
 await build({
   ...esm,
   entryPoints: { qhub: "src/cli.ts" },
   plugins: [
     sharedErrors("./chunks/errors.cjs"),
     {
-      // main.ts imports the terminal UI only on a terminal: here, that loads ui.mjs.
+      // main.ts and the init spec import the terminal UI only on a terminal: here, that loads ui.mjs.
       name: "terminal-ui",
       setup(b) {
-        b.onResolve({ filter: /^\.\/ui\/ink\.js$/ }, ({ importer }) =>
-          importer === mainTs ? { path: "./ui.mjs", external: true } : undefined,
+        b.onResolve({ filter: /\/ui\/ink\.js$/ }, ({ path, importer }) =>
+          resolve(dirname(importer), path) === inkJs ? { path: "./ui.mjs", external: true } : undefined,
         );
       },
     },
     {
-      // main.ts imports a command's module when the command runs: here, that loads chunks/NAME.js.
+      // A command's spec (src/commands/specs/) imports the command's module when the command runs:
+      // here, that loads chunks/NAME.js. A static import would load it for `qhub --help` too.
       name: "command-bundles",
       setup(b) {
-        const command = /^\.\/commands\/([^/]+)\.js$/;
-        b.onResolve({ filter: command }, ({ path, importer }) =>
-          importer === mainTs ? { path: command.exec(path)[1], namespace: "command-bundles" } : undefined,
-        );
+        b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, ({ path, importer, kind }) => {
+          const target = resolve(dirname(importer), path);
+          const name = basename(target, ".js");
+          if (dirname(target) !== commandsDir || !commands.has(name)) return undefined;
+          if (kind !== "dynamic-import")
+            return {
+              errors: [{ text: `import ${path} with await import(), so that it loads when it runs` }],
+            };
+          return { path: name, namespace: "command-bundles" };
+        });
         b.onLoad({ filter: /.*/, namespace: "command-bundles" }, ({ path: name }) => ({
           contents: [
             'import { loadCommand } from "./scripts/commands-loader.mjs";',

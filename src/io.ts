@@ -22,3 +22,11 @@ export const processIo: Io = {
   stdout: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
   stderr: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
 };
+
+/**
+ * A person at a terminal (not CI, not a pipe, not a test's buffers): the ink UI may be used.
+ * `--verbose` makes its own Io (plain lines with stage times), so it is never interactive.
+ */
+export function interactive(io: Io): boolean {
+  return io === processIo && process.stderr.isTTY === true && !process.env.CI && process.env.TERM !== "dumb";
+}
