@@ -326,3 +326,66 @@ describe("embedded Python", () => {
     }
   });
 });
+
+describe("one source per fact: versions that must agree", () => {
+  const pins = COMPONENTS.flatMap((k) => (k.charts ?? []).map((chart) => ({ k, chart })));
+
+  test("every chart a component pins is the version its blueprint installs, from the repository it names", () => {
+    for (const { k, chart } of pins) {
+      const releases = (k.blueprints ?? []).flatMap((b) =>
+        readdirSync(join(ROOT, "blueprints", b))
+          .filter((f) => f.endsWith(".yaml"))
+          .flatMap((f) =>
+            parseAllDocuments(readFileSync(join(ROOT, "blueprints", b, f), "utf8")).map(
+              (d) => d.toJS() as Record<string, unknown>,
+            ),
+          ),
+      );
+      const release = releases.find((o) => o?.kind === "HelmRelease") as
+        | { spec: { chart: { spec: { chart: string; version: string; sourceRef: { name: string } } } } }
+        | undefined;
+      const repository = releases.find((o) => o?.kind === "HelmRepository") as
+        { metadata: { name: string } } | undefined;
+      // A blueprint holds the HelmRelease (cluster-wide controllers) or only its source (the
+      // platform's releases, rendered per cluster by the component).
+      expect(repository?.metadata.name, `${k.id}: HelmRepository of ${chart.name}`).toBe(chart.repository);
+      if (release) {
+        expect(release.spec.chart.spec.chart, k.id).toBe(chart.name);
+        expect(release.spec.chart.spec.version, k.id).toBe(chart.version);
+        expect(release.spec.chart.spec.sourceRef.name, k.id).toBe(chart.repository);
+      }
+    }
+  });
+
+  test("charts/ has the values schema of every pinned chart that publishes one", () => {
+    const shipped = new Set(readdirSync(join(ROOT, "charts")));
+    // csi-driver-nfs publishes no values schema (qhub check says so with a note).
+    for (const { chart } of pins.filter((p) => p.chart.name !== "csi-driver-nfs")) {
+      expect(shipped, chart.name).toContain(`${chart.name}-${chart.version}.schema.json`);
+      expect(shipped, chart.name).toContain(`${chart.name}-${chart.version}.values.yaml`);
+    }
+  });
+
+  test("the Dask Gateway chart, its default worker image and the client the shipped environments pin agree", () => {
+    const gateway = pins.find((p) => p.chart.name === "dask-gateway")!.chart;
+    const images = resolved().clusters[0]!.images;
+    expect(images.daskWorker).toBe(`ghcr.io/dask/dask-gateway:${gateway.version}`);
+    const dask = parseAllDocuments(
+      readFileSync(join(ROOT, "environments", "environment-dask.yaml"), "utf8"),
+    )[0]!.toJS() as {
+      dependencies: string[];
+    };
+    expect(dask.dependencies).toContain(`dask-gateway=${gateway.version}`);
+    for (const f of readdirSync(join(ROOT, "environments")))
+      for (const line of readFileSync(join(ROOT, "environments", f), "utf8").split("\n"))
+        if (/^\s*- dask-gateway[=<>]/.test(line))
+          expect(line.trim(), f).toBe(`- dask-gateway=${gateway.version}`);
+  });
+
+  test("the hub's images are the chart's own at its version", () => {
+    const hub = pins.find((p) => p.chart.name === "jupyterhub")!.chart;
+    const images = resolved().clusters[0]!.images;
+    expect(images.jupyterhub).toBe(`quay.io/jupyterhub/k8s-hub:${hub.version}`);
+    expect(images.jupyterlab).toBe(`quay.io/jupyterhub/k8s-singleuser-sample:${hub.version}`);
+  });
+});

@@ -8,6 +8,7 @@ import type { Kind } from "../fs/safe.js";
 import type { Finding, Unit } from "./analyze.js";
 import type { KubeObject } from "./kustomize.js";
 import { buildAll, parseObjects } from "./kustomize.js";
+import { clusterEntryPath } from "../config/names.js";
 
 export interface CollectedCluster {
   cluster: string;
@@ -55,7 +56,7 @@ const linkFinding = (cluster: string, file: string, object = ""): Finding => ({
 export async function collectCluster(root: string, cluster: string): Promise<CollectedCluster> {
   const findings: Finding[] = [];
   const builds: { path: string; ms: number }[] = [];
-  const entry = `clusters/${cluster}`;
+  const entry = clusterEntryPath(cluster);
   const units: Unit[] = [];
 
   // Flux bootstrap applies the entry folder as kustomize-controller does: its kustomization.yaml

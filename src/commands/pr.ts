@@ -2,7 +2,7 @@
 // (src/publish/pull-request.ts), the outcome out (lines, the terminal summary, or --json).
 import type { Io } from "../io.js";
 import { branchNameProblem, serverUrlProblem } from "../config/names.js";
-import { REPOSITORY } from "../config/schema.js";
+import { DEFAULT_BRANCH, REPOSITORY } from "../config/schema.js";
 import { countChanges } from "../diff/objects.js";
 import { UserError, UsageError } from "../errors.js";
 import { validConfig } from "../render/plan.js";
@@ -51,7 +51,7 @@ function target(opts: PrOptions, io: Io): Target | undefined {
       "e.g. --repository acme/ds-platform",
     );
   const [owner = "", repo = ""] = repository.split("/");
-  const base = opts.base ?? gitops?.branch ?? "main";
+  const base = opts.base ?? gitops?.branch ?? DEFAULT_BRANCH;
   const branch = opts.branch ?? `qhub/${project}`;
   if (branch === base)
     throw new UsageError(`--branch and --base are both ${base}`, "QHub proposes changes from its own branch");

@@ -9,8 +9,8 @@ import {
   DEFAULT_REGIONS,
   NODE_POOL_LABEL,
 } from "./defaults.js";
-import { slugify } from "./names.js";
-import { CURRENT_SCHEMA_VERSION, NODE_GROUP_ROLES, PROVIDER_BLOCKS } from "./schema.js";
+import { clusterEntryPath, slugify } from "./names.js";
+import { CURRENT_SCHEMA_VERSION, DEFAULT_BRANCH, NODE_GROUP_ROLES, PROVIDER_BLOCKS } from "./schema.js";
 import type {
   Authentication,
   Certificate,
@@ -282,8 +282,8 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
     domain: c.domain.toLowerCase(),
     gitops: compact({
       repository: c.gitops?.repository,
-      branch: c.gitops?.branch ?? "main",
-      path: `clusters/${cluster.name}`,
+      branch: c.gitops?.branch ?? DEFAULT_BRANCH,
+      path: clusterEntryPath(cluster.name),
       prWorkflow: c.gitops?.pr_workflow ?? false,
       readme: c.gitops?.readme,
       install: compact({ package: c.gitops?.qhub_package, registry: c.gitops?.npm_registry }),

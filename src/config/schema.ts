@@ -732,7 +732,10 @@ const ClusterOverrides = describe(
   "Settings for this cluster, deep-merged over the top-level ones.",
 );
 
-export const Gitops = describe(
+/** gitops.branch when unset, also when the whole gitops block is (it is optional: no repository yet). */
+export const DEFAULT_BRANCH = "main";
+
+const Gitops = describe(
   z.strictObject({
     repository: describe(
       z
@@ -760,7 +763,7 @@ export const Gitops = describe(
             ),
           ),
         ),
-        "main",
+        DEFAULT_BRANCH,
       ),
       "Branch Flux syncs from and pull requests target.",
     ),
