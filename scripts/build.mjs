@@ -3,13 +3,14 @@
 //   chunks/NAME.js     each command of src/commands/ with all it uses, loaded when it runs
 //   chunks/NAME.cache  V8's code cache for NAME.js, made here (see scripts/commands-loader.mjs)
 //   chunks/errors.cjs  the error classes, one copy for all, so that `instanceof` holds
+//   chunks/charts/     the pinned charts' values validators, compiled ahead of time
 //   ui.mjs             the terminal UI (ink, React): loaded only when stderr is a terminal
 //   generate.js        writes the committed schema and config reference (`npm run gen`)
 // QHUB_NO_MINIFY=1 keeps names readable, for profiling (`node --cpu-prof dist/qhub.js ...`).
 // Compiling a command's code is most of what `qhub validate` costs; the code cache saves most of it
 // (measure with `npm run bench`).
 import { build } from "esbuild";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -197,6 +198,34 @@ await build({
 });
 
 await build({ ...esm, entryPoints: { generate: "src/generate.ts" } });
+
+// The pinned charts' values validators, compiled ahead of time (chunks/charts/NAME.cjs): compiling
+// the schemas is most of what `qhub check` adds to Kustomize. Each carries the digest of the bytes
+// it was made from; `qhub check` compiles at run time when charts/ holds other bytes.
+const chartsTool = new URL("dist/chunks/chart-values.tmp.mjs", root);
+await build({
+  ...esm,
+  entryPoints: ["src/kube/chart-values.ts"],
+  outdir: undefined,
+  outfile: fileURLToPath(chartsTool),
+});
+const { precompiledValidator } = await import(chartsTool.href);
+rmSync(chartsTool);
+mkdirSync(new URL("dist/chunks/charts/", root), { recursive: true });
+for (const file of readdirSync(new URL("charts/", root)).filter((f) => f.endsWith(".schema.json"))) {
+  const name = file.replace(/\.schema\.json$/, "");
+  const text = (f) => {
+    try {
+      return readFileSync(new URL(`charts/${f}`, root), "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+  writeFileSync(
+    new URL(`dist/chunks/charts/${name}.cjs`, root),
+    precompiledValidator(text(file), text(`${name}.values.yaml`)),
+  );
+}
 
 // A code cache holds the bytecode of the functions compiled so far: run what a command usually
 // runs first (output dropped), so that its cache covers that too.

@@ -1,6 +1,6 @@
 // Every HelmRelease QHub renders passes its pinned chart's values schema, with its values merged
 // over the chart's defaults as Helm does (schemas and defaults shipped in charts/).
-import { existsSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { chartValidators, helmMerge } from "../src/kube/chart-values.js";
@@ -56,5 +56,50 @@ describe("Helm values", () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(12);
+  });
+});
+
+describe("validators compiled ahead of time (dist/chunks/charts/, made by the build)", () => {
+  const BUILT = join(ROOT, "dist", "chunks", "charts");
+  const samples: Record<string, unknown>[] = [
+    {},
+    { ingressClass: { enabled: "yes" } },
+    { hub: { image: { name: 3 } }, nope: true },
+    { gateway: { prefix: 1 }, controller: { nodeSelector: { a: 2 } } },
+    { webhook: { replicaCount: "two" } },
+  ];
+
+  test("each gives the problems the schema compiled at run time gives", () => {
+    const built = readdirSync(BUILT).filter((f) => f.endsWith(".cjs"));
+    expect(built.sort()).toEqual(
+      readdirSync(SCHEMAS)
+        .filter((f) => f.endsWith(".schema.json"))
+        .map((f) => f.replace(/\.schema\.json$/, ".cjs"))
+        .sort(),
+    );
+    const ahead = chartValidators([SCHEMAS], { dir: BUILT, for: SCHEMAS });
+    for (const f of built) {
+      const name = f.replace(/\.cjs$/, "");
+      for (const values of samples) expect(ahead(name)?.(values), name).toEqual(chart(name)?.(values));
+    }
+    // The samples do reach problems: the comparison is not between two empty lists.
+    expect(
+      samples.flatMap((v) => built.flatMap((f) => ahead(f.replace(/\.cjs$/, ""))?.(v) ?? [])),
+    ).not.toEqual([]);
+  });
+
+  test("one made from other bytes is not used: charts/ as it is now decides", () => {
+    const dir = tempDir();
+    const name = "traefik-41.3.0";
+    const strict = JSON.parse(readFileSync(join(SCHEMAS, `${name}.schema.json`), "utf8")) as {
+      properties: Record<string, unknown>;
+    };
+    strict.properties.ingressClass = { type: "string" };
+    writeFileSync(join(dir, `${name}.schema.json`), JSON.stringify(strict));
+    copyFileSync(join(SCHEMAS, `${name}.values.yaml`), join(dir, `${name}.values.yaml`));
+    // The built validator is the shipped schema's; this folder's schema differs, so it is compiled.
+    const validate = chartValidators([dir], { dir: BUILT, for: dir })(name);
+    expect(validate?.({ ingressClass: "x" })).toEqual([]);
+    expect(validate?.({ ingressClass: { enabled: true } })).toEqual(["/ingressClass: must be string"]);
   });
 });

@@ -1,5 +1,5 @@
 import { kindNamed } from "../fs/safe.js";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Io } from "../io.js";
 import { tasksOf } from "../ui/tasks.js";
 import { UserError } from "../errors.js";
@@ -30,7 +30,11 @@ function chartValues(dir: string | undefined) {
       `--chart-schemas ${dir} does not exist or is not a folder`,
       "pass a folder of <chart>-<version>.schema.json files",
     );
-  const validators = chartValidators([...(dir === undefined ? [] : [dir]), pinnedChartsDir(packageRoot())]);
+  const pinned = pinnedChartsDir(packageRoot());
+  const validators = chartValidators([...(dir === undefined ? [] : [dir]), pinned], {
+    dir: join(packageRoot(), "dist", "chunks", "charts"),
+    for: pinned,
+  });
   return (chart: string, version: string, values: unknown) => validators(`${chart}-${version}`)?.(values);
 }
 

@@ -2,7 +2,10 @@
 // values, validated against the chart's values schema (values.schema.json).
 import { Ajv } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import type { ErrorObject } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import ajvStandalone from "ajv/dist/standalone/index.js";
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { kindNamed, MAX_TREE_FILE, readNamed } from "../fs/safe.js";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -27,17 +30,20 @@ export interface ChartSchema {
   defaults: unknown;
 }
 
-/** `(values) => problems`, one line per problem as `path: message`. */
-export function valuesValidator(chart: ChartSchema): (values: unknown) => string[] {
+/** An Ajv for the schema's draft, and the schema without its `$schema` key. */
+function compiler(schema: Record<string, unknown>, source: boolean) {
   // Some published schemas carry a malformed `$schema` key; the draft is all it says.
-  const schema = Object.fromEntries(Object.entries(chart.schema).filter(([k]) => !k.startsWith("$schema")));
-  const declared = chart.schema.$schema;
+  const body = Object.fromEntries(Object.entries(schema).filter(([k]) => !k.startsWith("$schema")));
+  const declared = schema.$schema;
   const draft2020 = typeof declared === "string" && declared.includes("2020-12");
-  const options = { strict: false, allErrors: true, validateFormats: false };
-  const ajv = draft2020 ? new Ajv2020(options) : new Ajv(options);
-  const validate = ajv.compile(schema);
+  const options = { strict: false, allErrors: true, validateFormats: false, code: { source } };
+  return { ajv: draft2020 ? new Ajv2020(options) : new Ajv(options), body };
+}
+
+/** Problems as `path: message` lines, from a compiled schema run over the merged values. */
+function problemsOf(validate: ValidateFunction, defaults: unknown): (values: unknown) => string[] {
   return (values) => {
-    if (validate(helmMerge(chart.defaults, values))) return [];
+    if (validate(helmMerge(defaults, values))) return [];
     return (validate.errors ?? []).map((e: ErrorObject) => {
       const extra =
         e.keyword === "additionalProperties"
@@ -48,6 +54,40 @@ export function valuesValidator(chart: ChartSchema): (values: unknown) => string
   };
 }
 
+/** `(values) => problems`, one line per problem as `path: message`. */
+export function valuesValidator(chart: ChartSchema): (values: unknown) => string[] {
+  const { ajv, body } = compiler(chart.schema, false);
+  return problemsOf(ajv.compile(body), chart.defaults);
+}
+
+/** What identifies a chart's schema and defaults: a precompiled validator is used only for these bytes. */
+export function chartDigest(schemaText: string, defaultsText: string | undefined): string {
+  return createHash("sha256")
+    .update(schemaText)
+    .update("\0")
+    .update(defaultsText ?? "")
+    .digest("hex");
+}
+
+/**
+ * A chart's validator compiled ahead of time (the build does it for charts/): a CommonJS module
+ * that exports the Ajv validate function, `digest` (chartDigest of the bytes it was made from) and
+ * `defaults`. Compiling the large schemas (JupyterHub's is 221 kB) is most of what `qhub check`
+ * adds to Kustomize's builds.
+ */
+export function precompiledValidator(schemaText: string, defaultsText: string | undefined): string {
+  const { ajv, body } = compiler(JSON.parse(schemaText) as Record<string, unknown>, true);
+  const validate = ajv.compile(body);
+  const defaults = defaultsText === undefined ? {} : (parse(defaultsText) as unknown);
+  return [
+    // ajv/dist/standalone is CommonJS whose module.exports is the function, also as `.default`.
+    ajvStandalone.default(ajv, validate),
+    `module.exports.digest = ${JSON.stringify(chartDigest(schemaText, defaultsText))};`,
+    `module.exports.defaults = ${JSON.stringify(defaults)};`,
+    "",
+  ].join("\n");
+}
+
 /**
  * Values validators from folders of `<chart>-<version>.schema.json` (and `.values.yaml`, the
  * chart's defaults), by `<chart>-<version>`; the first folder that has the schema wins; undefined
@@ -55,6 +95,7 @@ export function valuesValidator(chart: ChartSchema): (values: unknown) => string
  */
 export function chartValidators(
   dirs: readonly string[],
+  precompiled?: { dir: string; for: string },
 ): (name: string) => ((values: unknown) => string[]) | undefined {
   const cache = new Map<string, ((values: unknown) => string[]) | undefined>();
   return (name) => {
@@ -65,18 +106,34 @@ export function chartValidators(
         readNamed(join(dir!, file), "chart schema", MAX_TREE_FILE)?.toString("utf8");
       const schema = dir === undefined ? undefined : read(`${name}.schema.json`);
       const defaults = dir === undefined ? undefined : read(`${name}.values.yaml`);
+      const ahead =
+        schema !== undefined && precompiled !== undefined && dir === precompiled.for
+          ? aheadOfTime(join(precompiled.dir, `${name}.cjs`), chartDigest(schema, defaults))
+          : undefined;
       cache.set(
         name,
         schema === undefined
           ? undefined
-          : valuesValidator({
-              schema: JSON.parse(schema) as Record<string, unknown>,
-              defaults: defaults === undefined ? {} : (parse(defaults) as unknown),
-            }),
+          : (ahead ??
+              valuesValidator({
+                schema: JSON.parse(schema) as Record<string, unknown>,
+                defaults: defaults === undefined ? {} : (parse(defaults) as unknown),
+              })),
       );
     }
     return cache.get(name);
   };
+}
+
+/** The precompiled validator at `file` when it was made from these bytes (digest), else undefined. */
+function aheadOfTime(file: string, digest: string): ((values: unknown) => string[]) | undefined {
+  if (kindNamed(file) !== "file") return undefined;
+  const module = createRequire(import.meta.url)(file) as {
+    default: ValidateFunction;
+    digest: string;
+    defaults: unknown;
+  };
+  return module.digest === digest ? problemsOf(module.default, module.defaults) : undefined;
 }
 
 /** The values schemas and defaults of the charts QHub pins, shipped with QHub (`charts/`). */
