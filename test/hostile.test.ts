@@ -8,9 +8,11 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -363,6 +365,30 @@ describe("concurrent renders into one folder", () => {
     const owned = Object.keys(manifestOf(dir).files).sort();
     const onDisk = listFiles(dir).filter((p) => p !== "qhub-config.yaml" && p !== ".qhub/manifest.json");
     expect(onDisk).toEqual(owned);
+  });
+
+  test("two renders taking over one stale lock: the slower one cannot remove the faster one's lock", async () => {
+    const safe = await import("../src/fs/safe.js");
+    const root = tempDir();
+    mkdirSync(join(root, ".qhub"));
+    const stale = `${JSON.stringify({ pid: 999999, host: hostname() })}\n`;
+    writeFileSync(join(root, ".qhub/lock"), stale);
+    // Both read the stale lock; the faster one removes it and locks.
+    expect(safe.removeFileIfUnder(root, ".qhub/lock", stale)).toBe(true);
+    const faster = `${JSON.stringify({ pid: process.pid, host: hostname(), token: "a" })}\n`;
+    expect(safe.createExclusiveUnder(root, ".qhub/lock", faster)).toBe(true);
+    // The slower one now removes what it judged stale: the faster one's lock stays, whole.
+    expect(safe.removeFileIfUnder(root, ".qhub/lock", stale)).toBe(false);
+    expect(readFileSync(join(root, ".qhub/lock"), "utf8")).toBe(faster);
+    expect(readdirSync(join(root, ".qhub"))).toEqual(["lock"]);
+    // A render releases only its own lock.
+    expect(safe.removeFileIfUnder(root, ".qhub/lock", faster.replace('"a"', '"b"'))).toBe(false);
+    expect(safe.removeFileIfUnder(root, ".qhub/lock", faster)).toBe(true);
+    expect(existsSync(join(root, ".qhub/lock"))).toBe(false);
+    // A link at the name is not a lock: left alone.
+    symlinkSync(join(root, "elsewhere"), join(root, ".qhub/lock"));
+    expect(safe.removeFileIfUnder(root, ".qhub/lock", stale)).toBe(false);
+    expect(lstatSync(join(root, ".qhub/lock")).isSymbolicLink()).toBe(true);
   });
 });
 

@@ -433,6 +433,57 @@ export function removeFileUnder(root: string, rel: string, mutate: Mutate = dire
   return true;
 }
 
+/**
+ * Removes `rel` below `root` only while it still holds `expected` (a lock its owner releases, or
+ * one a process judged stale): the file is renamed aside first (atomic: whatever is at the name
+ * then is what is judged), read without following a link, and put back with an exclusive link when
+ * it is not the expected one. True when it removed it. Two processes taking over one stale lock
+ * cannot remove the lock the faster one made.
+ */
+export function removeFileIfUnder(
+  root: string,
+  rel: string,
+  expected: string,
+  mutate: Mutate = direct,
+): boolean {
+  if (kindUnder(root, rel) !== "file") return false;
+  const full = join(root, rel);
+  // Not a temp name (isTempName): the lock holder cleans `.qhub/`.
+  const asideRel = posix.join(posix.dirname(rel), `.${posix.basename(rel)}.${process.pid}.qhub-aside`);
+  const aside = join(root, asideRel);
+  let moved = false;
+  mutate(() =>
+    guard(full, "remove", () => {
+      try {
+        renameSync(full, aside);
+        moved = true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      }
+    }),
+  );
+  if (!moved) return false;
+  let seen: ReadResult;
+  try {
+    seen = readUnder(root, asideRel, Buffer.byteLength(expected));
+  } catch {
+    seen = { kind: "other" }; // larger than expected: not it
+  }
+  if (seen.kind === "file" && seen.text === expected) {
+    unlinkQuietly(aside);
+    return true;
+  }
+  try {
+    // Another's: back where it was, unless a newer one has taken the name meanwhile.
+    linkSync(aside, full);
+  } catch {
+    // the name is taken again: the newer one stays
+  } finally {
+    unlinkQuietly(aside);
+  }
+  return false;
+}
+
 /** Removes QHub's temp files in `relDir` below `root` (names only: unlink never follows a link). */
 export function removeTempsUnder(root: string, relDir: string, mutate: Mutate = direct): void {
   for (const e of listUnder(root, relDir) ?? []) {

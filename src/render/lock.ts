@@ -1,10 +1,11 @@
 // One render at a time per output folder: `.qhub/lock`, created exclusively (O_EXCL, never through
 // a link), holds the writer's pid and host. A lock whose process is gone (a render that was
 // killed) on this host is taken over; a live one is reported, and the render stops (exit 1).
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
-import { createExclusiveUnder, readUnder, removeFileUnder } from "../fs/safe.js";
+import { createExclusiveUnder, readUnder, removeFileIfUnder } from "../fs/safe.js";
 import type { Mutate } from "../fs/safe.js";
 
 export const LOCK_PATH = ".qhub/lock";
@@ -38,7 +39,8 @@ function alive(pid: number): boolean {
 /** Runs `fn` holding the output folder's lock; the lock is released however `fn` ends. */
 export function withRenderLock<T>(root: string, mutate: Mutate, fn: () => T): T {
   const me: Holder = { pid: process.pid, host: hostname() };
-  const text = `${JSON.stringify(me)}\n`;
+  // A token makes this lock's text its own: only this render's lock is released by this render.
+  const text = `${JSON.stringify({ ...me, token: randomBytes(8).toString("hex") })}\n`;
   for (let attempt = 0; ; attempt++) {
     let created = false;
     mutate(() => (created = createExclusiveUnder(root, LOCK_PATH, text)));
@@ -57,8 +59,9 @@ export function withRenderLock<T>(root: string, mutate: Mutate, fn: () => T): T 
     const stale = holder !== undefined && holder.host === me.host && !alive(holder.pid);
     if (attempt < 2 && stale) {
       // A render killed on this machine left it: its work is on record (the manifest is widened
-      // before any write), so the next render converges. Take it over.
-      removeFileUnder(root, LOCK_PATH, mutate);
+      // before any write), so the next render converges. Take it over: remove it only if it still
+      // is the lock judged stale (another render may have taken it over and locked already).
+      if (r.kind === "file") removeFileIfUnder(root, LOCK_PATH, r.text, mutate);
       continue;
     }
     throw new UserError(
@@ -73,6 +76,6 @@ export function withRenderLock<T>(root: string, mutate: Mutate, fn: () => T): T 
   try {
     return fn();
   } finally {
-    removeFileUnder(root, LOCK_PATH);
+    removeFileIfUnder(root, LOCK_PATH, text);
   }
 }
