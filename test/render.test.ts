@@ -1,4 +1,15 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { assertSafePath, MANIFEST_PATH } from "../src/render/write.js";
@@ -228,6 +239,18 @@ describe("qhub render: the writer", () => {
     expect(
       problemLines(`${local}gitops:\n  repository: acme/platform\n  readme: clusters/x.md\n`),
     ).toHaveLength(1);
+  });
+
+  test("a README.md that is a link (as a base branch can hold): the guide goes to QHUB.md, the link is left alone", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "qhub-config.yaml"), readFileSync(join(FIXTURES, "local.yaml"), "utf8"));
+    symlinkSync("docs/index.md", join(dir, "README.md"));
+    const r = await runMain(["render", "--config", join(dir, "qhub-config.yaml")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("note: README.md is not QHub's; QHub's guide to the repository is QHUB.md");
+    expect(readFileSync(join(dir, "QHUB.md"), "utf8")).toMatch(/^# /);
+    expect(lstatSync(join(dir, "README.md")).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(dir, "README.md"))).toBe("docs/index.md");
   });
 
   test("render --check exits 3 and lists what differs, writing nothing", async () => {

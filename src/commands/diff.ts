@@ -50,12 +50,18 @@ async function gitReader(root: string, rev: string): Promise<ReadFile> {
     );
   }
   const blobs = new Map<string, string>();
+  const present = new Set<string>();
   for (const entry of listing.split("\0")) {
     const m = /^(100644|100755) blob ([0-9a-f]+) +(\d+)\t(.*)$/s.exec(entry);
     if (m && Number(m[3]) <= MAX_TREE_FILE && m[4]!.startsWith(prefix))
       blobs.set(m[4]!.slice(prefix.length), m[2]!);
+    // Anything at a path (a link, a submodule, a file too large to read) is there.
+    const path = /\t(.*)$/s.exec(entry)?.[1];
+    if (!path?.startsWith(prefix)) continue;
+    const parts = path.slice(prefix.length).split("/");
+    for (let i = 1; i <= parts.length; i++) present.add(parts.slice(0, i).join("/"));
   }
-  return async (path) => {
+  const read: ReadFile = async (path) => {
     const sha = blobs.get(path);
     if (sha === undefined) return undefined;
     try {
@@ -64,6 +70,8 @@ async function gitReader(root: string, rev: string): Promise<ReadFile> {
       return undefined;
     }
   };
+  read.exists = (path) => Promise.resolve(present.has(path));
+  return read;
 }
 
 /** `qhub diff`: per cluster and per object, what `qhub render` would change. 0 none, 3 differences. */

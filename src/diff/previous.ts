@@ -3,11 +3,16 @@
 // not QHub's and are not compared. The reader decides where "there" is: a folder, a git commit.
 // A reader returns only regular files reached through no symbolic link: a link (even one the
 // manifest lists) is not a file QHub wrote, so what it points at never reaches a diff or a PR body.
-import { readUnder } from "../fs/safe.js";
+import { kindUnder, readUnder } from "../fs/safe.js";
 import { MANIFEST_PATH, parseManifest, readManifestText } from "../render/manifest.js";
 
-/** Reads one file of the earlier tree; undefined when it has no such regular file. */
-export type ReadFile = (path: string) => Promise<string | undefined>;
+/**
+ * Reads one file of the earlier tree; undefined when it has no such regular file. `exists` says
+ * whether anything at all is at the path (a link or folder too): a name QHub must not write over.
+ */
+export type ReadFile = ((path: string) => Promise<string | undefined>) & {
+  exists?: (path: string) => Promise<boolean>;
+};
 
 export async function previousTree(
   read: ReadFile,
@@ -30,9 +35,11 @@ export async function previousTree(
 /** A regular file under `root` reached through no link, or undefined (a folder or link is not a file). */
 export function diskReader(root: string): ReadFile {
   // The manifest follows render's rule: a link or FIFO there is an error, not "no manifest".
-  return (path) => {
+  const read: ReadFile = (path) => {
     if (path === MANIFEST_PATH) return Promise.resolve(readManifestText(root));
     const r = readUnder(root, path);
     return Promise.resolve(r.kind === "file" ? r.text : undefined);
   };
+  read.exists = (path) => Promise.resolve(kindUnder(root, path) !== "missing");
+  return read;
 }

@@ -34,7 +34,10 @@ export async function readmeOf(explicit: string | undefined, read: ReadFile): Pr
   const manifest = await read(MANIFEST_PATH);
   return chooseReadme(explicit, {
     owned: new Set(manifest === undefined ? [] : Object.keys(parseManifest(manifest, MANIFEST_PATH))),
-    readmeExists: (await read(DEFAULT_README)) !== undefined,
+    // A README.md that is a link or a folder is not QHub's either: the guide goes beside it.
+    readmeExists: read.exists
+      ? await read.exists(DEFAULT_README)
+      : (await read(DEFAULT_README)) !== undefined,
   });
 }
 
