@@ -215,6 +215,28 @@ describe("cross-field rules", () => {
     ).toEqual([
       "qhub-config.yaml:13:44: amazon_web_services.node_groups.user.min_nodes: min_nodes (6) is more than max_nodes (5). Hint: lower min_nodes or raise max_nodes",
     ]);
+    // A profile or Dask worker size naming a group the provider block does not have, at its line.
+    expect(
+      rules(
+        [
+          "amazon_web_services:",
+          "  node_groups:",
+          "    gpu: { instance: g4dn.xlarge, min_nodes: 0, max_nodes: 2, gpu: true }",
+          "profiles:",
+          "  jupyterlab:",
+          "    - display_name: GPU",
+          "      node_group: gpu",
+          "    - display_name: Big GPU",
+          "      node_group: gpu-a100",
+          "  dask_worker:",
+          "    GPU Worker: { worker_cores: 1, worker_cores_limit: 2, worker_memory: 4G, worker_memory_limit: 8G, node_group: gpus }",
+          "",
+        ].join("\n"),
+      ),
+    ).toEqual([
+      'qhub-config.yaml:19:19: profiles.jupyterlab[1].node_group: node group "gpu-a100" is not a group of amazon_web_services.node_groups (general, user, worker, gpu). Hint: add `gpu-a100` under amazon_web_services.node_groups, or name one of the groups listed',
+      'qhub-config.yaml:21:115: profiles.dask_worker["GPU Worker"].node_group: node group "gpus" is not a group of amazon_web_services.node_groups (general, user, worker, gpu). Hint: add `gpus` under amazon_web_services.node_groups, or name one of the groups listed',
+    ]);
     expect(
       rules(
         "certificate: { type: lets-encrypt, acme_email: ops@example.com }\n",

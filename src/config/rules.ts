@@ -381,16 +381,21 @@ export const guaranteesWithinLimits: Rule = ({ config }) => [
   }),
 ];
 
+/** The node groups the cluster's provider block writes, by name (the roles' defaults aside). */
+function writtenNodeGroups(config: ParsedConfig): Record<string, unknown> {
+  const block = config[PROVIDER_BLOCKS[config.provider]] as
+    { node_groups?: Record<string, unknown> } | undefined;
+  return block?.node_groups ?? {};
+}
+
 export const nodeGroupBounds: Rule = ({ config }) => {
   const block = PROVIDER_BLOCKS[config.provider];
-  const settings = config[block] as
-    { node_groups?: Record<string, { min_nodes: number; max_nodes: number }> } | undefined;
-  return NODE_GROUP_ROLES.flatMap((role) => {
-    const g = settings?.node_groups?.[role];
-    return g && g.min_nodes > g.max_nodes
+  return Object.entries(writtenNodeGroups(config)).flatMap(([name, group]) => {
+    const g = group as { min_nodes?: number; max_nodes?: number };
+    return g.min_nodes !== undefined && g.max_nodes !== undefined && g.min_nodes > g.max_nodes
       ? [
           {
-            path: [block, "node_groups", role, "min_nodes"],
+            path: [block, "node_groups", name, "min_nodes"],
             prefer: "value" as const,
             message: `min_nodes (${g.min_nodes}) is more than max_nodes (${g.max_nodes})`,
             hint: "lower min_nodes or raise max_nodes",
@@ -398,6 +403,31 @@ export const nodeGroupBounds: Rule = ({ config }) => {
         ]
       : [];
   });
+};
+
+/** A profile's or Dask worker size's `node_group` must be a group of the cluster's provider block. */
+export const profileNodeGroups: Rule = ({ config }) => {
+  const known = new Set<string>([...NODE_GROUP_ROLES, ...Object.keys(writtenNodeGroups(config))]);
+  const block = PROVIDER_BLOCKS[config.provider];
+  const unknown = (name: string | undefined, path: PropertyKey[]): Finding[] =>
+    name === undefined || known.has(name)
+      ? []
+      : [
+          {
+            path,
+            prefer: "value",
+            message: `node group "${name}" is not a group of ${block}.node_groups (${[...known].join(", ")})`,
+            hint: `add \`${name}\` under ${block}.node_groups, or name one of the groups listed`,
+          },
+        ];
+  return [
+    ...(config.profiles?.jupyterlab ?? []).flatMap((p, i) =>
+      unknown(p.node_group, ["profiles", "jupyterlab", i, "node_group"]),
+    ),
+    ...Object.entries(config.profiles?.dask_worker ?? {}).flatMap(([name, w]) =>
+      unknown(w.node_group, ["profiles", "dask_worker", name, "node_group"]),
+    ),
+  ];
 };
 
 /** The block of the cluster's provider may be needed; blocks no cluster uses are mistakes. */
@@ -671,6 +701,7 @@ export const RULES: readonly Rule[] = [
   blockStorageClass,
   cloudShareMinimum,
   nodeGroupBounds,
+  profileNodeGroups,
   oneDefaultProfile,
   uniqueProfileNames,
   distinctUserNames,

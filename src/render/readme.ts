@@ -67,9 +67,9 @@ function nodeTable(c: ResolvedCluster): string {
     const size = g.pool
       ? `${g.pool.instance} | ${g.pool.minNodes} | ${g.pool.maxNodes}`
       : "(your nodes) | | ";
-    return `| ${g.role} | ${size} | ${selector} |`;
+    return `| ${g.name} | ${size} | ${selector} |`;
   });
-  return ["| role | instance | min | max | pods select |", "|---|---|---|---|---|", ...rows].join("\n");
+  return ["| group | instance | min | max | pods select |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
 function sopsSection(c: ResolvedCluster, secrets: readonly string[]): string[] {
