@@ -2,7 +2,16 @@
 // named pure function of one cluster's settings; it returns findings, it does not throw.
 import { passwordEnvName, passwordKey, slugify } from "./names.js";
 import { QUANTITY, NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS } from "./schema.js";
-import type { Authentication, CondaEnvironment, ParsedConfig, Provider } from "./schema.js";
+import type {
+  Authentication,
+  CondaEnvironment,
+  JupyterLabProfile,
+  NodeGroupRole,
+  ParsedConfig,
+  Provider,
+} from "./schema.js";
+import { DEFAULT_NODE_GROUPS, NODE_POOL_LABEL } from "./defaults.js";
+import { allocatable, instanceType } from "./instances.js";
 import { secretSources } from "./secret-sources.js";
 
 export interface Finding {
@@ -430,6 +439,127 @@ export const profileNodeGroups: Rule = ({ config }) => {
   ];
 };
 
+/** The instance type of a cloud cluster's node group (as written, else the role's default). */
+function groupInstance(config: ParsedConfig, name: string): string | undefined {
+  const written = writtenNodeGroups(config)[name] as { instance?: unknown } | undefined;
+  if (typeof written?.instance === "string") return written.instance;
+  return DEFAULT_NODE_GROUPS[config.provider]?.[name as NodeGroupRole]?.instance;
+}
+
+/** The group a JupyterLab profile runs on, as resolve decides it (QHub 0.4's node_selector included). */
+function profileGroupName(config: ParsedConfig, p: JupyterLabProfile): string {
+  if (p.node_group !== undefined) return p.node_group;
+  const label = NODE_POOL_LABEL[config.provider];
+  const selector = p.kubespawner_override?.node_selector as Record<string, unknown> | undefined;
+  const named = label && selector ? selector[label] : undefined;
+  return typeof named === "string" ? named : "user";
+}
+
+const cores = (n: number) => `${Math.round(n * 100) / 100}`;
+const gib = (bytes: number) => `${Math.round((bytes / 2 ** 30) * 100) / 100}Gi`;
+
+/**
+ * A server or worker whose guarantee is more than one node of its group has for pods never starts
+ * (an error); a limit above it is never reached (a warning). Instance types QHub's table lacks
+ * are warned about once, where they are written.
+ */
+export const profilesFitNodes: Rule = ({ config }) => {
+  if (!NODE_POOL_LABEL[config.provider]) return [];
+  const block = PROVIDER_BLOCKS[config.provider];
+  const out: Finding[] = [];
+  const unknownWarned = new Set<string>();
+  const fit = (
+    who: string,
+    group: string,
+    path: PropertyKey[],
+    wants: { key: string; value: string | number | undefined; kind: "cpu" | "memory"; limit: boolean }[],
+  ) => {
+    const name = groupInstance(config, group);
+    if (name === undefined) return;
+    const type = instanceType(config.provider, name);
+    if (!type) {
+      if (!unknownWarned.has(group) && writtenNodeGroups(config)[group] !== undefined)
+        out.push({
+          path: [block, "node_groups", group, "instance"],
+          prefer: "value",
+          severity: "warning",
+          message: `instance type ${name} is not in QHub's table of ${config.provider} instance types: whether profiles fit its nodes cannot be checked`,
+          hint: "check the profiles on this group against the instance's size yourself, or use a listed type (src/config/instances.ts)",
+        });
+      unknownWarned.add(group);
+      return;
+    }
+    const room = allocatable(config.provider, type);
+    for (const w of wants) {
+      if (w.value === undefined) continue;
+      const asked = quantityValue(w.value);
+      const has = w.kind === "cpu" ? room.cpu : room.memory;
+      if (!(asked > has)) continue;
+      const size = `${name}: ${type.vcpu} vCPU, ${type.memoryGiB}Gi; ${cores(room.cpu)} CPU and ${gib(room.memory)} for pods ${room.basis}`;
+      const shown = w.kind === "cpu" ? cores(asked) : `${String(w.value)} (${gib(asked)})`;
+      const most = w.kind === "cpu" ? cores(has) : gib(has);
+      out.push(
+        w.limit
+          ? {
+              path: [...path, w.key],
+              prefer: "value",
+              severity: "warning",
+              message: `${who}: ${w.key} ${shown} is more than one node of group ${group} has (${size}); it can never use that much`,
+              hint: `lower ${w.key} to at most ${most}, or give ${group} a larger instance type`,
+            }
+          : {
+              path: [...path, w.key],
+              prefer: "value",
+              message: `${who}: ${w.key} ${shown} cannot fit on one node of group ${group} (${size})`,
+              hint: `lower ${w.key} to at most ${most}, or give ${group} a larger instance type`,
+            },
+      );
+    }
+  };
+  (config.profiles?.jupyterlab ?? []).forEach((p, i) => {
+    const o = p.kubespawner_override ?? {};
+    // Without a guarantee Kubernetes requests the limit.
+    fit(
+      `profile "${p.display_name}"`,
+      profileGroupName(config, p),
+      ["profiles", "jupyterlab", i, "kubespawner_override"],
+      [
+        {
+          key: o.cpu_guarantee === undefined ? "cpu_limit" : "cpu_guarantee",
+          value: o.cpu_guarantee ?? o.cpu_limit,
+          kind: "cpu",
+          limit: false,
+        },
+        {
+          key: o.mem_guarantee === undefined ? "mem_limit" : "mem_guarantee",
+          value: o.mem_guarantee ?? o.mem_limit,
+          kind: "memory",
+          limit: false,
+        },
+        ...(o.cpu_guarantee === undefined
+          ? []
+          : [{ key: "cpu_limit", value: o.cpu_limit, kind: "cpu" as const, limit: true }]),
+        ...(o.mem_guarantee === undefined
+          ? []
+          : [{ key: "mem_limit", value: o.mem_limit, kind: "memory" as const, limit: true }]),
+      ],
+    );
+  });
+  for (const [name, w] of Object.entries(config.profiles?.dask_worker ?? {}))
+    fit(
+      `Dask worker "${name}"`,
+      w.node_group ?? "worker",
+      ["profiles", "dask_worker", name],
+      [
+        { key: "worker_cores", value: w.worker_cores, kind: "cpu", limit: false },
+        { key: "worker_memory", value: w.worker_memory, kind: "memory", limit: false },
+        { key: "worker_cores_limit", value: w.worker_cores_limit, kind: "cpu", limit: true },
+        { key: "worker_memory_limit", value: w.worker_memory_limit, kind: "memory", limit: true },
+      ],
+    );
+  return out;
+};
+
 /** The block of the cluster's provider may be needed; blocks no cluster uses are mistakes. */
 export const providerBlocks: Rule = ({ config, providersInUse }) => {
   const out: Finding[] = [];
@@ -702,6 +832,7 @@ export const RULES: readonly Rule[] = [
   cloudShareMinimum,
   nodeGroupBounds,
   profileNodeGroups,
+  profilesFitNodes,
   oneDefaultProfile,
   uniqueProfileNames,
   distinctUserNames,
