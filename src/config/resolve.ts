@@ -19,6 +19,7 @@ import type {
   NodeGroupRole,
   ParsedConfig,
   Provider,
+  Prices,
   SecretRef,
   Taint,
 } from "./schema.js";
@@ -138,6 +139,8 @@ export interface ResolvedCluster {
     kubeContext?: string;
     /** AWS: the EFS file system behind `storage.type: cloud`. */
     efsFileSystemId?: string;
+    /** Prices the config gives over QHub's table. */
+    prices?: Prices;
   };
   nodeGroups: ResolvedNodeGroups;
   sops: { ageRecipients: string[] };
@@ -247,6 +250,7 @@ function cloud(config: ParsedConfig): ResolvedCluster["cloud"] {
         availabilityZones: b?.availability_zones,
         kubernetesVersion: b?.kubernetes_version,
         efsFileSystemId: b?.efs_file_system_id,
+        prices: b?.prices,
       };
     }
     case "gcp": {
@@ -256,17 +260,20 @@ function cloud(config: ParsedConfig): ResolvedCluster["cloud"] {
         project: b?.project,
         availabilityZones: b?.availability_zones,
         kubernetesVersion: b?.kubernetes_version,
+        prices: b?.prices,
       };
     }
     case "azure":
       return {
         region: config.azure?.region ?? DEFAULT_REGIONS.azure,
         kubernetesVersion: config.azure?.kubernetes_version,
+        prices: config.azure?.prices,
       };
     case "do":
       return {
         region: config.digital_ocean?.region ?? DEFAULT_REGIONS.do,
         kubernetesVersion: config.digital_ocean?.kubernetes_version,
+        prices: config.digital_ocean?.prices,
       };
     case "local":
       return { kubeContext: config.local?.kube_context };

@@ -472,7 +472,13 @@ export const profilesFitNodes: Rule = ({ config }) => {
     who: string,
     group: string,
     path: PropertyKey[],
-    wants: { key: string; value: string | number | undefined; kind: "cpu" | "memory"; limit: boolean }[],
+    wants: {
+      key: string;
+      value: string | number | undefined;
+      kind: "cpu" | "memory";
+      /** A limit (a warning), or a limit Kubernetes also requests for want of a guarantee (a warning that says so). */
+      limit: boolean | "as-request";
+    }[],
   ) => {
     const name = groupInstance(config, group);
     if (name === undefined) return;
@@ -498,21 +504,30 @@ export const profilesFitNodes: Rule = ({ config }) => {
       const size = `${name}: ${type.vcpu} vCPU, ${type.memoryGiB}Gi; ${cores(room.cpu)} CPU and ${gib(room.memory)} for pods ${room.basis}`;
       const shown = w.kind === "cpu" ? cores(asked) : `${String(w.value)} (${gib(asked)})`;
       const most = w.kind === "cpu" ? cores(has) : gib(has);
+      const hint = `lower ${w.key} to at most ${most}, or give ${group} a larger instance type`;
       out.push(
-        w.limit
+        w.limit === "as-request"
           ? {
               path: [...path, w.key],
               prefer: "value",
               severity: "warning",
-              message: `${who}: ${w.key} ${shown} is more than one node of group ${group} has (${size}); it can never use that much`,
-              hint: `lower ${w.key} to at most ${most}, or give ${group} a larger instance type`,
+              message: `${who}: ${w.key} ${shown} is more than one node of group ${group} has (${size}); with no cpu_guarantee Kubernetes requests the limit, so the server cannot start`,
+              hint: `set cpu_guarantee to at most ${most} (the limit may stay), ${hint}`,
             }
-          : {
-              path: [...path, w.key],
-              prefer: "value",
-              message: `${who}: ${w.key} ${shown} cannot fit on one node of group ${group} (${size})`,
-              hint: `lower ${w.key} to at most ${most}, or give ${group} a larger instance type`,
-            },
+          : w.limit
+            ? {
+                path: [...path, w.key],
+                prefer: "value",
+                severity: "warning",
+                message: `${who}: ${w.key} ${shown} is more than one node of group ${group} has (${size}); it can never use that much`,
+                hint,
+              }
+            : {
+                path: [...path, w.key],
+                prefer: "value",
+                message: `${who}: ${w.key} ${shown} cannot fit on one node of group ${group} (${size})`,
+                hint,
+              },
       );
     }
   };
@@ -524,24 +539,16 @@ export const profilesFitNodes: Rule = ({ config }) => {
       profileGroupName(config, p),
       ["profiles", "jupyterlab", i, "kubespawner_override"],
       [
-        {
-          key: o.cpu_guarantee === undefined ? "cpu_limit" : "cpu_guarantee",
-          value: o.cpu_guarantee ?? o.cpu_limit,
-          kind: "cpu",
-          limit: false,
-        },
-        {
-          key: o.mem_guarantee === undefined ? "mem_limit" : "mem_guarantee",
-          value: o.mem_guarantee ?? o.mem_limit,
-          kind: "memory",
-          limit: false,
-        },
+        // Without cpu_guarantee Kubernetes requests the limit; without mem_guarantee z2jh's
+        // singleuser.memory.guarantee (1G) is the request, so mem_limit is only a limit.
+        o.cpu_guarantee === undefined
+          ? { key: "cpu_limit", value: o.cpu_limit, kind: "cpu", limit: "as-request" }
+          : { key: "cpu_guarantee", value: o.cpu_guarantee, kind: "cpu", limit: false },
+        { key: "mem_guarantee", value: o.mem_guarantee, kind: "memory", limit: false },
         ...(o.cpu_guarantee === undefined
           ? []
           : [{ key: "cpu_limit", value: o.cpu_limit, kind: "cpu" as const, limit: true }]),
-        ...(o.mem_guarantee === undefined
-          ? []
-          : [{ key: "mem_limit", value: o.mem_limit, kind: "memory" as const, limit: true }]),
+        { key: "mem_limit", value: o.mem_limit, kind: "memory", limit: true },
       ],
     );
   });

@@ -493,6 +493,24 @@ const NodeGroups = describe(
   "Node pools by name. `general` (hub, ingress, conda-store), `user` (JupyterLab servers) and `worker` (Dask) are the roles' pools (missing roles take the provider's defaults); profiles choose any group with `node_group`.",
 );
 
+const dollarsPer = (what: string) => describe(z.optional(z.number().check(z.gte(0))), what);
+
+/** Prices a team pays, over QHub's table (src/config/prices.ts), in US dollars. */
+const Prices = describe(
+  z.strictObject({
+    instances: describe(
+      z.optional(z.record(z.string().check(z.regex(INSTANCE_TYPE)), z.number().check(z.gte(0)))),
+      "US dollars per node per month, by instance type.",
+    ),
+    load_balancer: dollarsPer("US dollars per month for the ingress's load balancer."),
+    block_storage: dollarsPer("US dollars per GiB-month of block storage."),
+    shared_storage: dollarsPer(
+      "US dollars per GiB-month of the shared file service (`storage.type: cloud`).",
+    ),
+  }),
+  "Prices for the costs the rendered README and pull requests show, where yours differ from QHub's dated on-demand table (negotiated rates, another region).",
+);
+
 const kubernetesVersion = describe(
   z.optional(
     z
@@ -514,6 +532,7 @@ const AmazonWebServices = z.strictObject({
   availability_zones: describe(z.optional(z.array(nonEmpty())), "Zones to use."),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  prices: z.optional(Prices),
   efs_file_system_id: describe(
     z.optional(
       z
@@ -548,18 +567,21 @@ const GoogleCloudPlatform = z.strictObject({
   availability_zones: describe(z.optional(z.array(nonEmpty())), "Zones to use."),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  prices: z.optional(Prices),
 });
 
 const Azure = z.strictObject({
   region: region("Central US"),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  prices: z.optional(Prices),
 });
 
 const DigitalOcean = z.strictObject({
   region: region("nyc3"),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  prices: z.optional(Prices),
 });
 
 const NodeSelector = describe(
@@ -934,4 +956,5 @@ export type JupyterLabProfile = z.output<typeof JupyterLabProfile>;
 export type DaskWorkerProfile = z.output<typeof DaskWorkerProfile>;
 export type NodeGroup = z.output<typeof NodeGroup>;
 export type Taint = z.output<typeof Taint>;
+export type Prices = z.output<typeof Prices>;
 export type SelfManagedNodeGroup = z.output<typeof SelfManagedNodeGroup>;
