@@ -22,6 +22,15 @@ interface Launch {
   worker_memory: number;
   worker_memory_limit: number;
   cluster_max_workers: number;
+  worker_extra_pod_config: {
+    nodeSelector?: Record<string, string>;
+    tolerations?: Record<string, string>[];
+    volumes?: unknown[];
+  };
+  worker_extra_container_config: {
+    resources?: { limits?: Record<string, number> };
+    volumeMounts?: unknown[];
+  };
   scheduler: string[];
   worker: string[];
 }
@@ -49,6 +58,7 @@ function expected(config: { file: string; text: string }) {
   return resolveConfig(v.clusters!, { environments }).clusters.map((c) => ({
     name: c.name,
     workers: c.daskWorkerProfiles,
+    groups: c.nodeGroups,
     daskEnvironments: c.environments.filter((e) => runsDask(e.spec)).map((e) => e.spec),
   }));
 }
@@ -93,6 +103,27 @@ describe("the rendered Dask Gateway options, executed", () => {
             expect(launch.worker_memory).toBeGreaterThan(0);
             expect(launch.worker_memory_limit).toBeGreaterThanOrEqual(launch.worker_memory);
             expect(launch.cluster_max_workers).toBeGreaterThan(0);
+            // A size on a GPU group (or any group but the worker pool): its pods select the group,
+            // tolerate its taints, request GPUs there and keep the conda mount.
+            const group = cluster.groups[worker.nodeGroup]!;
+            const pod = launch.worker_extra_pod_config;
+            const container = launch.worker_extra_container_config;
+            if (group.gpu || worker.nodeGroup !== "worker") {
+              expect(pod.nodeSelector).toEqual(group.nodeSelector);
+              for (const t of group.taints)
+                expect(pod.tolerations).toContainEqual(
+                  expect.objectContaining({ key: t.key, effect: t.effect }),
+                );
+              expect(pod.volumes).toHaveLength(1);
+              expect(container.volumeMounts).toHaveLength(1);
+              expect(container.resources?.limits?.["nvidia.com/gpu"]).toBe(
+                group.gpu ? worker.gpus : undefined,
+              );
+            } else {
+              // The chart's worker settings apply (the fake has none: the handler set none).
+              expect(pod).toEqual({});
+              expect(container).toEqual({});
+            }
           }
           // Every choice of every field was launched.
           expect(run.launches).toHaveLength(1 + cluster.workers.length + cluster.daskEnvironments.length);

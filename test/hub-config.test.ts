@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
+import { DEFAULT_GPU_IMAGE } from "../src/config/defaults.js";
 import { PROVIDERS } from "../src/config/schema.js";
 import type { ParsedConfig } from "../src/config/schema.js";
 import { validateDocument } from "../src/config/validate.js";
@@ -55,6 +56,16 @@ function check(c: RenderedCluster, values: Json = c.values): { problems: string[
     env,
   );
   return { problems: problemsOf(c.config, logins, result), expected: logins };
+}
+
+/** Where each profile a user may start would run, as the hub's code leaves KubeSpawner's traits. */
+function placementsOf(c: RenderedCluster, user: string) {
+  const { logins, env } = loginsFor(c.config);
+  return runHarness(
+    c.values,
+    logins.map((l) => l.login),
+    env,
+  ).logins.find((l) => l.name === user);
 }
 
 function expectSound(c: RenderedCluster): void {
@@ -165,6 +176,61 @@ describe("the hub's code, executed (JupyterHub 3.0 from Debian; fakes of kubespa
     hubTest(`render fixture ${name}`, async () => {
       for (const c of await render(join(ROOT, "test", "fixtures", "render", `${name}.yaml`))) expectSound(c);
     });
+
+  hubTest("a GPU profile's server selects its pool, tolerates its taint and requests a GPU", async () => {
+    const text = readFileSync(join(ROOT, "test", "fixtures", "render", "gcp-gpu.yaml"), "utf8").replace(
+      "profiles:",
+      "security:\n  users:\n    ada: { password: { fromEnv: QHUB_PASSWORD_ALICE } }\nprofiles:",
+    );
+    const [c] = await renderText(text);
+    expectSound(c!);
+    const ada = placementsOf(c!, "ada");
+    expect(ada?.placements?.["gpu-instance"]).toEqual({
+      image: DEFAULT_GPU_IMAGE,
+      node_selector: { "cloud.google.com/gke-nodepool": "gpu-t4" },
+      tolerations: [{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }],
+      extra_resource_limits: { "nvidia.com/gpu": 1 },
+    });
+    // The CPU profile keeps z2jh's user pool (singleuser.nodeSelector) and requests no GPU.
+    expect(ada?.placements?.["small-instance"]).toMatchObject({
+      node_selector: { "cloud.google.com/gke-nodepool": "user" },
+      extra_resource_limits: {},
+    });
+  });
+
+  hubTest(
+    "a group with other label keys than the user pool's: the user pool's labels are dropped, not merged",
+    async () => {
+      const text = [
+        "project_name: team",
+        "provider: existing",
+        "domain: hub.team.localhost",
+        `secrets: { sops: { age_recipients: [${AGE}] } }`,
+        "storage: { storage_class: ceph }",
+        "security:",
+        "  users:",
+        "    ada: { password: { fromEnv: QHUB_PASSWORD_ALICE } }",
+        "existing:",
+        "  node_selectors:",
+        "    user: { key: pool, value: users }",
+        "  node_groups:",
+        "    gpu: { labels: { accelerator: nvidia }, gpu: true, taints: [{ key: accelerator, value: nvidia, effect: NoSchedule }] }",
+        "profiles:",
+        "  jupyterlab:",
+        "    - display_name: CPU",
+        "    - display_name: GPU",
+        "      node_group: gpu",
+        "",
+      ].join("\n");
+      const [c] = await renderText(text);
+      const ada = placementsOf(c!, "ada");
+      expect(ada?.placements?.cpu?.node_selector).toEqual({ pool: "users" });
+      expect(ada?.placements?.gpu?.node_selector).toEqual({ accelerator: "nvidia" });
+      expect(ada?.placements?.gpu?.tolerations).toEqual([
+        { key: "accelerator", operator: "Equal", value: "nvidia", effect: "NoSchedule" },
+      ]);
+    },
+  );
 
   for (const auth of ["password", "github", "auth0"])
     hubTest(`qhub init, every provider, --auth ${auth}`, async () => {

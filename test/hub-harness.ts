@@ -61,6 +61,16 @@ export interface LoginResult {
   profiles?: string[];
   default?: string | null;
   startable?: string[];
+  /** Where each startable profile's server runs: KubeSpawner's traits after load_user_options. */
+  placements?: Record<
+    string,
+    {
+      image: string;
+      node_selector: Record<string, string>;
+      tolerations: Record<string, string>[];
+      extra_resource_limits: Record<string, unknown>;
+    }
+  >;
   starts?: { mounts: string[]; error: string | null }[];
   error?: string;
   trace?: string;

@@ -16,6 +16,7 @@ import type { GitHubDouble } from "./support/github-double.js";
 const TOKEN = "ghp_CANARYtoken0123456789abcdefABCDEF0000";
 const REPO = "acme/platform";
 const BRANCH = "qhub/laptop";
+const AGE = "age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29";
 const LOCAL = readFileSync(join(ROOT, "test", "fixtures", "render", "local.yaml"), "utf8");
 const CONFIG = `${LOCAL}gitops:\n  repository: ${REPO}\n  branch: main\n`;
 
@@ -314,6 +315,44 @@ describe("qhub pr against a local remote and a GitHub API double", () => {
     const again = await pr(user.dir, "--repository", "acme/with-readme");
     expect(again.code, again.stderr).toBe(0);
     expect(git.pushes()).toBe(pushes);
+  });
+
+  test("costs: the body shows each group's monthly price at min and max and the baseline; a changed instance type shows before → after", async () => {
+    const aws = (userInstance: string) =>
+      [
+        "project_name: costs",
+        "provider: aws",
+        "domain: hub.costs.example.com",
+        "amazon_web_services:",
+        "  region: us-east-1",
+        "  node_groups:",
+        `    user: { instance: ${userInstance}, min_nodes: 0, max_nodes: 5 }`,
+        "    gpu: { instance: g4dn.xlarge, min_nodes: 1, max_nodes: 2, gpu: true }",
+        `secrets: { sops: { age_recipients: [${AGE}] } }`,
+        "gitops: { repository: acme/costs }",
+        "",
+      ].join("\n");
+    // The base holds the team's merged config; the proposal changes the user pool's instance type.
+    await git.createRepo("acme/costs", { "qhub-config.yaml": aws("m5.xlarge") });
+    const team = workdir(aws("m5.2xlarge"));
+    const r = await pr(team.dir, "--repository", "acme/costs", "--branch", "qhub/costs");
+    expect(r.code, r.stderr).toBe(0);
+    const body = github.pulls.find((p) => p.head.ref === "qhub/costs")?.body ?? "";
+    // m5.xlarge $0.192 and m5.2xlarge $0.384 an hour, g4dn.xlarge $0.526, 730 hours a month; the
+    // baseline: general and gpu at their minimum, the load balancer ($18.25), 161Gi of gp3 ($0.08/GiB).
+    const lines = [
+      "**Costs of `costs`** (on-demand, US dollars a month, us-east-1, QHub's price table of 2026-12-07):",
+      "| general | m5.2xlarge | $280.32 | $280.32 |",
+      "| user | m5.xlarge → m5.2xlarge | $0.00 | $700.80 → $1,401.60 |",
+      "| gpu | g4dn.xlarge | $383.98 | $767.96 |",
+      "Always on (nodes at min, load balancer, storage): $695.43.",
+    ];
+    for (const line of lines) expect(body).toContain(line);
+    // The rendered README says the same, per group and for the baseline.
+    expect(git.git("acme/costs", "show", "qhub/costs:README.md")).toContain(
+      "| user | m5.2xlarge | 0 | 5 | $0.00 | $1,401.60 | `eks.amazonaws.com/nodegroup=user` |",
+    );
+    expect(github.violations).toEqual([]);
   });
 
   test("--draft and --label: a draft pull request with those labels, from its own branch", async () => {

@@ -23,10 +23,9 @@ const FIXTURES = join(ROOT, "test", "fixtures", "render");
 const GOLDEN = join(ROOT, "test", "golden");
 const CASES: [string, string][] = [
   ["aws", join(ROOT, "examples", "qhub-config.yaml")],
-  ...["aws-efs", "gcp", "azure", "do", "local", "existing"].map((p): [string, string] => [
-    p,
-    join(FIXTURES, `${p}.yaml`),
-  ]),
+  ...["aws-efs", "aws-gpu", "gcp", "gcp-gpu", "azure", "do", "local", "existing"].map(
+    (p): [string, string] => [p, join(FIXTURES, `${p}.yaml`)],
+  ),
 ];
 
 /** Renders a config into a fresh folder (the config is copied there, as users keep it). */

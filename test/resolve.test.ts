@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
 import { loadDefaultEnvironments } from "../src/config/load.js";
+import { DEFAULT_GPU_IMAGE } from "../src/config/defaults.js";
 import { resolveConfig } from "../src/config/resolve.js";
 import type { ResolvedCluster } from "../src/config/resolve.js";
 import { validateDocument } from "../src/config/validate.js";
@@ -34,43 +35,52 @@ describe("resolveConfig: each provider's defaults", () => {
         },
         "nodeGroups": {
           "general": {
+            "gpu": false,
+            "name": "general",
             "nodeSelector": {
               "eks.amazonaws.com/nodegroup": "general",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "m5.2xlarge",
+              "labels": {},
               "maxNodes": 1,
               "minNodes": 1,
-              "name": "general",
+              "spot": false,
             },
-            "role": "general",
+            "taints": [],
           },
           "user": {
+            "gpu": false,
+            "name": "user",
             "nodeSelector": {
               "eks.amazonaws.com/nodegroup": "user",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "m5.xlarge",
+              "labels": {},
               "maxNodes": 5,
               "minNodes": 0,
-              "name": "user",
+              "spot": false,
             },
-            "role": "user",
+            "taints": [],
           },
           "worker": {
+            "gpu": false,
+            "name": "worker",
             "nodeSelector": {
               "eks.amazonaws.com/nodegroup": "worker",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "m5.xlarge",
+              "labels": {},
               "maxNodes": 5,
               "minNodes": 0,
-              "name": "worker",
+              "spot": false,
             },
-            "role": "worker",
+            "taints": [],
           },
         },
         "storage": {
@@ -95,43 +105,52 @@ describe("resolveConfig: each provider's defaults", () => {
         },
         "nodeGroups": {
           "general": {
+            "gpu": false,
+            "name": "general",
             "nodeSelector": {
               "cloud.google.com/gke-nodepool": "general",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "n1-standard-8",
+              "labels": {},
               "maxNodes": 1,
               "minNodes": 1,
-              "name": "general",
+              "spot": false,
             },
-            "role": "general",
+            "taints": [],
           },
           "user": {
+            "gpu": false,
+            "name": "user",
             "nodeSelector": {
               "cloud.google.com/gke-nodepool": "user",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "n1-standard-4",
+              "labels": {},
               "maxNodes": 5,
               "minNodes": 0,
-              "name": "user",
+              "spot": false,
             },
-            "role": "user",
+            "taints": [],
           },
           "worker": {
+            "gpu": false,
+            "name": "worker",
             "nodeSelector": {
               "cloud.google.com/gke-nodepool": "worker",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "n1-standard-4",
+              "labels": {},
               "maxNodes": 5,
               "minNodes": 0,
-              "name": "worker",
+              "spot": false,
             },
-            "role": "worker",
+            "taints": [],
           },
         },
         "storage": {
@@ -151,43 +170,52 @@ describe("resolveConfig: each provider's defaults", () => {
         },
         "nodeGroups": {
           "general": {
+            "gpu": false,
+            "name": "general",
             "nodeSelector": {
               "kubernetes.azure.com/agentpool": "general",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "Standard_D8_v3",
+              "labels": {},
               "maxNodes": 1,
               "minNodes": 1,
-              "name": "general",
+              "spot": false,
             },
-            "role": "general",
+            "taints": [],
           },
           "user": {
+            "gpu": false,
+            "name": "user",
             "nodeSelector": {
               "kubernetes.azure.com/agentpool": "user",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "Standard_D4_v3",
+              "labels": {},
               "maxNodes": 5,
               "minNodes": 0,
-              "name": "user",
+              "spot": false,
             },
-            "role": "user",
+            "taints": [],
           },
           "worker": {
+            "gpu": false,
+            "name": "worker",
             "nodeSelector": {
               "kubernetes.azure.com/agentpool": "worker",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "Standard_D4_v3",
+              "labels": {},
               "maxNodes": 5,
               "minNodes": 0,
-              "name": "worker",
+              "spot": false,
             },
-            "role": "worker",
+            "taints": [],
           },
         },
         "storage": {
@@ -207,43 +235,52 @@ describe("resolveConfig: each provider's defaults", () => {
         },
         "nodeGroups": {
           "general": {
+            "gpu": false,
+            "name": "general",
             "nodeSelector": {
               "doks.digitalocean.com/node-pool": "general",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "g-8vcpu-32gb",
+              "labels": {},
               "maxNodes": 1,
               "minNodes": 1,
-              "name": "general",
+              "spot": false,
             },
-            "role": "general",
+            "taints": [],
           },
           "user": {
+            "gpu": false,
+            "name": "user",
             "nodeSelector": {
               "doks.digitalocean.com/node-pool": "user",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "g-4vcpu-16gb",
+              "labels": {},
               "maxNodes": 5,
               "minNodes": 0,
-              "name": "user",
+              "spot": false,
             },
-            "role": "user",
+            "taints": [],
           },
           "worker": {
+            "gpu": false,
+            "name": "worker",
             "nodeSelector": {
               "doks.digitalocean.com/node-pool": "worker",
             },
             "pool": {
-              "gpu": false,
+              "accelerators": [],
               "instance": "g-4vcpu-16gb",
+              "labels": {},
               "maxNodes": 5,
               "minNodes": 0,
-              "name": "worker",
+              "spot": false,
             },
-            "role": "worker",
+            "taints": [],
           },
         },
         "storage": {
@@ -261,22 +298,28 @@ describe("resolveConfig: each provider's defaults", () => {
         "cloud": {},
         "nodeGroups": {
           "general": {
+            "gpu": false,
+            "name": "general",
             "nodeSelector": {
               "kubernetes.io/os": "linux",
             },
-            "role": "general",
+            "taints": [],
           },
           "user": {
+            "gpu": false,
+            "name": "user",
             "nodeSelector": {
               "kubernetes.io/os": "linux",
             },
-            "role": "user",
+            "taints": [],
           },
           "worker": {
+            "gpu": false,
+            "name": "worker",
             "nodeSelector": {
               "kubernetes.io/os": "linux",
             },
-            "role": "worker",
+            "taints": [],
           },
         },
         "storage": {
@@ -303,22 +346,28 @@ describe("resolveConfig: each provider's defaults", () => {
         "cloud": {},
         "nodeGroups": {
           "general": {
+            "gpu": false,
+            "name": "general",
             "nodeSelector": {
               "kubernetes.io/os": "linux",
             },
-            "role": "general",
+            "taints": [],
           },
           "user": {
+            "gpu": false,
+            "name": "user",
             "nodeSelector": {
               "pool": "users",
             },
-            "role": "user",
+            "taints": [],
           },
           "worker": {
+            "gpu": false,
+            "name": "worker",
             "nodeSelector": {
               "kubernetes.io/os": "linux",
             },
-            "role": "worker",
+            "taints": [],
           },
         },
         "storage": {
@@ -348,20 +397,24 @@ describe("resolveConfig: what every provider shares", () => {
           {
             "cores": 1.5,
             "coresLimit": 2,
+            "gpus": 1,
             "image": "ghcr.io/dask/dask-gateway:2026.3.0",
             "memory": "5G",
             "memoryLimit": "8G",
             "name": "Small Worker",
+            "nodeGroup": "worker",
             "slug": "small-worker",
             "threads": 2,
           },
           {
             "cores": 3,
             "coresLimit": 4,
+            "gpus": 1,
             "image": "ghcr.io/dask/dask-gateway:2026.3.0",
             "memory": "10G",
             "memoryLimit": "16G",
             "name": "Medium Worker",
+            "nodeGroup": "worker",
             "slug": "medium-worker",
             "threads": 4,
           },
@@ -436,6 +489,7 @@ describe("resolveConfig: what every provider shares", () => {
             "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
             "memGuarantee": "5G",
             "memLimit": "8G",
+            "nodeGroup": "user",
             "slug": "small-instance",
             "users": [],
           },
@@ -450,6 +504,7 @@ describe("resolveConfig: what every provider shares", () => {
             "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
             "memGuarantee": "10G",
             "memLimit": "16G",
+            "nodeGroup": "user",
             "slug": "medium-instance",
             "users": [],
           },
@@ -481,11 +536,12 @@ describe("resolveConfig: what every provider shares", () => {
     expect(staging?.certificate).toEqual({ type: "self-signed" });
     expect(staging?.domain).toBe("staging.hub.ds-team.example.org");
     expect(staging?.nodeGroups.worker.pool).toEqual({
-      name: "worker",
       instance: "m5.xlarge",
       minNodes: 0,
       maxNodes: 4,
-      gpu: false,
+      spot: false,
+      accelerators: [],
+      labels: {},
     });
     expect(staging?.nodeGroups.user.pool).toEqual(prod?.nodeGroups.user.pool);
     expect(prod?.environments.map((e) => e.file)).toEqual([
@@ -532,5 +588,82 @@ describe("resolveConfig: what every provider shares", () => {
       ["one", true],
       ["two", false],
     ]);
+  });
+});
+
+describe("resolveConfig: named node groups and GPUs", () => {
+  const gpu = (text: string) => resolveText(text).clusters[0]!;
+
+  test("any named group besides the roles; a GPU group gets GKE's taint; profiles choose groups", () => {
+    const c = gpu(readFileSync(join(ROOT, "test", "fixtures", "render", "gcp-gpu.yaml"), "utf8"));
+    expect(Object.keys(c.nodeGroups)).toEqual(["general", "user", "worker", "gpu-t4"]);
+    expect(c.nodeGroups["gpu-t4"]).toEqual({
+      name: "gpu-t4",
+      nodeSelector: { "cloud.google.com/gke-nodepool": "gpu-t4" },
+      gpu: true,
+      taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }],
+      pool: {
+        instance: "n1-standard-8",
+        minNodes: 0,
+        maxNodes: 2,
+        spot: false,
+        accelerators: [{ name: "nvidia-tesla-t4", count: 1 }],
+        labels: {},
+      },
+    });
+    expect(c.jupyterlabProfiles.map((p) => [p.displayName, p.nodeGroup, p.image])).toEqual([
+      ["Small Instance", "user", "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0"],
+      ["GPU Instance", "gpu-t4", DEFAULT_GPU_IMAGE],
+    ]);
+    expect(c.daskWorkerProfiles.map((w) => [w.name, w.nodeGroup, w.gpus])).toEqual([
+      ["Small Worker", "worker", 1],
+      ["GPU Worker", "gpu-t4", 1],
+    ]);
+  });
+
+  test("QHub 0.4's kubespawner_override.node_selector chooses the group it selects; a declared taint replaces the default", () => {
+    const c = gpu(
+      [
+        "project_name: gpus",
+        "provider: aws",
+        "domain: hub.example.com",
+        "amazon_web_services:",
+        "  node_groups:",
+        "    a10: { instance: g5.xlarge, min_nodes: 0, max_nodes: 1, gpu: true, taints: [{ key: gpu, effect: NoExecute }] }",
+        "profiles:",
+        "  jupyterlab:",
+        "    - display_name: A10",
+        "      kubespawner_override: { node_selector: { eks.amazonaws.com/nodegroup: a10 } }",
+        "    - display_name: Elsewhere",
+        "      kubespawner_override: { node_selector: { pool: other } }",
+        "",
+      ].join("\n"),
+    );
+    expect(c.nodeGroups.a10?.taints).toEqual([{ key: "gpu", effect: "NoExecute" }]);
+    expect(c.jupyterlabProfiles.map((p) => p.nodeGroup)).toEqual(["a10", "user"]);
+  });
+
+  test("on local and existing clusters a group is a set of node labels", () => {
+    const c = gpu(
+      [
+        "project_name: gpus",
+        "provider: existing",
+        "domain: hub.example.com",
+        "storage: { storage_class: ceph }",
+        "existing:",
+        "  node_groups:",
+        '    gpu: { labels: { nvidia.com/gpu.present: "true" }, gpu: true }',
+        "    user: { labels: { pool: users } }",
+        "",
+      ].join("\n"),
+    );
+    expect(c.nodeGroups.gpu).toEqual({
+      name: "gpu",
+      nodeSelector: { "nvidia.com/gpu.present": "true" },
+      gpu: true,
+      taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }],
+    });
+    expect(c.nodeGroups.user.nodeSelector).toEqual({ pool: "users" });
+    expect(c.nodeGroups.general.nodeSelector).toEqual({ "kubernetes.io/os": "linux" });
   });
 });

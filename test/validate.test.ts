@@ -7,6 +7,17 @@ import { unsetVariables, validateDocument } from "../src/config/validate.js";
 import { VALID } from "./fixtures.js";
 import { problemLines, runMain, tempDir } from "./helpers.js";
 
+/** An AWS GPU node group and a JupyterLab profile on it (lines of the config, after VALID). */
+const GPU_PROFILE = [
+  "amazon_web_services:",
+  "  node_groups:",
+  "    gpu: { instance: g4dn.xlarge, min_nodes: 0, max_nodes: 2, gpu: true }",
+  "profiles:",
+  "  jupyterlab:",
+  "    - display_name: GPU",
+  "      node_group: gpu",
+];
+
 describe("qhub validate: the three errors users hit most", () => {
   test("a typo'd key: one line, the key's position, the closest valid key", () => {
     expect(problemLines(`${VALID}namespce: dev\n`)).toEqual([
@@ -177,7 +188,7 @@ describe("cross-field rules", () => {
         "profiles:\n  jupyterlab:\n" +
         "    - display_name: A\n      default: true\n      groups: [nope]\n      kubespawner_override: { cpu_limit: 1, cpu_guarantee: 2, mem_limit: 1G, mem_guarantee: 2Gi }\n" +
         "    - display_name: a\n      default: true\n" +
-        "  dask_worker:\n    W: { worker_cores: 4, worker_cores_limit: 2, worker_memory: 1G, worker_memory_limit: 2G }\n",
+        "  dask_worker:\n    W: { worker_cores: 3, worker_cores_limit: 2, worker_memory: 1G, worker_memory_limit: 2G }\n",
       VALID.replace(/security:[\s\S]*/, ""),
     );
     expect(lines).toEqual([
@@ -186,7 +197,7 @@ describe("cross-field rules", () => {
       "qhub-config.yaml:12:93: profiles.jupyterlab[0].kubespawner_override.mem_guarantee: mem_guarantee (2Gi) is more than mem_limit (1G). Hint: Kubernetes rejects a request above its limit; lower mem_guarantee or raise mem_limit",
       'qhub-config.yaml:13:21: profiles.jupyterlab[1].display_name: "a" is already the name of profile 0. Hint: give each profile its own display_name; JupyterHub tells them apart by it',
       "qhub-config.yaml:14:16: profiles.jupyterlab[1].default: a second default profile; profile 0 is already the default. Hint: keep `default: true` on one profile only",
-      "qhub-config.yaml:16:24: profiles.dask_worker.W.worker_cores: worker_cores (4) is more than worker_cores_limit (2). Hint: Kubernetes rejects a request above its limit; lower worker_cores or raise worker_cores_limit",
+      "qhub-config.yaml:16:24: profiles.dask_worker.W.worker_cores: worker_cores (3) is more than worker_cores_limit (2). Hint: Kubernetes rejects a request above its limit; lower worker_cores or raise worker_cores_limit",
     ]);
   });
 
@@ -214,6 +225,22 @@ describe("cross-field rules", () => {
       ),
     ).toEqual([
       "qhub-config.yaml:13:44: amazon_web_services.node_groups.user.min_nodes: min_nodes (6) is more than max_nodes (5). Hint: lower min_nodes or raise max_nodes",
+    ]);
+    // A profile or Dask worker size naming a group the provider block does not have, at its line.
+    expect(
+      rules(
+        [
+          ...GPU_PROFILE,
+          "    - display_name: Big GPU",
+          "      node_group: gpu-a100",
+          "  dask_worker:",
+          "    GPU Worker: { worker_cores: 1, worker_cores_limit: 2, worker_memory: 4G, worker_memory_limit: 8G, node_group: gpus }",
+          "",
+        ].join("\n"),
+      ),
+    ).toEqual([
+      'qhub-config.yaml:19:19: profiles.jupyterlab[1].node_group: node group "gpu-a100" is not a group of amazon_web_services.node_groups (general, user, worker, gpu). Hint: add `gpu-a100` under amazon_web_services.node_groups, or name one of the groups listed',
+      'qhub-config.yaml:21:115: profiles.dask_worker["GPU Worker"].node_group: node group "gpus" is not a group of amazon_web_services.node_groups (general, user, worker, gpu). Hint: add `gpus` under amazon_web_services.node_groups, or name one of the groups listed',
     ]);
     expect(
       rules(
@@ -423,6 +450,69 @@ describe("the rules judge the config as written, even around schema errors", () 
     const text = `${VALID.replace("      client_id: abc123\n", "")}  users:\n    li-wei: {}\n    li.wei: {}\n`;
     expect(problemLines(text)).toEqual([
       'qhub-config.yaml:7:5: security.authentication.config.client_id: missing required key "client_id". Hint: add `client_id:` (OAuth app client ID, written as is or as `{ fromEnv: NAME }`)',
+    ]);
+  });
+});
+
+describe("profiles that fit their node group", () => {
+  const validate = (extra: string) => {
+    const r = validateDocument(parseConfigText("qhub-config.yaml", `${VALID}${extra}`));
+    return { problems: r.problems.map(formatProblem), warnings: r.warnings.map(formatWarning) };
+  };
+
+  test("a guarantee above one node's allocatable share is an error at its line, with the numbers", () => {
+    const r = validate(
+      [
+        ...GPU_PROFILE,
+        "      kubespawner_override: { cpu_guarantee: 3, cpu_limit: 4, mem_guarantee: 16Gi, mem_limit: 16Gi }",
+        "  dask_worker:",
+        "    Big: { worker_cores: 2, worker_cores_limit: 2, worker_memory: 4G, worker_memory_limit: 8G, node_group: gpu }",
+        "    Huge: { worker_cores: 8, worker_cores_limit: 8, worker_memory: 4G, worker_memory_limit: 8G }",
+        "",
+      ].join("\n"),
+    );
+    // g4dn.xlarge: 4 vCPU, 16 GiB; EKS keeps 0.08 CPU and 11 MiB x 29 pods + 255 MiB + 100 MiB
+    // (16384 - 574 - 100 = 15710 MiB).
+    expect(r.problems).toEqual([
+      'qhub-config.yaml:18:78: profiles.jupyterlab[0].kubespawner_override.mem_guarantee: profile "GPU": mem_guarantee 16Gi (16Gi) cannot fit on one node of group gpu (g4dn.xlarge: 4 vCPU, 16Gi; 3.92 CPU and 15.34Gi for pods after EKS\'s reservations). Hint: lower mem_guarantee to at most 15.34Gi, or give gpu a larger instance type',
+      'qhub-config.yaml:21:27: profiles.dask_worker.Huge.worker_cores: Dask worker "Huge": worker_cores 8 cannot fit on one node of group worker (m5.xlarge: 4 vCPU, 16Gi; 3.92 CPU and 15.03Gi for pods after EKS\'s reservations). Hint: lower worker_cores to at most 3.92, or give worker a larger instance type',
+    ]);
+    expect(r.warnings).toContain(
+      'qhub-config.yaml:18:60: profiles.jupyterlab[0].kubespawner_override.cpu_limit: warning: profile "GPU": cpu_limit 4 is more than one node of group gpu has (g4dn.xlarge: 4 vCPU, 16Gi; 3.92 CPU and 15.34Gi for pods after EKS\'s reservations); it can never use that much. Hint: lower cpu_limit to at most 3.92, or give gpu a larger instance type',
+    );
+  });
+
+  test("GKE's formula; QHub 0.4's node_selector picks the group; an unknown instance type is a warning", () => {
+    const gcp = VALID.replace("provider: aws", "provider: gcp");
+    const r = validateDocument(
+      parseConfigText(
+        "qhub-config.yaml",
+        `${gcp}${[
+          "google_cloud_platform:",
+          "  project: my-project-1",
+          "  node_groups:",
+          "    gpu-t4: { instance: n1-standard-8, min_nodes: 0, max_nodes: 1, gpu: true }",
+          "    odd: { instance: z9-mega-1, min_nodes: 0, max_nodes: 1 }",
+          "profiles:",
+          "  jupyterlab:",
+          "    - display_name: T4",
+          "      kubespawner_override:",
+          "        cpu_guarantee: 8",
+          "        node_selector: { cloud.google.com/gke-nodepool: gpu-t4 }",
+          "    - display_name: Odd",
+          "      node_group: odd",
+          "      kubespawner_override: { cpu_guarantee: 100 }",
+          "",
+        ].join("\n")}`,
+      ),
+    );
+    // n1-standard-8: 8 - (0.06 + 0.01 + 2 x 0.005 + 4 x 0.0025) = 7.91 cores; 30 GiB less
+    // 25% of 4 + 20% of 4 + 10% of 8 + 6% of 14 GiB (3.44 GiB) and 100 MiB = 26.46 GiB.
+    expect(r.problems.map(formatProblem)).toEqual([
+      'qhub-config.yaml:20:24: profiles.jupyterlab[0].kubespawner_override.cpu_guarantee: profile "T4": cpu_guarantee 8 cannot fit on one node of group gpu-t4 (n1-standard-8: 8 vCPU, 30Gi; 7.91 CPU and 26.46Gi for pods after GKE\'s reservations). Hint: lower cpu_guarantee to at most 7.91, or give gpu-t4 a larger instance type',
+    ]);
+    expect(r.warnings.map(formatWarning)).toEqual([
+      "qhub-config.yaml:15:22: google_cloud_platform.node_groups.odd.instance: warning: instance type z9-mega-1 is not in QHub's table of gcp instance types: whether profiles fit its nodes cannot be checked. Hint: check the profiles on this group against the instance's size yourself, or use a listed type (src/config/instances.ts)",
     ]);
   });
 });

@@ -8,6 +8,7 @@ import { condaStore } from "./conda-store/index.js";
 import { daskGateway } from "./dask-gateway/index.js";
 import { jupyterhub } from "./jupyterhub/index.js";
 import { namespace } from "./namespace.js";
+import { nvidiaDevicePlugin } from "./nvidia-device-plugin.js";
 import { storage } from "./storage.js";
 import { tls } from "./tls.js";
 import { traefik } from "./traefik.js";
@@ -17,6 +18,7 @@ import { LAYERS } from "./types.js";
 export const COMPONENTS: readonly Component[] = [
   certManager,
   traefik,
+  nvidiaDevicePlugin,
   namespace,
   storage,
   tls,

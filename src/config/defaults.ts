@@ -45,6 +45,14 @@ export const DEFAULT_IMAGES = {
   dask_worker: "ghcr.io/dask/dask-gateway:2026.3.0",
 } as const;
 
+/**
+ * The image of JupyterLab profiles on a GPU group that name none: Jupyter's Docker Stacks
+ * PyTorch image in its CUDA 12 variant (the `cuda12-` tag prefix, docs/using/selecting.md of
+ * jupyter/docker-stacks), the build of 2026-08-24 (jupyter/docker-stacks wiki, page 2026-08;
+ * read 2026-12-07). The NVIDIA container toolkit on the node provides the driver.
+ */
+export const DEFAULT_GPU_IMAGE = "quay.io/jupyter/pytorch-notebook:cuda12-2026-08-24";
+
 export const DEFAULT_JUPYTERLAB_PROFILES: JupyterLabProfile[] = [
   {
     display_name: "Small Instance",

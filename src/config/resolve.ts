@@ -2,6 +2,7 @@
 // Pure: defaults that live in files (the conda environments) are handed in by the loader.
 import {
   DEFAULT_DASK_WORKER_PROFILES,
+  DEFAULT_GPU_IMAGE,
   DEFAULT_IMAGES,
   DEFAULT_JUPYTERLAB_PROFILES,
   DEFAULT_NODE_GROUPS,
@@ -18,17 +19,34 @@ import type {
   NodeGroupRole,
   ParsedConfig,
   Provider,
+  Prices,
   SecretRef,
+  Taint,
 } from "./schema.js";
 import type { ClusterConfig } from "./validate.js";
 
 export interface ResolvedNodeGroup {
-  role: NodeGroupRole;
-  /** Labels a pod of this role selects its nodes by. */
+  /** Its name in the provider block; the roles' groups are named after them. */
+  name: string;
+  /** Labels a pod placed on the group selects its nodes by. */
   nodeSelector: Record<string, string>;
+  /** Whether the nodes have NVIDIA GPUs (pods placed here request `nvidia.com/gpu`). */
+  gpu: boolean;
+  /** Taints the nodes carry, which pods placed here tolerate. */
+  taints: Taint[];
   /** The pool's size, where QHub knows it (clouds); undefined for local and existing clusters. */
-  pool?: { name: string; instance: string; minNodes: number; maxNodes: number; gpu: boolean };
+  pool?: {
+    instance: string;
+    minNodes: number;
+    maxNodes: number;
+    spot: boolean;
+    accelerators: { name: string; count: number }[];
+    labels: Record<string, string>;
+  };
 }
+
+/** A cluster's node groups by name: the three roles' always, then any the config names. */
+export type ResolvedNodeGroups = Record<NodeGroupRole, ResolvedNodeGroup> & Record<string, ResolvedNodeGroup>;
 
 export interface ResolvedUser {
   name: string;
@@ -49,6 +67,8 @@ export interface ResolvedJupyterLabProfile {
   users: string[];
   groups: string[];
   image: string;
+  /** The node group its servers run on. */
+  nodeGroup: string;
   cpuLimit?: number;
   cpuGuarantee?: number;
   memLimit?: string;
@@ -66,6 +86,9 @@ export interface ResolvedDaskWorkerProfile {
   memoryLimit: string;
   threads: number;
   image: string;
+  /** The node group its workers run on, and the GPUs each requests there. */
+  nodeGroup: string;
+  gpus: number;
 }
 
 export interface ResolvedEnvironment {
@@ -116,8 +139,10 @@ export interface ResolvedCluster {
     kubeContext?: string;
     /** AWS: the EFS file system behind `storage.type: cloud`. */
     efsFileSystemId?: string;
+    /** Prices the config gives over QHub's table. */
+    prices?: Prices;
   };
-  nodeGroups: Record<NodeGroupRole, ResolvedNodeGroup>;
+  nodeGroups: ResolvedNodeGroups;
   sops: { ageRecipients: string[] };
 }
 
@@ -138,34 +163,82 @@ function sortedEntries<T>(record: Record<string, T> | undefined): [string, T][] 
   return Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function nodeGroups(config: ParsedConfig): Record<NodeGroupRole, ResolvedNodeGroup> {
+/**
+ * The taint GKE puts on every GPU node pool (and QHub asks the team to put on GPU pools elsewhere):
+ * https://cloud.google.com/kubernetes-engine/docs/how-to/gpus#create (read 2026-12-07).
+ */
+export const GPU_TAINT: Taint = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
+
+/** The taints of a group: as written, or the GPU taint on a GPU group that names none. */
+function taintsOf(gpu: boolean, taints: readonly Taint[] | undefined): Taint[] {
+  return taints ? [...taints] : gpu ? [GPU_TAINT] : [];
+}
+
+/** Roles first (general, user, worker), then the other groups in name order. */
+function byRoleThenName(names: Iterable<string>): string[] {
+  const rest = [...new Set(names)].filter((n) => !(NODE_GROUP_ROLES as readonly string[]).includes(n)).sort();
+  return [...NODE_GROUP_ROLES, ...rest];
+}
+
+function nodeGroups(config: ParsedConfig): ResolvedNodeGroups {
   const provider = config.provider;
   const label = NODE_POOL_LABEL[provider];
   const defaults = DEFAULT_NODE_GROUPS[provider];
-  const entries = NODE_GROUP_ROLES.map((role): [NodeGroupRole, ResolvedNodeGroup] => {
-    if (label && defaults) {
-      const block = config[PROVIDER_BLOCKS[provider] as "amazon_web_services"];
-      const g = block?.node_groups?.[role] ?? defaults[role];
+  if (label && defaults) {
+    const block = config[PROVIDER_BLOCKS[provider] as "amazon_web_services"];
+    const written = block?.node_groups ?? {};
+    const entries = byRoleThenName(Object.keys(written)).map((name): [string, ResolvedNodeGroup] => {
+      const g = written[name] ?? defaults[name as NodeGroupRole];
+      const gpu = g.gpu || (g.guest_accelerators ?? []).length > 0;
       return [
-        role,
+        name,
         {
-          role,
-          nodeSelector: { [label]: role },
+          name,
+          nodeSelector: { [label]: name },
+          gpu,
+          taints: taintsOf(gpu, g.taints),
           pool: {
-            name: role,
             instance: g.instance,
             minNodes: g.min_nodes,
             maxNodes: g.max_nodes,
-            gpu: g.gpu,
+            spot: g.spot ?? false,
+            accelerators: (g.guest_accelerators ?? []).map((a) => ({ name: a.name, count: a.count })),
+            labels: { ...g.labels },
           },
         },
       ];
-    }
-    const block = provider === "local" ? config.local : config.existing;
-    const sel = block?.node_selectors?.[role] ?? DEFAULT_NODE_SELECTOR;
-    return [role, { role, nodeSelector: { [sel.key]: sel.value } }];
+    });
+    return Object.fromEntries(entries) as ResolvedNodeGroups;
+  }
+  const block = provider === "local" ? config.local : config.existing;
+  const written = block?.node_groups ?? {};
+  const entries = byRoleThenName(Object.keys(written)).map((name): [string, ResolvedNodeGroup] => {
+    const g = written[name];
+    if (g)
+      return [name, { name, nodeSelector: { ...g.labels }, gpu: g.gpu, taints: taintsOf(g.gpu, g.taints) }];
+    const sel = block?.node_selectors?.[name as NodeGroupRole] ?? DEFAULT_NODE_SELECTOR;
+    return [name, { name, nodeSelector: { [sel.key]: sel.value }, gpu: false, taints: [] }];
   });
-  return Object.fromEntries(entries) as Record<NodeGroupRole, ResolvedNodeGroup>;
+  return Object.fromEntries(entries) as ResolvedNodeGroups;
+}
+
+/**
+ * The group a profile runs on: the one it names, else the group whose labels QHub 0.4's
+ * `kubespawner_override.node_selector` selects, else the role's.
+ */
+function profileGroup(
+  groups: ResolvedNodeGroups,
+  named: string | undefined,
+  selector: unknown,
+  role: NodeGroupRole,
+): string {
+  if (named !== undefined) return named;
+  if (selector !== null && typeof selector === "object" && Object.keys(selector).length > 0) {
+    const wanted = Object.entries(selector as Record<string, unknown>);
+    const match = Object.values(groups).find((g) => wanted.every(([k, v]) => g.nodeSelector[k] === v));
+    if (match) return match.name;
+  }
+  return role;
 }
 
 function cloud(config: ParsedConfig): ResolvedCluster["cloud"] {
@@ -177,6 +250,7 @@ function cloud(config: ParsedConfig): ResolvedCluster["cloud"] {
         availabilityZones: b?.availability_zones,
         kubernetesVersion: b?.kubernetes_version,
         efsFileSystemId: b?.efs_file_system_id,
+        prices: b?.prices,
       };
     }
     case "gcp": {
@@ -186,17 +260,20 @@ function cloud(config: ParsedConfig): ResolvedCluster["cloud"] {
         project: b?.project,
         availabilityZones: b?.availability_zones,
         kubernetesVersion: b?.kubernetes_version,
+        prices: b?.prices,
       };
     }
     case "azure":
       return {
         region: config.azure?.region ?? DEFAULT_REGIONS.azure,
         kubernetesVersion: config.azure?.kubernetes_version,
+        prices: config.azure?.prices,
       };
     case "do":
       return {
         region: config.digital_ocean?.region ?? DEFAULT_REGIONS.do,
         kubernetesVersion: config.digital_ocean?.kubernetes_version,
+        prices: config.digital_ocean?.prices,
       };
     case "local":
       return { kubeContext: config.local?.kube_context };
@@ -221,6 +298,7 @@ function compact<T extends object>(o: T): T {
 
 export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults): ResolvedCluster {
   const c = cluster.config;
+  const groups = nodeGroups(c);
   const images = {
     jupyterhub: c.default_images?.jupyterhub ?? DEFAULT_IMAGES.jupyterhub,
     jupyterlab: c.default_images?.jupyterlab ?? DEFAULT_IMAGES.jupyterlab,
@@ -231,6 +309,7 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
   const jupyterlabProfiles = written.map((p, i): ResolvedJupyterLabProfile => {
     const { cpu_limit, cpu_guarantee, mem_limit, mem_guarantee, image, ...extra } =
       p.kubespawner_override ?? {};
+    const nodeGroup = profileGroup(groups, p.node_group, extra.node_selector, "user");
     return compact({
       displayName: p.display_name,
       slug: slugify(p.display_name),
@@ -238,7 +317,8 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       default: anyDefault ? p.default : i === 0,
       users: [...(p.users ?? [])].sort(),
       groups: [...(p.groups ?? [])].sort(),
-      image: image ?? images.jupyterlab,
+      image: image ?? (groups[nodeGroup]?.gpu ? DEFAULT_GPU_IMAGE : images.jupyterlab),
+      nodeGroup,
       cpuLimit: cpu_limit,
       cpuGuarantee: cpu_guarantee,
       memLimit: mem_limit === undefined ? undefined : String(mem_limit),
@@ -257,6 +337,8 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       memoryLimit: String(w.worker_memory_limit),
       threads: w.worker_threads ?? Math.max(1, Math.floor(w.worker_cores_limit)),
       image: w.image ?? images.daskWorker,
+      nodeGroup: w.node_group ?? "worker",
+      gpus: w.worker_gpus ?? 1,
     }),
   );
   const environments = sortedEntries({ ...defaults.environments, ...c.environments }).map(([file, spec]) => ({
@@ -304,7 +386,7 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
     daskWorkerProfiles,
     environments,
     cloud: compact(cloud(c)),
-    nodeGroups: nodeGroups(c),
+    nodeGroups: groups,
     sops: { ageRecipients: [...(c.secrets?.sops.age_recipients ?? [])].sort() },
   };
 }

@@ -2,7 +2,16 @@
 // named pure function of one cluster's settings; it returns findings, it does not throw.
 import { passwordEnvName, passwordKey, slugify } from "./names.js";
 import { QUANTITY, NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS } from "./schema.js";
-import type { Authentication, CondaEnvironment, ParsedConfig, Provider } from "./schema.js";
+import type {
+  Authentication,
+  CondaEnvironment,
+  JupyterLabProfile,
+  NodeGroupRole,
+  ParsedConfig,
+  Provider,
+} from "./schema.js";
+import { DEFAULT_NODE_GROUPS, NODE_POOL_LABEL } from "./defaults.js";
+import { allocatable, instanceType } from "./instances.js";
 import { secretSources } from "./secret-sources.js";
 
 export interface Finding {
@@ -381,16 +390,21 @@ export const guaranteesWithinLimits: Rule = ({ config }) => [
   }),
 ];
 
+/** The node groups the cluster's provider block writes, by name (the roles' defaults aside). */
+function writtenNodeGroups(config: ParsedConfig): Record<string, unknown> {
+  const block = config[PROVIDER_BLOCKS[config.provider]] as
+    { node_groups?: Record<string, unknown> } | undefined;
+  return block?.node_groups ?? {};
+}
+
 export const nodeGroupBounds: Rule = ({ config }) => {
   const block = PROVIDER_BLOCKS[config.provider];
-  const settings = config[block] as
-    { node_groups?: Record<string, { min_nodes: number; max_nodes: number }> } | undefined;
-  return NODE_GROUP_ROLES.flatMap((role) => {
-    const g = settings?.node_groups?.[role];
-    return g && g.min_nodes > g.max_nodes
+  return Object.entries(writtenNodeGroups(config)).flatMap(([name, group]) => {
+    const g = group as { min_nodes?: number; max_nodes?: number };
+    return g.min_nodes !== undefined && g.max_nodes !== undefined && g.min_nodes > g.max_nodes
       ? [
           {
-            path: [block, "node_groups", role, "min_nodes"],
+            path: [block, "node_groups", name, "min_nodes"],
             prefer: "value" as const,
             message: `min_nodes (${g.min_nodes}) is more than max_nodes (${g.max_nodes})`,
             hint: "lower min_nodes or raise max_nodes",
@@ -398,6 +412,159 @@ export const nodeGroupBounds: Rule = ({ config }) => {
         ]
       : [];
   });
+};
+
+/** A profile's or Dask worker size's `node_group` must be a group of the cluster's provider block. */
+export const profileNodeGroups: Rule = ({ config }) => {
+  const known = new Set<string>([...NODE_GROUP_ROLES, ...Object.keys(writtenNodeGroups(config))]);
+  const block = PROVIDER_BLOCKS[config.provider];
+  const unknown = (name: string | undefined, path: PropertyKey[]): Finding[] =>
+    name === undefined || known.has(name)
+      ? []
+      : [
+          {
+            path,
+            prefer: "value",
+            message: `node group "${name}" is not a group of ${block}.node_groups (${[...known].join(", ")})`,
+            hint: `add \`${name}\` under ${block}.node_groups, or name one of the groups listed`,
+          },
+        ];
+  return [
+    ...(config.profiles?.jupyterlab ?? []).flatMap((p, i) =>
+      unknown(p.node_group, ["profiles", "jupyterlab", i, "node_group"]),
+    ),
+    ...Object.entries(config.profiles?.dask_worker ?? {}).flatMap(([name, w]) =>
+      unknown(w.node_group, ["profiles", "dask_worker", name, "node_group"]),
+    ),
+  ];
+};
+
+/** The instance type of a cloud cluster's node group (as written, else the role's default). */
+function groupInstance(config: ParsedConfig, name: string): string | undefined {
+  const written = writtenNodeGroups(config)[name] as { instance?: unknown } | undefined;
+  if (typeof written?.instance === "string") return written.instance;
+  return DEFAULT_NODE_GROUPS[config.provider]?.[name as NodeGroupRole]?.instance;
+}
+
+/** The group a JupyterLab profile runs on, as resolve decides it (QHub 0.4's node_selector included). */
+function profileGroupName(config: ParsedConfig, p: JupyterLabProfile): string {
+  if (p.node_group !== undefined) return p.node_group;
+  const label = NODE_POOL_LABEL[config.provider];
+  const selector = p.kubespawner_override?.node_selector as Record<string, unknown> | undefined;
+  const named = label && selector ? selector[label] : undefined;
+  return typeof named === "string" ? named : "user";
+}
+
+const cores = (n: number) => `${Math.round(n * 100) / 100}`;
+const gib = (bytes: number) => `${Math.round((bytes / 2 ** 30) * 100) / 100}Gi`;
+
+/**
+ * A server or worker whose guarantee is more than one node of its group has for pods never starts
+ * (an error); a limit above it is never reached (a warning). Instance types QHub's table lacks
+ * are warned about once, where they are written.
+ */
+export const profilesFitNodes: Rule = ({ config }) => {
+  if (!NODE_POOL_LABEL[config.provider]) return [];
+  const block = PROVIDER_BLOCKS[config.provider];
+  const out: Finding[] = [];
+  const unknownWarned = new Set<string>();
+  const fit = (
+    who: string,
+    group: string,
+    path: PropertyKey[],
+    wants: {
+      key: string;
+      value: string | number | undefined;
+      kind: "cpu" | "memory";
+      /** A limit (a warning), or a limit Kubernetes also requests for want of a guarantee (a warning that says so). */
+      limit: boolean | "as-request";
+    }[],
+  ) => {
+    const name = groupInstance(config, group);
+    if (name === undefined) return;
+    const type = instanceType(config.provider, name);
+    if (!type) {
+      if (!unknownWarned.has(group) && writtenNodeGroups(config)[group] !== undefined)
+        out.push({
+          path: [block, "node_groups", group, "instance"],
+          prefer: "value",
+          severity: "warning",
+          message: `instance type ${name} is not in QHub's table of ${config.provider} instance types: whether profiles fit its nodes cannot be checked`,
+          hint: "check the profiles on this group against the instance's size yourself, or use a listed type (src/config/instances.ts)",
+        });
+      unknownWarned.add(group);
+      return;
+    }
+    const room = allocatable(config.provider, type);
+    for (const w of wants) {
+      if (w.value === undefined) continue;
+      const asked = quantityValue(w.value);
+      const has = w.kind === "cpu" ? room.cpu : room.memory;
+      if (!(asked > has)) continue;
+      const size = `${name}: ${type.vcpu} vCPU, ${type.memoryGiB}Gi; ${cores(room.cpu)} CPU and ${gib(room.memory)} for pods ${room.basis}`;
+      const shown = w.kind === "cpu" ? cores(asked) : `${String(w.value)} (${gib(asked)})`;
+      const most = w.kind === "cpu" ? cores(has) : gib(has);
+      const hint = `lower ${w.key} to at most ${most}, or give ${group} a larger instance type`;
+      out.push(
+        w.limit === "as-request"
+          ? {
+              path: [...path, w.key],
+              prefer: "value",
+              severity: "warning",
+              message: `${who}: ${w.key} ${shown} is more than one node of group ${group} has (${size}); with no cpu_guarantee Kubernetes requests the limit, so the server cannot start`,
+              hint: `set cpu_guarantee to at most ${most} (the limit may stay), ${hint}`,
+            }
+          : w.limit
+            ? {
+                path: [...path, w.key],
+                prefer: "value",
+                severity: "warning",
+                message: `${who}: ${w.key} ${shown} is more than one node of group ${group} has (${size}); it can never use that much`,
+                hint,
+              }
+            : {
+                path: [...path, w.key],
+                prefer: "value",
+                message: `${who}: ${w.key} ${shown} cannot fit on one node of group ${group} (${size})`,
+                hint,
+              },
+      );
+    }
+  };
+  (config.profiles?.jupyterlab ?? []).forEach((p, i) => {
+    const o = p.kubespawner_override ?? {};
+    // Without a guarantee Kubernetes requests the limit.
+    fit(
+      `profile "${p.display_name}"`,
+      profileGroupName(config, p),
+      ["profiles", "jupyterlab", i, "kubespawner_override"],
+      [
+        // Without cpu_guarantee Kubernetes requests the limit; without mem_guarantee z2jh's
+        // singleuser.memory.guarantee (1G) is the request, so mem_limit is only a limit.
+        o.cpu_guarantee === undefined
+          ? { key: "cpu_limit", value: o.cpu_limit, kind: "cpu", limit: "as-request" }
+          : { key: "cpu_guarantee", value: o.cpu_guarantee, kind: "cpu", limit: false },
+        { key: "mem_guarantee", value: o.mem_guarantee, kind: "memory", limit: false },
+        ...(o.cpu_guarantee === undefined
+          ? []
+          : [{ key: "cpu_limit", value: o.cpu_limit, kind: "cpu" as const, limit: true }]),
+        { key: "mem_limit", value: o.mem_limit, kind: "memory", limit: true },
+      ],
+    );
+  });
+  for (const [name, w] of Object.entries(config.profiles?.dask_worker ?? {}))
+    fit(
+      `Dask worker "${name}"`,
+      w.node_group ?? "worker",
+      ["profiles", "dask_worker", name],
+      [
+        { key: "worker_cores", value: w.worker_cores, kind: "cpu", limit: false },
+        { key: "worker_memory", value: w.worker_memory, kind: "memory", limit: false },
+        { key: "worker_cores_limit", value: w.worker_cores_limit, kind: "cpu", limit: true },
+        { key: "worker_memory_limit", value: w.worker_memory_limit, kind: "memory", limit: true },
+      ],
+    );
+  return out;
 };
 
 /** The block of the cluster's provider may be needed; blocks no cluster uses are mistakes. */
@@ -671,6 +838,8 @@ export const RULES: readonly Rule[] = [
   blockStorageClass,
   cloudShareMinimum,
   nodeGroupBounds,
+  profileNodeGroups,
+  profilesFitNodes,
   oneDefaultProfile,
   uniqueProfileNames,
   distinctUserNames,

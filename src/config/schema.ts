@@ -319,6 +319,12 @@ const image = () =>
       ),
     );
 
+/** A node group's name: the pool's name in the cloud (GKE and DOKS pools, EKS node groups). */
+export const NodeGroupName = describe(
+  dnsLabel().check(z.maxLength(40)),
+  "Name of a node group of the cluster's provider block.",
+);
+
 const KubeSpawnerOverride = describe(
   z.looseObject({
     cpu_limit: z.optional(Cpu("Most CPU the server may use.")),
@@ -340,6 +346,10 @@ const JupyterLabProfile = describe(
       z.optional(z.array(nonEmpty())),
       "Only members of these groups see the profile: groups of `security.groups` or, with GitHub or Auth0 logins, the provider's (a GitHub team as `org:team`, or by its slug for the allowed organisations).",
     ),
+    node_group: describe(
+      z.optional(NodeGroupName),
+      "Node group the servers run on (default `user`); QHub 0.4's `kubespawner_override.node_selector` naming a group's pool is honoured.",
+    ),
     kubespawner_override: z.optional(KubeSpawnerOverride),
   }),
   "A JupyterLab server size users can choose.",
@@ -356,6 +366,11 @@ const DaskWorkerProfile = describe(
       "Threads per worker; defaults to its cores.",
     ),
     image: describe(z.optional(image()), "Container image for workers of this profile."),
+    node_group: describe(z.optional(NodeGroupName), "Node group the workers run on (default `worker`)."),
+    worker_gpus: describe(
+      z.optional(z.int().check(z.gte(1)).check(z.lte(16))),
+      "GPUs per worker on a GPU group; default 1.",
+    ),
   }),
   "A Dask worker size users can pick as a cluster option.",
 );
@@ -388,6 +403,58 @@ export const CondaEnvironment = describe(
 );
 export type CondaEnvironment = z.output<typeof CondaEnvironment>;
 
+const labelKey = () =>
+  z
+    .string()
+    .check(
+      z.regex(
+        LABEL_KEY,
+        msg(
+          "is not a Kubernetes label key",
+          "write an optional DNS prefix and `/`, then letters, digits, `-`, `_` and `.`, e.g. `kubernetes.io/os`",
+        ),
+      ),
+    );
+
+const labelValue = () =>
+  z
+    .string()
+    .check(
+      z.regex(
+        LABEL_VALUE,
+        msg(
+          "is not a Kubernetes label value",
+          "write at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, e.g. `linux`",
+        ),
+      ),
+    );
+
+const Labels = describe(z.record(labelKey(), labelValue()), "Node labels, by key.");
+
+export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+
+const Taint = describe(
+  z.strictObject({
+    key: describe(labelKey(), "Taint key, e.g. `nvidia.com/gpu`."),
+    value: describe(z.optional(labelValue()), "Taint value; none tolerates any value."),
+    effect: describe(z.enum(TAINT_EFFECTS), "What the taint keeps off the nodes."),
+  }),
+  "A taint the nodes carry; pods QHub places on the group tolerate it.",
+);
+
+const Taints = describe(
+  z.array(Taint),
+  "Taints the nodes carry (the team creates the pool with them); pods placed on the group tolerate them. A GPU group without any gets `nvidia.com/gpu=present:NoSchedule`, the taint GKE puts on GPU pools.",
+);
+
+const GuestAccelerator = describe(
+  z.strictObject({
+    name: describe(nonEmpty(), "Accelerator type, e.g. `nvidia-tesla-t4` (GKE's name)."),
+    count: describe(z.int().check(z.gte(1)).check(z.lte(16)), "Accelerators per node."),
+  }),
+  "GPUs attached to each node (QHub 0.4's GCP key).",
+);
+
 const NodeGroup = describe(
   z.strictObject({
     instance: describe(
@@ -406,18 +473,42 @@ const NodeGroup = describe(
     ),
     min_nodes: describe(z.int().check(z.gte(0)).check(z.lte(1000)), "Fewest nodes."),
     max_nodes: describe(z.int().check(z.gte(1)).check(z.lte(1000)), "Most nodes."),
-    gpu: describe(z._default(z.boolean(), false), "Whether the nodes have GPUs."),
+    gpu: describe(
+      z._default(z.boolean(), false),
+      "Whether the nodes have NVIDIA GPUs: pods placed here request `nvidia.com/gpu` and tolerate the group's taints.",
+    ),
+    guest_accelerators: describe(z.optional(z.array(GuestAccelerator)), "GPUs attached to each node (GCP)."),
+    spot: describe(
+      z.optional(z.boolean()),
+      "Spot (preemptible) nodes; informational, prices shown are on-demand.",
+    ),
+    labels: describe(z.optional(Labels), "Further labels the team gives the nodes."),
+    taints: z.optional(Taints),
   }),
   "A node pool; QHub places pods on it through the cloud's node-pool label.",
 );
 
 const NodeGroups = describe(
+  z.record(NodeGroupName, NodeGroup),
+  "Node pools by name. `general` (hub, ingress, conda-store), `user` (JupyterLab servers) and `worker` (Dask) are the roles' pools (missing roles take the provider's defaults); profiles choose any group with `node_group`.",
+);
+
+const dollarsPer = (what: string) => describe(z.optional(z.number().check(z.gte(0))), what);
+
+/** Prices a team pays, over QHub's table (src/config/prices.ts), in US dollars. */
+const Prices = describe(
   z.strictObject({
-    general: describe(z.optional(NodeGroup), "Hub, ingress, conda-store and other services."),
-    user: describe(z.optional(NodeGroup), "JupyterLab user servers."),
-    worker: describe(z.optional(NodeGroup), "Dask schedulers and workers."),
+    instances: describe(
+      z.optional(z.record(z.string().check(z.regex(INSTANCE_TYPE)), z.number().check(z.gte(0)))),
+      "US dollars per node per month, by instance type.",
+    ),
+    load_balancer: dollarsPer("US dollars per month for the ingress's load balancer."),
+    block_storage: dollarsPer("US dollars per GiB-month of block storage."),
+    shared_storage: dollarsPer(
+      "US dollars per GiB-month of the shared file service (`storage.type: cloud`).",
+    ),
   }),
-  "Node pools by role; missing roles take the provider's defaults.",
+  "Prices for the costs the rendered README and pull requests show, where yours differ from QHub's dated on-demand table (negotiated rates, another region).",
 );
 
 const kubernetesVersion = describe(
@@ -441,6 +532,7 @@ const AmazonWebServices = z.strictObject({
   availability_zones: describe(z.optional(z.array(nonEmpty())), "Zones to use."),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  prices: z.optional(Prices),
   efs_file_system_id: describe(
     z.optional(
       z
@@ -475,52 +567,51 @@ const GoogleCloudPlatform = z.strictObject({
   availability_zones: describe(z.optional(z.array(nonEmpty())), "Zones to use."),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  prices: z.optional(Prices),
 });
 
 const Azure = z.strictObject({
   region: region("Central US"),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  prices: z.optional(Prices),
 });
 
 const DigitalOcean = z.strictObject({
   region: region("nyc3"),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  prices: z.optional(Prices),
 });
 
 const NodeSelector = describe(
   z.strictObject({
-    key: describe(
-      z
-        .string()
-        .check(
-          z.regex(
-            LABEL_KEY,
-            msg(
-              "is not a Kubernetes label key",
-              "write an optional DNS prefix and `/`, then letters, digits, `-`, `_` and `.`, e.g. `kubernetes.io/os`",
-            ),
-          ),
-        ),
-      "Node label key.",
-    ),
-    value: describe(
-      z
-        .string()
-        .check(
-          z.regex(
-            LABEL_VALUE,
-            msg(
-              "is not a Kubernetes label value",
-              "write at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, e.g. `linux`",
-            ),
-          ),
-        ),
-      "Node label value.",
-    ),
+    key: describe(labelKey(), "Node label key."),
+    value: describe(labelValue(), "Node label value."),
   }),
   "The node label that selects this role's nodes.",
+);
+
+const SelfManagedNodeGroup = describe(
+  z.strictObject({
+    labels: describe(
+      z
+        .record(labelKey(), labelValue())
+        .check(
+          z.refine(
+            (l) => Object.keys(l).length > 0,
+            msg("names no label", "give the labels the group's nodes carry, e.g. `{ pool: gpu }`"),
+          ),
+        ),
+      "The labels the group's nodes carry; pods placed on the group select them.",
+    ),
+    gpu: describe(
+      z._default(z.boolean(), false),
+      "Whether the nodes have NVIDIA GPUs (the cluster runs NVIDIA's device plugin).",
+    ),
+    taints: z.optional(Taints),
+  }),
+  "A group of your nodes, by their labels.",
 );
 
 const NodeSelectors = z.strictObject({
@@ -535,6 +626,10 @@ const SelfManaged = (what: string) =>
     node_selectors: describe(
       z.optional(NodeSelectors),
       "Node labels that place pods by role; default `kubernetes.io/os: linux` for all.",
+    ),
+    node_groups: describe(
+      z.optional(z.record(NodeGroupName, SelfManagedNodeGroup)),
+      "Groups of nodes by name, each a set of node labels; profiles choose one with `node_group`. A role's group (`general`, `user`, `worker`) here replaces its `node_selectors` entry.",
     ),
   });
 
@@ -860,3 +955,6 @@ export type Authentication = z.output<typeof Security>["authentication"];
 export type JupyterLabProfile = z.output<typeof JupyterLabProfile>;
 export type DaskWorkerProfile = z.output<typeof DaskWorkerProfile>;
 export type NodeGroup = z.output<typeof NodeGroup>;
+export type Taint = z.output<typeof Taint>;
+export type Prices = z.output<typeof Prices>;
+export type SelfManagedNodeGroup = z.output<typeof SelfManagedNodeGroup>;

@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import type { ClusterChanges, FileChange, ObjectChange } from "../diff/objects.js";
 import { code, text } from "../render/markdown.js";
 import { groupOf } from "../components/registry.js";
+import { dollars } from "../config/prices.js";
+import type { ClusterCost } from "../config/prices.js";
 
 export const BODY_LIMIT = 60_000;
 const MARKER = /<!-- qhub:body sha256=([0-9a-f]{64}) -->/;
@@ -27,6 +29,47 @@ export interface BodyInput {
   readme?: { path: string; besideForeign?: string };
   /** An update: what changed since the pull request's previous commit (the rest compares with the base). */
   since?: { commit: string; changes: ClusterChanges[] };
+  /** Each cloud cluster's costs with this config, and with the base's config where it had one. */
+  costs?: { cluster: string; before?: ClusterCost; after: ClusterCost }[];
+}
+
+const money = (n: number | undefined) => (n === undefined ? "?" : dollars(n));
+/** `a`, or `a → b` when the two differ. */
+const change = (before: string | undefined, after: string) =>
+  before === undefined || before === after ? after : `${before} → ${after}`;
+
+/** Per cluster: each group's monthly price at its min and max size, and the always-on baseline. */
+function costSection(costs: NonNullable<BodyInput["costs"]>): string[] {
+  return costs.flatMap(({ cluster, before, after }) => {
+    const was = (name: string) => before?.groups.find((g) => g.name === name);
+    const rows = after.groups.map((g) => {
+      const w = was(g.name);
+      const at = (x: { perNode?: number } | undefined, n: number | undefined) =>
+        x === undefined || n === undefined
+          ? undefined
+          : money(x.perNode === undefined ? undefined : x.perNode * n);
+      return `| ${g.name} | ${change(w?.instance, g.instance)} | ${change(at(w, w?.minNodes), money(g.perNode === undefined ? undefined : g.perNode * g.minNodes))} | ${change(at(w, w?.maxNodes), money(g.perNode === undefined ? undefined : g.perNode * g.maxNodes))} |`;
+    });
+    const gone = (before?.groups ?? []).filter((g) => !after.groups.some((a) => a.name === g.name));
+    const baseline = change(
+      before === undefined ? undefined : dollars(before.baseline.total),
+      dollars(after.baseline.total),
+    );
+    return [
+      `**Costs of ${code(cluster)}** (on-demand, US dollars a month, ${text(after.region)}, QHub's price table of ${after.date}):`,
+      "",
+      "| group | instance | at min | at max |",
+      "|---|---|---:|---:|",
+      ...rows,
+      ...gone.map(
+        (g) =>
+          `| ${g.name} | ${g.instance} → removed | ${money(g.perNode === undefined ? undefined : g.perNode * g.minNodes)} → $0.00 | ${money(g.perNode === undefined ? undefined : g.perNode * g.maxNodes)} → $0.00 |`,
+      ),
+      "",
+      `Always on (nodes at min, load balancer, storage): ${baseline}.`,
+      "",
+    ];
+  });
 }
 
 type Detail = "full" | "folded" | "objects" | "files";
@@ -113,6 +156,7 @@ function compose(input: BodyInput, detail: Detail): string {
     ...rows,
     "",
   ];
+  if (input.costs && input.costs.length > 0) out.push(...costSection(input.costs));
   if (input.since) {
     const items = input.since.changes.flatMap((c) =>
       [

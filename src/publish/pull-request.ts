@@ -13,10 +13,17 @@ import { UserError } from "../errors.js";
 import { readConfigFile } from "../config/load.js";
 import { readUnder, writeUnder } from "../fs/safe.js";
 import { planRender } from "../render/plan.js";
+import { parseConfigText } from "../config/document.js";
+import { loadDefaultEnvironments } from "../config/load.js";
+import { clusterCost } from "../config/prices.js";
+import { resolveConfig } from "../config/resolve.js";
+import type { ResolvedConfig } from "../config/resolve.js";
+import { validateDocument } from "../config/validate.js";
 import { writeTree } from "../render/write.js";
 import { tasksOf } from "../ui/tasks.js";
 import { VERSION } from "../version.js";
 import { pullRequestBody } from "./body.js";
+import type { BodyInput } from "./body.js";
 import { TREE_TRAILER, Workspace } from "./git.js";
 import type { Head } from "./git.js";
 import { GitHub } from "./github.js";
@@ -231,6 +238,7 @@ export async function publishPullRequest(t: PublishInput, io: Io): Promise<Publi
       version: VERSION,
       readme: plan.readme,
       since,
+      costs: costChanges(plan.resolved, configFile, configBefore),
     });
     const { pull, action } = await tasks.task("Open or update the pull request", () =>
       github.upsert({
@@ -277,6 +285,26 @@ function configOnBase(dir: string, file: string, t: PublishInput): string | unde
     `${file} on ${t.base} of ${t.owner}/${t.repo} is ${r.kind === "link" ? "a symbolic link" : "not a regular file"}; QHub never reads or writes through links`,
     `replace it on ${t.base} with the config file itself (or remove it), then run \`qhub pr\` again`,
   );
+}
+
+/**
+ * Each cloud cluster's costs with the config being proposed, and with the base's config where it
+ * had one that still validates (a base without one, or with an old or broken one, shows no "before").
+ */
+function costChanges(after: ResolvedConfig, file: string, before: string | undefined): BodyInput["costs"] {
+  let old: ResolvedConfig | undefined;
+  if (before !== undefined) {
+    const environments = loadDefaultEnvironments();
+    const v = validateDocument(parseConfigText(file, before), { shippedEnvironments: environments });
+    if (v.problems.length === 0 && v.clusters) old = resolveConfig(v.clusters, { environments });
+  }
+  return after.clusters.flatMap((c) => {
+    const now = clusterCost(c);
+    const was = old?.clusters.find((o) => o.name === c.name);
+    return now
+      ? [{ cluster: c.name, after: now, ...(was && clusterCost(was) ? { before: clusterCost(was) } : {}) }]
+      : [];
+  });
 }
 
 function configDiff(file: string, before: string | undefined, after: string): string {

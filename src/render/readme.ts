@@ -3,6 +3,8 @@
 import type { Component, LayerName } from "../components/types.js";
 import { LAYERS, SECRETS_LAYER } from "../components/types.js";
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
+import { clusterCost, dollars } from "../config/prices.js";
+import type { ClusterCost } from "../config/prices.js";
 import { componentsOf } from "../components/registry.js";
 import type { Layer } from "./build.js";
 import { SOPS_SECRET } from "./build.js";
@@ -59,17 +61,45 @@ function mermaid(layers: readonly Layer[]): string {
 }
 
 function nodeTable(c: ResolvedCluster): string {
+  const cost = clusterCost(c);
+  const money = (g: string, n: (perNode: number) => number) => {
+    const perNode = cost?.groups.find((x) => x.name === g)?.perNode;
+    return perNode === undefined ? "?" : dollars(n(perNode));
+  };
   const rows = Object.values(c.nodeGroups).map((g) => {
     const selector = Object.entries(g.nodeSelector)
       .map(([k, v]) => code(`${k}=${v}`))
       .join(", ");
     // Instance types are validated (schema.ts INSTANCE_TYPE): nothing in them reads as Markdown.
-    const size = g.pool
-      ? `${g.pool.instance} | ${g.pool.minNodes} | ${g.pool.maxNodes}`
-      : "(your nodes) | | ";
-    return `| ${g.role} | ${size} | ${selector} |`;
+    const p = g.pool;
+    const size = p ? `${p.instance} | ${p.minNodes} | ${p.maxNodes}` : "(your nodes) | | ";
+    const costs = p
+      ? ` ${money(g.name, (n) => n * p.minNodes)} | ${money(g.name, (n) => n * p.maxNodes)} |`
+      : "";
+    return `| ${g.name} | ${size} |${costs} ${selector} |`;
   });
-  return ["| role | instance | min | max | pods select |", "|---|---|---|---|---|", ...rows].join("\n");
+  const head = cost
+    ? [
+        "| group | instance | min | max | $/month at min | $/month at max | pods select |",
+        "|---|---|---|---|---|---|---|",
+      ]
+    : ["| group | instance | min | max | pods select |", "|---|---|---|---|---|"];
+  return [...head, ...rows, ...costLines(cost)].join("\n");
+}
+
+/** The always-on baseline and where the prices come from. */
+function costLines(cost: ClusterCost | undefined): string[] {
+  if (!cost) return [];
+  const b = cost.baseline;
+  return [
+    "",
+    `Always on: ${dollars(b.total)}/month (nodes at their minimum ${dollars(b.nodes)}, the ingress's load balancer ${dollars(b.loadBalancer)}, ${b.storageGiB}Gi of storage ${dollars(b.storage)}).`,
+    `On-demand prices in US dollars for ${cost.region}${cost.otherRegion ? ` (this cluster is in ${cost.otherRegion}: prices there may differ)` : ""}, QHub's table of ${cost.date}; the provider block's \`prices\` overrides them.${
+      cost.unpriced.length > 0
+        ? ` No price for ${cost.unpriced.map((n) => code(n)).join(", ")} (left out of the baseline).`
+        : ""
+    }`,
+  ];
 }
 
 function sopsSection(c: ResolvedCluster, secrets: readonly string[]): string[] {

@@ -2,7 +2,8 @@
 // document in place through the Editor, which records every change for the report. Pure.
 import { envNameFor, RETIRED_KEYS, schemasAt } from "../config/issues.js";
 import { isPlainObject } from "../config/merge.js";
-import { NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS, QhubConfig } from "../config/schema.js";
+import { DEFAULT_GPU_IMAGE } from "../config/defaults.js";
+import { PROVIDER_BLOCKS, PROVIDERS, QhubConfig } from "../config/schema.js";
 import type { Provider } from "../config/schema.js";
 import { isSeq } from "yaml";
 import { DASK_CLIENT_PINS } from "../components/dask-gateway/index.js";
@@ -319,16 +320,17 @@ function images(ed: Editor): void {
   }
   if (ed.has(di) && ed.keys(di).length === 0) ed.remove(di, "nothing left to choose", false);
 
-  // A profile's own QHub 0.x image goes too; a GPU one leaves the user a choice to make.
+  // A profile's own QHub 0.x image goes too; a GPU one becomes QHub's GPU image.
   const dropImage = (path: (string | number)[], reason: string) => {
     const image = str(ed.get(path));
     if (!image || !QHUB_IMAGE.test(image)) return;
-    ed.remove(path, reason);
-    if (image.includes("-gpu"))
-      ed.note(
+    if (image.includes("-gpu") && path[1] === "jupyterlab")
+      ed.replace(
         path,
-        "the profile used QHub 0.x's GPU image; the default image has no GPU libraries: pick a GPU image",
+        DEFAULT_GPU_IMAGE,
+        "QHub 0.x's GPU image does not fit the pinned charts; QHub's GPU image (PyTorch, CUDA 12) replaces it",
       );
+    else ed.remove(path, reason);
   };
   for (let i = 0; i < ed.length(["profiles", "jupyterlab"]); i++)
     dropImage(
@@ -385,29 +387,26 @@ function providerBlock(ed: Editor, block: string): void {
       ed.replace(version, ed.scalar(fixed), `written as the string ${JSON.stringify(fixed)}`);
   }
 
+  // Every node group stays (QHub 0.4's GPU pools included): profiles choose one with node_group,
+  // or by QHub 0.4's kubespawner_override.node_selector, which is still honoured.
   const groups = [block, "node_groups"];
-  for (const role of ed.keys(groups)) {
-    if (!(NODE_GROUP_ROLES as readonly string[]).includes(role)) {
-      ed.remove(
-        [...groups, role],
-        "QHub places pods on the general, user and worker pools only; create this pool yourself if you still need it",
-      );
-      ed.note(
-        [...groups, role],
-        "pods reach other pools through a profile's kubespawner_override (e.g. node_selector); check the profiles that used it",
-      );
-      continue;
-    }
-    const path = [...groups, role];
+  for (const name of ed.keys(groups)) {
+    const path = [...groups, name];
     const accel = ed.get([...path, "guest_accelerators"]);
     if (Array.isArray(accel) && accel.length > 0 && !ed.has([...path, "gpu"]))
-      ed.add([...path, "gpu"], true, "the pool had guest accelerators (GPUs)");
+      ed.add([...path, "gpu"], true, "the pool has guest accelerators (GPUs)");
+    const preemptible = ed.get([...path, "preemptible"]);
+    if (typeof preemptible === "boolean" && !ed.has([...path, "spot"])) {
+      ed.add([...path, "spot"], preemptible, "QHub 0.4's `preemptible`, by its name here");
+    }
     const known = schemaKeys(ed, path);
     for (const key of ed.keys(path))
       if (!known.has(key))
         ed.remove(
           [...path, key],
-          "create the pool with it yourself; QHub only needs instance, min_nodes, max_nodes and gpu",
+          key === "preemptible"
+            ? "now `spot`"
+            : "create the pool with it yourself; QHub needs instance, min_nodes, max_nodes, gpu, guest_accelerators, spot, labels and taints",
         );
   }
 }

@@ -46,6 +46,8 @@ def main():
             "worker_threads": config.worker_threads,
             "cluster_max_workers": config.cluster_max_workers,
             "idle_timeout": config.idle_timeout,
+            "worker_extra_pod_config": config.worker_extra_pod_config,
+            "worker_extra_container_config": config.worker_extra_container_config,
             "scheduler": scheduler_command(config),
             "worker": worker_command(config),
         }

@@ -153,13 +153,19 @@ async def start(hub, user, profile):
 
 
 async def try_profile(hub, user, slug):
+    """Where the profile's server would run (its placement traits), or None if it may not start."""
     spawner = hub.app.spawner_class(user=user, config=hub.app.config, log=hub.app.log)
     spawner.user_options = {"profile": slug}
     try:
         await spawner.load_user_options()
-        return True
     except ValueError:
-        return False
+        return None
+    return {
+        "image": spawner.image,
+        "node_selector": dict(spawner.node_selector),
+        "tolerations": list(spawner.tolerations),
+        "extra_resource_limits": dict(spawner.extra_resource_limits),
+    }
 
 
 async def run_login(hub, login):
@@ -174,7 +180,9 @@ async def run_login(hub, login):
     out["profiles"] = [p["slug"] for p in profiles]
     out["default"] = next((p["slug"] for p in profiles if p.get("default")), None)
     every = [p.get("slug") for p in hub.all_profiles]
-    out["startable"] = [s for s in every if await try_profile(hub, user, s)]
+    placements = {s: await try_profile(hub, user, s) for s in every}
+    out["startable"] = [s for s in every if placements[s] is not None]
+    out["placements"] = {s: p for s, p in placements.items() if p is not None}
     out["starts"] = []
     for _ in range(2):
         try:

@@ -17,7 +17,15 @@ def _qhub_dask_options(c, data):
         w = workers[options.profile]
         # Built by conda-store onto the shared volume, mounted read-only at /home/conda.
         bindir = f"{data['prefix']}/{options.environment}/bin"
+        # A size on another node group (or a GPU group): its pod and container settings replace
+        # the chart's worker settings, which hold the same conda volume and mount.
+        placement = {}
+        if "pod" in w:
+            placement["worker_extra_pod_config"] = w["pod"]
+        if "container" in w:
+            placement["worker_extra_container_config"] = w["container"]
         return {
+            **placement,
             "worker_cores": w["cores"],
             "worker_cores_limit": w["cores_limit"],
             # Bytes: the gateway's MemoryLimit trait reads "8G" as GiB and rejects "8Gi".

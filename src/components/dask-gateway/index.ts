@@ -3,11 +3,12 @@
 // from the shared claim). The cluster options are Python beside this file (gateway.extraConfig);
 // their data is JSON in the gateway's environment (the chart's values have no free-form key).
 import type { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
-import type { ResolvedCluster } from "../../config/resolve.js";
+import type { ResolvedCluster, ResolvedDaskWorkerProfile } from "../../config/resolve.js";
 import { quantityValue, runsDask } from "../../config/rules.js";
 import { BugError } from "../../errors.js";
 import { HEX_32 } from "../../secrets/stable.js";
 import { STORAGE_CLAIM } from "../storage.js";
+import { GPU_RESOURCE, tolerationsOf } from "../nvidia-device-plugin.js";
 import type { Component } from "../types.js";
 import { helmRelease, PLATFORM_TOKENS_SECRET, platformRelease, platformToken, splitImage } from "../kit.js";
 import clusterOptionsPy from "./cluster_options.py";
@@ -60,6 +61,35 @@ function maxWorkers(c: ResolvedCluster): number {
   return pool ? Math.max(1, pool.maxNodes * 4) : 100;
 }
 
+/**
+ * A worker size's pod and container settings when it runs elsewhere than the worker pool or on a
+ * GPU group: the chart's worker settings (conda volume and mount) with the group's labels,
+ * tolerations of its taints and, on a GPU group, the GPUs each worker requests. They replace the
+ * chart's `worker_extra_pod_config` and `worker_extra_container_config` for that size.
+ */
+function workerPlacement(c: ResolvedCluster, w: ResolvedDaskWorkerProfile) {
+  const group = c.nodeGroups[w.nodeGroup];
+  if (!group || (w.nodeGroup === "worker" && group.taints.length === 0 && !group.gpu)) return {};
+  return {
+    pod: {
+      nodeSelector: group.nodeSelector,
+      ...(group.taints.length > 0 ? { tolerations: tolerationsOf(group.taints) } : {}),
+      ...condaVolume,
+    },
+    container: {
+      ...condaMount,
+      ...(group.gpu ? { resources: { limits: { [GPU_RESOURCE]: w.gpus } } } : {}),
+    },
+  };
+}
+
+const condaMount = {
+  volumeMounts: [{ name: "qhub-conda", mountPath: "/home/conda", subPath: "conda", readOnly: true }],
+};
+const condaVolume = {
+  volumes: [{ name: "qhub-conda", persistentVolumeClaim: { claimName: STORAGE_CLAIM } }],
+};
+
 /** The data cluster_options.py reads: worker sizes and environments, the first of each the default. */
 function optionsData(c: ResolvedCluster) {
   const environments = c.environments.filter((e) => runsDask(e.spec)).map((e) => e.spec.name);
@@ -74,6 +104,7 @@ function optionsData(c: ResolvedCluster) {
       memory_limit: Math.floor(quantityValue(w.memoryLimit)),
       threads: w.threads,
       image: w.image,
+      ...workerPlacement(c, w),
     })),
     environments,
     prefix: CONDA_ENVS,
@@ -85,12 +116,6 @@ function optionsData(c: ResolvedCluster) {
 export function daskGatewayRelease(c: ResolvedCluster): HelmRelease {
   const general = c.nodeGroups.general.nodeSelector;
   const workerPod = { nodeSelector: c.nodeGroups.worker.nodeSelector };
-  const condaMount = {
-    volumeMounts: [{ name: "qhub-conda", mountPath: "/home/conda", subPath: "conda", readOnly: true }],
-  };
-  const condaVolume = {
-    volumes: [{ name: "qhub-conda", persistentVolumeClaim: { claimName: STORAGE_CLAIM } }],
-  };
   const release = helmRelease(
     c,
     DASK_GATEWAY_CHART,

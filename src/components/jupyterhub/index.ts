@@ -4,7 +4,7 @@
 // data in `custom.qhub` (z2jh's get_config), never spliced into the code.
 import type { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
 import { passwordEnvName, passwordKey } from "../../config/names.js";
-import type { ResolvedCluster, ResolvedConfig } from "../../config/resolve.js";
+import type { ResolvedCluster, ResolvedConfig, ResolvedJupyterLabProfile } from "../../config/resolve.js";
 import { githubOrganizations, oauthAppKey } from "../../config/rules.js";
 import { HEX_32 } from "../../secrets/stable.js";
 import {
@@ -16,6 +16,7 @@ import {
 import { STORAGE_CLAIM } from "../storage.js";
 import { tlsSecretName } from "../tls.js";
 import type { CheckContext, Component, SecretNeed } from "../types.js";
+import { GPU_RESOURCE, tolerationsOf } from "../nvidia-device-plugin.js";
 import {
   at,
   callbackUrl,
@@ -220,6 +221,31 @@ function kernels(c: ResolvedCluster) {
   );
 }
 
+/**
+ * Where a profile's servers run, when not on the user pool: its group's labels and, for a tainted
+ * group (every GPU group is), tolerations of exactly its taints. KubeSpawner merges a dict
+ * override into the trait z2jh set from singleuser.nodeSelector (kubespawner 7 `_apply_overrides`;
+ * `None` removes a key), so the user pool's labels the group lacks are removed; a list
+ * (tolerations) replaces.
+ */
+function placement(c: ResolvedCluster, p: ResolvedJupyterLabProfile): Record<string, unknown> {
+  const group = c.nodeGroups[p.nodeGroup];
+  if (!group || (p.nodeGroup === "user" && group.taints.length === 0)) return {};
+  const dropped = Object.keys(c.nodeGroups.user.nodeSelector).filter((k) => !(k in group.nodeSelector));
+  return {
+    node_selector: { ...Object.fromEntries(dropped.map((k) => [k, null])), ...group.nodeSelector },
+    ...(group.taints.length > 0 ? { tolerations: tolerationsOf(group.taints) } : {}),
+  };
+}
+
+/** A GPU group's servers request a GPU (QHub 0.4's `extra_resource_limits`, kept when written). */
+function gpuLimits(c: ResolvedCluster, p: ResolvedJupyterLabProfile): Record<string, unknown> {
+  if (!c.nodeGroups[p.nodeGroup]?.gpu) return {};
+  const written = p.extra.extra_resource_limits;
+  const limits = written !== null && typeof written === "object" ? (written as Record<string, unknown>) : {};
+  return { extra_resource_limits: { [GPU_RESOURCE]: 1, ...limits } };
+}
+
 export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
   const auth = authentication(c);
   const tls = tlsSecretName(c);
@@ -229,7 +255,9 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
     description: p.description,
     ...(p.default ? { default: true } : {}),
     kubespawner_override: {
+      ...placement(c, p),
       ...p.extra,
+      ...gpuLimits(c, p),
       image: p.image,
       ...(p.cpuLimit !== undefined ? { cpu_limit: p.cpuLimit } : {}),
       ...(p.cpuGuarantee !== undefined ? { cpu_guarantee: p.cpuGuarantee } : {}),

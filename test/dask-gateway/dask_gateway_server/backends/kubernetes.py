@@ -35,6 +35,9 @@ class KubeClusterConfig(ClusterConfig):
     worker_cores_limit = Float(min=0, config=True)
     worker_memory_limit = MemoryLimit(config=True)
     scheduler_cores = Float(1, min=0, config=True)
+    # Merged into the worker pod's spec and its container (controller.py make_pod).
+    worker_extra_pod_config = Dict(config=True)
+    worker_extra_container_config = Dict(config=True)
 
     @default("worker_cores_limit")
     def _default_worker_cores_limit(self):

@@ -37,6 +37,7 @@ class KubeSpawner(Spawner):
     node_selector = Dict(config=True)
     extra_resource_limits = Dict(config=True)
     extra_resource_guarantees = Dict(config=True)
+    tolerations = List(config=True)
     common_labels = Dict(config=True)
     namespace = Unicode(config=True)
 
