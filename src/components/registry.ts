@@ -4,10 +4,12 @@
 import { BugError } from "../errors.js";
 import type { ResolvedCluster } from "../config/resolve.js";
 import { certManager } from "./cert-manager.js";
+import { commitStatus } from "./commit-status.js";
 import { condaStore } from "./conda-store/index.js";
 import { daskGateway } from "./dask-gateway/index.js";
 import { jupyterhub } from "./jupyterhub/index.js";
 import { namespace } from "./namespace.js";
+import { smoke } from "./smoke/index.js";
 import { storage } from "./storage.js";
 import { tls } from "./tls.js";
 import { traefik } from "./traefik.js";
@@ -23,6 +25,8 @@ export const COMPONENTS: readonly Component[] = [
   jupyterhub,
   daskGateway,
   condaStore,
+  commitStatus,
+  smoke,
 ];
 
 /** The components a cluster has. */
