@@ -8,7 +8,11 @@ import { parseAllDocuments } from "yaml";
 import { describe, expect, test } from "vitest";
 import { COMMIT_STATUS_EXPR, STATUS_SECRET } from "../src/components/commit-status.js";
 import { SMOKE_JOB_PREFIX, SMOKE_SCOPES, SMOKE_SERVICE, SMOKE_TOKEN } from "../src/components/smoke/index.js";
+import { COMPONENTS } from "../src/components/registry.js";
+import type { Component } from "../src/components/types.js";
 import { PROVIDERS } from "../src/config/schema.js";
+import { buildRepository } from "../src/render/build.js";
+import { loadStaticFiles } from "../src/render/static.js";
 import { loadDefaultEnvironments } from "../src/config/load.js";
 import { resolveConfig } from "../src/config/resolve.js";
 import { neededSecrets } from "../src/secrets/render.js";
@@ -350,4 +354,25 @@ describe("qhub check guards the loop's references", () => {
       }
     },
   );
+});
+
+describe("a component reads an earlier layer's digest only", () => {
+  const peek = (layer: "platform" | "smoke"): Component => ({
+    id: "peek",
+    title: "Peek",
+    layout: { [layer]: "peek" },
+    render(_c, ctx) {
+      return { [layer]: { files: [{ path: "peek.txt", content: ctx.layerDigest("platform") }] } };
+    },
+  });
+  const config = resolved(readFileSync(join(ROOT, "test", "fixtures", "render", "local.yaml"), "utf8"));
+
+  test("a later layer gets the finished platform layer's digest; its own layer is refused as QHub's bug", () => {
+    const later = buildRepository(config, loadStaticFiles(), {}, undefined, [...COMPONENTS, peek("smoke")]);
+    const digest = later.find((f) => f.path === "cluster-overlays/laptop/smoke/peek.txt")?.content;
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(() =>
+      buildRepository(config, loadStaticFiles(), {}, undefined, [...COMPONENTS, peek("platform")]),
+    ).toThrow("component peek reads the digest of layer platform, which it or a later component adds to");
+  });
 });
