@@ -24,6 +24,7 @@ export default defineConfig({
       AUTH0_CLIENT_ID: "example-auth0-client-id",
       AUTH0_CLIENT_SECRET: "canary-auth0-client-secret",
       QHUB_PASSWORD_ALICE: "canary-alice-password",
+      QHUB_STATUS_TOKEN: "canary-status-token",
     },
   },
 });

@@ -3,4 +3,5 @@
 export const EXAMPLE_ENV = {
   GITHUB_CLIENT_ID: "example-client-id",
   GITHUB_CLIENT_SECRET: "example-client-secret-not-real",
+  QHUB_STATUS_TOKEN: "example-status-token-not-real",
 };

@@ -68,14 +68,14 @@ ${extra}`;
 describe("qhub check", () => {
   kustomizeTest("a clean render passes, on the CLI too", async () => {
     const r = await check(base);
-    expect(r.stderr).toMatch(/ok: 1 cluster, 3 Kustomize builds, \d+ objects\n$/);
+    expect(r.stderr).toMatch(/ok: 1 cluster, 4 Kustomize builds, \d+ objects\n$/);
     expect(r.code).toBe(0);
     const bin = runBin(["check", base, "--json"], ROOT);
     expect(bin.code).toBe(0);
     const doc = JSON.parse(bin.stdout) as { ok: boolean; clusters: string[]; builds: unknown[] };
     expect(doc.ok).toBe(true);
     expect(doc.clusters).toEqual(["laptop"]);
-    expect(doc.builds).toHaveLength(3);
+    expect(doc.builds).toHaveLength(4);
   });
 
   const cases: [string, (root: string) => void, RegExp][] = [

@@ -90,7 +90,7 @@ describe("the qhub binary", () => {
       valid: true,
       clusters: ["prod", "staging"],
       problems: [],
-      // runBin passes no GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET: warnings, still valid.
+      // runBin passes no GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET / QHUB_STATUS_TOKEN: warnings, still valid.
       warnings: [
         expect.objectContaining({
           line: 18,
@@ -102,6 +102,10 @@ describe("the qhub binary", () => {
           col: 33,
           path: "security.authentication.config.client_secret.fromEnv",
           message: "GITHUB_CLIENT_SECRET is not set; qhub render, diff and pr will need it",
+        }),
+        expect.objectContaining({
+          path: "gitops.commit_status.token.fromEnv",
+          message: "QHUB_STATUS_TOKEN is not set; qhub render, diff and pr will need it",
         }),
       ],
     });

@@ -143,7 +143,7 @@ describe("a component added in a test registry flows everywhere", () => {
   test("the README shows it in the layout, the diagram, the cluster's needs and its own section", () => {
     const readme = byPath.get("README.md")!;
     expect(readme).toMatch(
-      /\n {2}platform\/ +shared storage claim, JupyterHub, Dask Gateway, conda-store, greeting\n/,
+      /\n {2}platform\/ +shared storage claim, JupyterHub, Dask Gateway, conda-store, commit statuses \(Flux Provider \+ Alert\), greeting\n/,
     );
     expect(readme).toContain('conda-store, a greeting"]');
     expect(readme).toContain("\n- Someone to greet.\n");
@@ -247,6 +247,7 @@ const EXECUTED_BY: Record<string, string> = {
   "jupyterhub/password_authenticator.py": "test/hub-config.test.ts",
   "jupyterhub/profile_audience.py": "test/hub-config.test.ts",
   "jupyterhub/shared_folders.py": "test/hub-config.test.ts",
+  "smoke/smoke.py": "test/smoke.test.ts",
 };
 
 function pythonFiles(dir: string): string[] {

@@ -35,8 +35,13 @@ describe("qhub diff", () => {
     const r = await runMain(["diff", "--config", config]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(
-      "laptop: 0 added, 1 changed, 0 removed\n  jupyterhub\n    ~ HelmRelease dev/jupyterhub  (cluster-overlays/laptop/platform/jupyterhub.yaml)\n",
+      "laptop: 1 added, 1 changed, 1 removed\n  jupyterhub\n    ~ HelmRelease dev/jupyterhub  (cluster-overlays/laptop/platform/jupyterhub.yaml)\n",
     );
+    // The platform changed, so the smoke test runs again: its Job is replaced, without a warning.
+    expect(r.stderr).toMatch(
+      /\n {2}smoke\n {4}[-+] Job qhub-smoke-[0-9a-f]{10} {2}\(cluster-overlays\/laptop\/smoke\/smoke\.yaml\)\n {4}[-+] Job qhub-smoke-[0-9a-f]{10} {2}\(cluster-overlays\/laptop\/smoke\/smoke\.yaml\)\n/,
+    );
+    expect(r.stderr).not.toContain("WARNING");
     expect(r.stderr).toContain("-            mem_limit: 8G\n");
     expect(r.stderr).toContain("+            mem_limit: 12G\n");
     const json = await runMain(["diff", "--config", config, "--json"]);
@@ -46,9 +51,12 @@ describe("qhub diff", () => {
       clusters: { cluster: string; objects: { object: string; change: string }[] }[];
     };
     expect(doc.differs).toBe(true);
-    expect(
-      doc.clusters.find((c) => c.cluster === "laptop")?.objects.map((o) => [o.object, o.change]),
-    ).toEqual([["HelmRelease dev/jupyterhub", "changed"]]);
+    const objects = doc.clusters.find((c) => c.cluster === "laptop")?.objects ?? [];
+    expect(objects.map((o) => [o.object.replace(/-[0-9a-f]{10}$/, "-*"), o.change]).sort()).toEqual([
+      ["HelmRelease dev/jupyterhub", "changed"],
+      ["Job qhub-smoke-*", "added"],
+      ["Job qhub-smoke-*", "removed"],
+    ]);
   });
 
   test("secret values never show; a changed Secret says so; deletions warn", () => {

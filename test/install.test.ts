@@ -101,7 +101,11 @@ describe("the packed package", () => {
       });
       // The job's environment maps repository secrets to the variables the config names.
       const secrets = Object.fromEntries(Object.keys(job.env ?? {}).map((k) => [k, process.env[k] ?? ""]));
-      expect(Object.keys(secrets).sort()).toEqual(["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"]);
+      expect(Object.keys(secrets).sort()).toEqual([
+        "GITHUB_CLIENT_ID",
+        "GITHUB_CLIENT_SECRET",
+        "QHUB_STATUS_TOKEN",
+      ]);
       for (const run of runs.slice(1)) {
         const r = spawnSync("sh", ["-c", run], { cwd: repo, encoding: "utf8", env: { ...env, ...secrets } });
         expect(r.status, `${run}: ${r.stderr}`).toBe(0);

@@ -97,15 +97,17 @@ describe("platform: JupyterHub and Dask Gateway", () => {
     expect(read(dir, "jupyterhub.yaml")).not.toContain("Standard");
   });
 
-  test("changing one profile's memory limit changes exactly one file (besides the manifest)", async () => {
+  test("changing one profile's memory limit changes exactly one file (besides the manifest and the smoke Job's name)", async () => {
     const dir = await render(TEAM);
     writeFileSync(join(dir, "qhub-config.yaml"), TEAM.replace("mem_limit: 16G", "mem_limit: 20G"));
     const r = await runMain(["render", "--config", join(dir, "qhub-config.yaml")]);
     expect(r.code).toBe(0);
     expect(r.stderr.trim().split("\n")).toEqual([
       "changed  cluster-overlays/team/platform/jupyterhub.yaml",
+      // The platform changed: the smoke test runs again (a Job of a new name).
+      "changed  cluster-overlays/team/smoke/smoke.yaml",
       "changed  .qhub/manifest.json",
-      expect.stringMatching(/^0 added, 2 changed, 0 removed, \d+ unchanged$/) as string,
+      expect.stringMatching(/^0 added, 3 changed, 0 removed, \d+ unchanged$/) as string,
     ]);
   });
 
@@ -121,7 +123,7 @@ describe("platform: JupyterHub and Dask Gateway", () => {
     };
     // The gateway reads the token the hub chart generates for its registered service.
     const services = hub.hub!.services as unknown as Record<string, { url: string }>;
-    expect(Object.keys(services)).toEqual(["dask-gateway"]);
+    expect(Object.keys(services)).toEqual(["dask-gateway", "qhub-smoke"]);
     expect(defaults.gateway.auth.jupyterhub.apiTokenFromSecretName).toBe("hub");
     expect(defaults.gateway.auth.jupyterhub.apiTokenFromSecretKey).toBe("hub.services.dask-gateway.apiToken");
     expect((gateway.gateway!.auth as unknown as { type: string }).type).toBe("jupyterhub");

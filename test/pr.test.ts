@@ -155,10 +155,12 @@ describe("qhub pr against a local remote and a GitHub API double", () => {
     expect(body).toContain("mem_limit: 16G");
     // Compared with main, which has no config yet (the pull request is not merged).
     expect(body).toContain("<b>qhub-config.yaml</b>: added");
-    // And what changed since the version reviewers saw: the profile, and the config file.
+    // And what changed since the version reviewers saw: the profile, the smoke test's Job that
+    // runs again (one removed, one added), and the config file.
     expect(body).toMatch(
-      /\*\*Since the previous version of this pull request\*\* \(`[0-9a-f]{7}`\): 3 changes\./,
+      /\*\*Since the previous version of this pull request\*\* \(`[0-9a-f]{7}`\): 5 changes\./,
     );
+    expect(body).toMatch(/- laptop: added `Job qhub-smoke-[0-9a-f]{10}`/);
     expect(body).toContain("- laptop: changed `HelmRelease dev/jupyterhub`");
     expect(body).toContain("- (shared): changed `qhub-config.yaml`");
     expect(github.violations).toEqual([]);

@@ -128,7 +128,13 @@ describe("qhub render: what Flux will apply", () => {
         const { layers, errors } = await checkTree(out);
         expect(layers.length).toBeGreaterThan(0);
         for (const l of layers)
-          expect(l).toEqual(["flux-system", "qhub-controllers", "qhub-configs", "qhub-platform"]);
+          expect(l).toEqual([
+            "flux-system",
+            "qhub-controllers",
+            "qhub-configs",
+            "qhub-platform",
+            "qhub-smoke",
+          ]);
         expect(errors).toEqual([]);
       },
     );

@@ -559,6 +559,10 @@ describe("resolveConfig: what every provider shares", () => {
       path: "clusters/prod",
       prWorkflow: false,
       install: {},
+      commitStatus: {
+        address: "https://github.com/ds-team/platform",
+        token: { fromEnv: "QHUB_STATUS_TOKEN" },
+      },
     });
   });
 

@@ -20,7 +20,12 @@ import {
 
 const EXAMPLE = join(ROOT, "examples", "qhub-config.yaml");
 const CANARY = `canary-${process.pid}-${Date.now()}-secret`;
-const ENV = { GITHUB_CLIENT_ID: "canary-client-id-is-not-secret", GITHUB_CLIENT_SECRET: CANARY };
+const ENV = {
+  GITHUB_CLIENT_ID: "canary-client-id-is-not-secret",
+  GITHUB_CLIENT_SECRET: CANARY,
+  // The clusters' commit status token: a canary too (it holds CANARY).
+  QHUB_STATUS_TOKEN: `${CANARY}-status`,
+};
 
 /** A repository folder with the example config in it, rendered once with the binary. */
 function renderedExample(env: NodeJS.ProcessEnv = ENV): { dir: string; stdout: string; stderr: string } {
@@ -40,8 +45,10 @@ describe("encrypted Secrets from qhub render", () => {
       const { dir } = renderedExample();
       const sealed = sealedFiles(dir);
       expect(sealed).toEqual([
+        "cluster-overlays/prod/platform/secrets/qhub-commit-status.sops.yaml",
         "cluster-overlays/prod/platform/secrets/qhub-oauth.sops.yaml",
         "cluster-overlays/prod/platform/secrets/qhub-platform-tokens.sops.yaml",
+        "cluster-overlays/staging/platform/secrets/qhub-commit-status.sops.yaml",
         "cluster-overlays/staging/platform/secrets/qhub-oauth.sops.yaml",
         "cluster-overlays/staging/platform/secrets/qhub-platform-tokens.sops.yaml",
       ]);
@@ -54,9 +61,18 @@ describe("encrypted Secrets from qhub render", () => {
         const opened = openStringData(text, key);
         if (f.endsWith("qhub-oauth.sops.yaml"))
           expect(opened).toEqual({ "client-id": ENV.GITHUB_CLIENT_ID, "client-secret": CANARY });
+        else if (f.endsWith("qhub-commit-status.sops.yaml"))
+          expect(opened).toEqual({ token: ENV.QHUB_STATUS_TOKEN });
         else {
-          // The generated tokens: 32 random bytes each, in hex, different in every cluster.
-          expect(Object.keys(opened).sort()).toEqual(["cookie-secret", "dask-gateway-token", "proxy-token"]);
+          // The generated tokens: 32 random bytes each, in hex, different in every cluster; watched
+          // by helm-controller, so a rotation rolls out.
+          expect(text).toContain("reconcile.fluxcd.io/watch: Enabled");
+          expect(Object.keys(opened).sort()).toEqual([
+            "cookie-secret",
+            "dask-gateway-token",
+            "proxy-token",
+            "smoke-token",
+          ]);
           for (const v of Object.values(opened)) expect(v).toMatch(/^[0-9a-f]{64}$/);
           tokens.push(...Object.values(opened));
         }
@@ -176,8 +192,8 @@ describe("encrypted Secrets from qhub render", () => {
         "client_secret: { fromFile: client-secret.txt }",
       ),
     );
-    const r = runBin(["render"], dir, { GITHUB_CLIENT_ID: "x" });
+    const r = runBin(["render"], dir, { GITHUB_CLIENT_ID: "x", QHUB_STATUS_TOKEN: "y" });
     expect(r.code, r.stderr).toBe(0);
-    expect(sealedFiles(dir)).toHaveLength(4);
+    expect(sealedFiles(dir)).toHaveLength(6);
   });
 });

@@ -5,7 +5,8 @@ import type { ResolvedCluster } from "../config/resolve.js";
 import { quantityValue } from "../config/rules.js";
 import { BugError } from "../errors.js";
 import { toYaml } from "../render/emit.js";
-import type { ChartPin, LayerName, LayerPart } from "./types.js";
+import type { GeneratedValue } from "../secrets/stable.js";
+import type { ChartPin, LayerName, LayerPart, SecretNeed } from "./types.js";
 
 interface Validatable {
   validate(): void;
@@ -54,10 +55,28 @@ export interface SecretValue {
 /** The Secret of tokens QHub generates once for the platform's services (hub, proxy, gateway). */
 export const PLATFORM_TOKENS_SECRET = "qhub-platform-tokens";
 
+/** Tokens QHub generates once into qhub-platform-tokens, which HelmReleases read (watched: a rotation rolls out). */
+export function platformTokens(generate: Record<string, GeneratedValue>): SecretNeed {
+  return { name: PLATFORM_TOKENS_SECRET, generate, watched: true };
+}
+
 /** A generated token, put into a chart's values by Flux (never written in the repository). */
 export function platformToken(key: string, targetPath: string): SecretValue {
   return { kind: "Secret", name: PLATFORM_TOKENS_SECRET, valuesKey: key, targetPath };
 }
+
+/**
+ * Drift detection and remediation every HelmRelease of QHub carries: helm-controller compares the
+ * cluster's objects with the release on every reconcile and corrects changes made by hand
+ * (https://fluxcd.io/flux/components/helm/helmreleases/#drift-detection); a failed install or
+ * upgrade is retried 3 times, then rolled back. The static releases of blueprints/ say the same
+ * (test/components.test.ts holds them to it).
+ */
+export const RELEASE_REMEDIATION = {
+  install: { remediation: { retries: 3 } },
+  upgrade: { remediation: { retries: 3, remediateLastFailure: true } },
+  driftDetection: { mode: "enabled" as const },
+};
 
 /** A HelmRelease of `chart` in the cluster's namespace, with QHub's intervals and remediation. */
 export function helmRelease(
@@ -79,8 +98,7 @@ export function helmRelease(
           sourceRef: { kind: "HelmRepository", name: chart.repository, namespace: "flux-system" },
         },
       },
-      install: { remediation: { retries: 3 } },
-      upgrade: { remediation: { retries: 3, remediateLastFailure: true } },
+      ...RELEASE_REMEDIATION,
       values,
       valuesFrom,
     },

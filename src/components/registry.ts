@@ -4,11 +4,13 @@
 import { BugError } from "../errors.js";
 import type { ResolvedCluster } from "../config/resolve.js";
 import { certManager } from "./cert-manager.js";
+import { commitStatus } from "./commit-status.js";
 import { condaStore } from "./conda-store/index.js";
 import { daskGateway } from "./dask-gateway/index.js";
 import { jupyterhub } from "./jupyterhub/index.js";
 import { namespace } from "./namespace.js";
 import { nvidiaDevicePlugin } from "./nvidia-device-plugin.js";
+import { smoke } from "./smoke/index.js";
 import { storage } from "./storage.js";
 import { tls } from "./tls.js";
 import { traefik } from "./traefik.js";
@@ -25,6 +27,8 @@ export const COMPONENTS: readonly Component[] = [
   jupyterhub,
   daskGateway,
   condaStore,
+  commitStatus,
+  smoke,
 ];
 
 /** The components a cluster has. */

@@ -11,8 +11,12 @@ import type { OutputFile } from "../render/emit.js";
 import type { GeneratedValue } from "../secrets/stable.js";
 
 /** A cluster's Flux Kustomizations, in the order Flux applies them (each waits for the one before). */
-export const LAYERS = ["controllers", "configs", "platform"] as const;
+export const LAYERS = ["controllers", "configs", "platform", "smoke"] as const;
 export type LayerName = (typeof LAYERS)[number];
+/** The name of a layer's Flux Kustomization (in flux-system). */
+export function layerKustomization(layer: LayerName): string {
+  return `qhub-${layer}`;
+}
 /** The layer whose Flux Kustomization decrypts: the components' Secrets are sealed into it. */
 export const SECRETS_LAYER: LayerName = "platform";
 
@@ -41,6 +45,13 @@ export interface RenderContext {
   config: ResolvedConfig;
   /** Relative path from a layer's folder to the repository root. */
   up: string;
+  /**
+   * A digest of what an earlier layer applies: its files (sealed Secrets without their encrypted
+   * bytes: a re-seal of the same values changes nothing), its kustomization and the shared folders
+   * it names. Only for a layer before the component's first one (then every component that adds
+   * to it has rendered); a component asking for another is QHub's bug.
+   */
+  layerDigest(layer: LayerName): string;
 }
 
 /** A Secret a component needs in its cluster's namespace: sealed with SOPS by the secrets stage. */
@@ -52,6 +63,11 @@ export interface SecretNeed {
   generate?: Record<string, GeneratedValue>;
   /** Values people choose (passwords): the digest that detects change must resist guessing. */
   chosenByPeople?: boolean;
+  /**
+   * A HelmRelease reads it through `valuesFrom`: labelled `reconcile.fluxcd.io/watch: Enabled`, so
+   * helm-controller upgrades the release when its values change (a rotated token rolls out).
+   */
+  watched?: boolean;
 }
 
 /** A `qhub check` of one cluster: every object Flux would apply there, and where each comes from. */

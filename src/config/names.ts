@@ -89,3 +89,9 @@ export function clusterEntryPath(cluster: string): string {
 
 /** The label every object QHub generates carries. */
 export const PART_OF_QHUB = { "app.kubernetes.io/part-of": "qhub" } as const;
+
+/**
+ * An object renamed on purpose by every change it follows (the smoke test's Job): its removal from
+ * the tree is a replacement, and `qhub diff` and the pull request do not warn about it.
+ */
+export const REPLACED_EACH_CHANGE = { "qhub.dev/replaced-each-change": "true" } as const;

@@ -111,6 +111,8 @@ export interface ResolvedCluster {
     readme?: string;
     /** Where the rendered workflows install QHub from: an npm package spec, and a registry. */
     install: { package?: string; registry?: string };
+    /** Commit statuses from this cluster's Flux: the repository's URL and the token; absent when off. */
+    commitStatus?: { address: string; token: SecretRef };
   };
   certificate: Certificate;
   authentication: Authentication;
@@ -291,6 +293,14 @@ function blockStorageClass(config: ParsedConfig): string | undefined {
   return config.storage.storage_class ?? (config.provider === "local" ? "standard" : undefined);
 }
 
+/** Where Flux reports commit statuses: only with a repository and a token, and not turned off. */
+function commitStatus(config: ParsedConfig): ResolvedCluster["gitops"]["commitStatus"] {
+  const status = config.gitops?.commit_status;
+  const repository = config.gitops?.repository;
+  if (!repository || !status?.token || status.enabled === false) return undefined;
+  return { address: `https://github.com/${repository}`, token: status.token };
+}
+
 /** Drops keys whose value is undefined, so snapshots and output show only what is set. */
 function compact<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -369,6 +379,7 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       prWorkflow: c.gitops?.pr_workflow ?? false,
       readme: c.gitops?.readme,
       install: compact({ package: c.gitops?.qhub_package, registry: c.gitops?.npm_registry }),
+      commitStatus: commitStatus(c),
     }),
     certificate: c.certificate,
     authentication: c.security.authentication,

@@ -827,6 +827,42 @@ export const daskEnvironments: Rule = ({ config, defaultEnvironments }) => {
   );
 };
 
+/** The variable the rendered `qhub-pr.yaml` workflow reads `qhub pr`'s token from. */
+export const PR_TOKEN_VARIABLE = "QHUB_PR_TOKEN";
+
+/**
+ * Commit statuses: with a repository but without a token the clusters report nothing (a warning,
+ * so that configs from before the key stay valid); the token is never the one `qhub pr` writes pull requests with (it
+ * would be sealed for every cluster).
+ */
+export const commitStatusToken: Rule = ({ config }) => {
+  const status = config.gitops?.commit_status;
+  // No repository yet (no `gitops` block): no commit to report to, nothing to say.
+  if (status?.enabled === false || !config.gitops?.repository) return [];
+  if (!status?.token)
+    return [
+      {
+        path: status ? ["gitops", "commit_status"] : ["gitops"],
+        prefer: "key",
+        missing: true,
+        severity: "warning",
+        message:
+          "the clusters will not report to the repository's commits (no `gitops.commit_status.token`): merged changes show no status per cluster",
+        hint: "add `commit_status: { token: { fromEnv: QHUB_STATUS_TOKEN } }` under `gitops` (a token with Commit statuses: write on the repository), or `commit_status: { enabled: false }`",
+      },
+    ];
+  // gitops.repository, where they report to, is required by the schema.
+  const out: Finding[] = [];
+  if ("fromEnv" in status.token && status.token.fromEnv.toUpperCase() === PR_TOKEN_VARIABLE)
+    out.push({
+      path: ["gitops", "commit_status", "token", "fromEnv"],
+      prefer: "value",
+      message: `${PR_TOKEN_VARIABLE} is the token \`qhub pr\` opens pull requests with; it is never sealed for the clusters`,
+      hint: "make a token that may only set commit statuses and name its own variable, e.g. QHUB_STATUS_TOKEN",
+    });
+  return out;
+};
+
 /** Every rule, in the order their findings are reported. */
 export const RULES: readonly Rule[] = [
   projectNameConvention,
@@ -852,6 +888,7 @@ export const RULES: readonly Rule[] = [
   uniqueEnvironmentNames,
   secretSources,
   daskEnvironments,
+  commitStatusToken,
 ];
 
 export function runRules(ctx: RuleContext): Finding[] {

@@ -911,6 +911,21 @@ const Gitops = describe(
       z._default(z.boolean(), false),
       "Also render `.github/workflows/qhub-pr.yaml`: `qhub pr` runs in GitHub Actions whenever qhub-config.yaml changes on `branch`. It needs the repository secrets the rendered README lists.",
     ),
+    commit_status: describe(
+      z.optional(
+        z.strictObject({
+          enabled: describe(
+            z._default(z.boolean(), true),
+            "`false`: the clusters report nothing to the repository's commits (and `qhub validate` stops warning).",
+          ),
+          token: describe(
+            z.optional(SecretRef),
+            "A GitHub token that may set commit statuses of `repository` (fine-grained: Commit statuses read/write; classic: `repo:status`), as `{ fromEnv: NAME }`. Sealed for the clusters' Flux; never the token `qhub pr` uses.",
+          ),
+        }),
+      ),
+      "Each cluster's Flux reports to every commit it applies, as a commit status per cluster and layer (`qhub/<cluster>/qhub-<layer>`): applied and healthy, or why not. Needs `repository` and `token`; without a token nothing is reported and `qhub validate` warns.",
+    ),
     clusters: describe(
       z.optional(z.record(ClusterName, z.nullable(ClusterOverrides))),
       "Clusters by name (identity field). Absent: one cluster named after `project_name`.",

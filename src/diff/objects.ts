@@ -3,6 +3,7 @@
 // encrypted values and Secret data are masked, and a change to them is reported as "changed".
 import { createTwoFilesPatch } from "diff";
 import { parseAllDocuments } from "yaml";
+import { REPLACED_EACH_CHANGE } from "../config/names.js";
 import { toYaml } from "../render/emit.js";
 import { clusterOfPath } from "../ui/tasks.js";
 import type { ClusterCounts } from "../ui/tasks.js";
@@ -135,8 +136,9 @@ export function diffTrees(
           file: path,
           change: "removed",
           diff: "",
-          warning:
-            o.kind === "Namespace" || o.kind === "PersistentVolume" || o.kind === "PersistentVolumeClaim"
+          warning: replacedEachChange(o)
+            ? undefined
+            : o.kind === "Namespace" || o.kind === "PersistentVolume" || o.kind === "PersistentVolumeClaim"
               ? "deleting it deletes what it holds (an identity field such as `namespace` or a cluster name changed?)"
               : "Flux will delete it from the cluster",
         });
@@ -205,6 +207,12 @@ export function identityWarnings(
       );
   }
   return out;
+}
+
+/** An object a render renames with every change it follows: its removal is expected. */
+function replacedEachChange(o: { metadata?: unknown }): boolean {
+  const annotations = (o.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations;
+  return Object.entries(REPLACED_EACH_CHANGE).every(([k, v]) => annotations?.[k] === v);
 }
 
 /** Objects and files added, changed and removed, per cluster. */

@@ -91,6 +91,9 @@ function authentication(opts: InitOptions): Record<string, unknown> {
   }
 }
 
+/** The variable a new config names for the clusters' commit status token. */
+export const STATUS_TOKEN_VARIABLE = "QHUB_STATUS_TOKEN";
+
 /** The GitHub organisation a new config admits when no repository names one: the project's name. */
 function githubOrganization(opts: InitOptions): string {
   return opts.projectName.toLowerCase().replace(/_/g, "-");
@@ -150,7 +153,15 @@ export function renderInitConfig(opts: InitOptions): string {
       dask_worker: DEFAULT_DASK_WORKER_PROFILES,
     },
     ...(opts.ageRecipient ? { secrets: { sops: { age_recipients: [opts.ageRecipient] } } } : {}),
-    ...(opts.repository ? { gitops: { repository: opts.repository, branch: "main" } } : {}),
+    ...(opts.repository
+      ? {
+          gitops: {
+            repository: opts.repository,
+            branch: "main",
+            commit_status: { token: { fromEnv: STATUS_TOKEN_VARIABLE } },
+          },
+        }
+      : {}),
   };
 
   const doc = new Document(data);
@@ -194,7 +205,7 @@ export function renderInitConfig(opts: InitOptions): string {
         : "Shared storage for home directories, shared team folders and conda environments:\nnfs (an NFS server on the cloud's disks) or cloud (EFS, Filestore or Azure Files).",
     profiles:
       "What users choose from: JupyterLab server sizes (one default) and Dask worker sizes.\nConda environments: QHub ships environment-dask.yaml and environment-dashboard.yaml;\nadd your own under `environments:` (file name -> conda spec).",
-    gitops: "The GitHub repository that holds the rendered tree; Flux syncs it from `branch`.",
+    gitops: `The GitHub repository that holds the rendered tree; Flux syncs it from \`branch\`.\nEach cluster sets a commit status per layer on the commits it applies: export\n${STATUS_TOKEN_VARIABLE} (a token that may only set commit statuses; never qhub pr's) before you\nrender, or set commit_status: { enabled: false }.`,
     secrets:
       "QHub writes Secrets only SOPS-encrypted for these age public keys. `qhub init` made the\nidentity (private key) outside this folder; give it to Flux as the sops-age Secret.",
   });
@@ -211,6 +222,7 @@ export function renderInitConfig(opts: InitOptions): string {
     flow(child(block, "node_selectors", role));
   }
   flow(child("certificate"));
+  flow(child("gitops", "commit_status", "token"));
   for (let i = 0; i < DEFAULT_JUPYTERLAB_PROFILES.length; i++)
     flow(child("profiles", "jupyterlab", i, "kubespawner_override"));
 

@@ -3,12 +3,14 @@
 import { Certificate, ClusterIssuer, Issuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1";
 import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
 import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1";
+import { Alert, Provider } from "@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3";
 import {
   GitRepository,
   HelmRepository,
   OCIRepository,
 } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1";
 import { DaemonSet, Deployment, StatefulSet } from "kubernetes-models/apps/v1";
+import { Job } from "kubernetes-models/batch/v1";
 import { Ingress, IngressClass, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import {
   ClusterRole,
@@ -44,6 +46,7 @@ const MODELS = [
   Deployment,
   StatefulSet,
   DaemonSet,
+  Job,
   Ingress,
   IngressClass,
   NetworkPolicy,
@@ -57,6 +60,8 @@ const MODELS = [
   HelmRepository,
   GitRepository,
   OCIRepository,
+  Provider,
+  Alert,
   Certificate,
   ClusterIssuer,
   Issuer,

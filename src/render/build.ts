@@ -2,6 +2,7 @@
 // registry's components (src/components/): each adds files, resources, patches and labels to the
 // layers of each cluster; this module writes the layers' kustomizations, the Flux entry point, the
 // README and the workflows around them. Pure: the static blueprints and overlays are handed in.
+import { createHash } from "node:crypto";
 import { Kustomization as FluxKustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1";
 import { BugError } from "../errors.js";
 import { clusterEntryPath, clusterOverlayPath } from "../config/names.js";
@@ -10,7 +11,7 @@ import type { Provider } from "../config/schema.js";
 import { checked, kustomization } from "../components/kit.js";
 import { checkedRegistry, COMPONENTS, componentsOf } from "../components/registry.js";
 import type { Component, LayerName, LayerPart } from "../components/types.js";
-import { LAYERS, SECRETS_LAYER } from "../components/types.js";
+import { LAYERS, layerKustomization, SECRETS_LAYER } from "../components/types.js";
 import type { OutputFile } from "./emit.js";
 import { toYamlDocuments } from "./emit.js";
 import { renderReadme } from "./readme.js";
@@ -35,8 +36,14 @@ export interface Layer {
 
 /** The Secret in flux-system that holds the age identity Flux decrypts with (made by hand, once). */
 export const SOPS_SECRET = "sops-age";
-/** Layers whose kustomization sets the cluster's namespace on everything in it. */
-const NAMESPACED: ReadonlySet<LayerName> = new Set(["platform"]);
+/**
+ * Whether a layer's kustomization sets the cluster's namespace on everything in it: the layer of
+ * the Secrets and those after it (the platform's own objects; earlier layers hold cluster-wide
+ * controllers and objects in their own namespaces).
+ */
+function namespaced(layer: LayerName): boolean {
+  return LAYERS.indexOf(layer) >= LAYERS.indexOf(SECRETS_LAYER);
+}
 
 /** Relative path from a cluster overlay layer to the repository root. */
 const UP = "../../..";
@@ -46,21 +53,31 @@ export function secretNames(secrets: readonly OutputFile[]): string[] {
   return secrets.map((f) => f.path.replace(/^.*\//, "").replace(/\.sops\.yaml$/, "")).sort();
 }
 
-/** What every component adds to a cluster's layers, merged in registry order. */
-function clusterParts(
-  c: ResolvedCluster,
-  config: ResolvedConfig,
-  registry: readonly Component[],
-): Record<LayerName, Required<LayerPart>> {
-  const parts = Object.fromEntries(
+function emptyParts(): Record<LayerName, Required<LayerPart>> {
+  return Object.fromEntries(
     LAYERS.map((l) => [l, { summary: [], files: [], resources: [], patches: [] }]),
   ) as unknown as Record<LayerName, Required<LayerPart>>;
-  for (const k of componentsOf(c, registry)) {
-    const added = k.render(c, { config, up: UP });
+}
+
+/** The first layer a component adds to (by its README layout). */
+function firstLayer(k: Component): number {
+  const i = LAYERS.findIndex((l) => k.layout[l] !== undefined);
+  return i === -1 ? 0 : i;
+}
+
+/** What the given components added, merged in registry order. */
+function merged(
+  registry: readonly Component[],
+  rendered: ReadonlyMap<Component, Partial<Record<LayerName, LayerPart>>>,
+): Record<LayerName, Required<LayerPart>> {
+  const parts = emptyParts();
+  for (const k of registry) {
+    const added = rendered.get(k);
+    if (!added) continue;
     for (const l of LAYERS) {
       const p = added[l];
       if (!p) continue;
-      if (p !== undefined && k.layout[l] === undefined && (p.summary?.length ?? 0) > 0)
+      if (k.layout[l] === undefined && (p.summary?.length ?? 0) > 0)
         throw new BugError(`component ${k.id} labels layer ${l} but declares no layout there`);
       parts[l].summary.push(...(p.summary ?? []));
       parts[l].files.push(...(p.files ?? []));
@@ -69,6 +86,72 @@ function clusterParts(
     }
   }
   return parts;
+}
+
+/** A sealed Secret as far as the platform's configuration goes: its names and keys, not its encrypted bytes. */
+function sealedShape(content: string): string {
+  return content.replace(/ENC\[[^\]]*\]/g, "ENC[]").replace(/^sops:[\s\S]*$/m, "");
+}
+
+/**
+ * What every component adds to a cluster's layers, merged in registry order. Components render in
+ * the order of their first layer, so that one may read the digest of an earlier layer
+ * (`ctx.layerDigest`) once every component that adds to it has rendered.
+ */
+function clusterParts(
+  c: ResolvedCluster,
+  config: ResolvedConfig,
+  registry: readonly Component[],
+  files: StaticFiles,
+  shared: readonly OutputFile[],
+  secrets: readonly OutputFile[],
+): Record<LayerName, Required<LayerPart>> {
+  const ks = componentsOf(c, registry);
+  const order = ks.map((k, i) => ({ k, i })).sort((a, b) => firstLayer(a.k) - firstLayer(b.k) || a.i - b.i);
+  const rendered = new Map<Component, Partial<Record<LayerName, LayerPart>>>();
+  for (const { k } of order) {
+    const layerDigest = (layer: LayerName): string => {
+      if (LAYERS.indexOf(layer) >= firstLayer(k))
+        throw new BugError(
+          `component ${k.id} reads the digest of layer ${layer}, which it or a later component adds to`,
+        );
+      return digestOf(c, layer, merged(ks, rendered)[layer], files, shared, secrets);
+    };
+    rendered.set(k, k.render(c, { config, up: UP, layerDigest }));
+  }
+  return merged(ks, rendered);
+}
+
+/**
+ * A short digest of a layer's folder as Flux applies it (sealed Secrets by their shape) and of the
+ * files directly in the shared folders its kustomization names (environments/, a blueprint, the
+ * cloud's overlay).
+ */
+function digestOf(
+  c: ResolvedCluster,
+  layer: LayerName,
+  part: Required<LayerPart>,
+  files: StaticFiles,
+  shared: readonly OutputFile[],
+  secrets: readonly OutputFile[],
+): string {
+  const own = layerFiles(c, layer, part, files, secrets).map((f) => ({
+    path: f.path,
+    content: f.path.endsWith(".sops.yaml") ? sealedShape(f.content) : f.content,
+  }));
+  const folders = [
+    ...part.resources,
+    ...(hasOverlay(files, c.provider, layer) ? [`${UP}/overlays/${c.provider}/${layer}`] : []),
+  ]
+    .filter((r) => r.startsWith(`${UP}/`))
+    .map((r) => r.slice(UP.length + 1));
+  const outside = [...files.blueprints, ...files.overlays, ...shared].filter((f) =>
+    folders.some((d) => f.path.slice(0, f.path.lastIndexOf("/")) === d),
+  );
+  const hash = createHash("sha256");
+  for (const f of [...own, ...outside].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)))
+    hash.update(`${JSON.stringify(f.path)}\n${f.content.length}\n${f.content}\n`);
+  return hash.digest("hex");
 }
 
 /** The layers of a cluster, with what each holds, from its components' parts. */
@@ -88,10 +171,10 @@ function fluxKustomizations(c: ResolvedCluster, layers: readonly Layer[]): strin
   const docs = layers.map((layer) =>
     checked(
       c.name,
-      `Flux Kustomization qhub-${layer.name}`,
+      `Flux Kustomization ${layerKustomization(layer.name)}`,
       "gitops",
       new FluxKustomization({
-        metadata: { name: `qhub-${layer.name}`, namespace: "flux-system" },
+        metadata: { name: layerKustomization(layer.name), namespace: "flux-system" },
         spec: {
           interval: "10m",
           retryInterval: "1m",
@@ -100,7 +183,7 @@ function fluxKustomizations(c: ResolvedCluster, layers: readonly Layer[]): strin
           prune: true,
           wait: true,
           sourceRef: { kind: "GitRepository", name: "flux-system" },
-          dependsOn: layer.dependsOn ? [{ name: `qhub-${layer.dependsOn}` }] : undefined,
+          dependsOn: layer.dependsOn ? [{ name: layerKustomization(layer.dependsOn) }] : undefined,
           decryption: layer.decrypts ? { provider: "sops", secretRef: { name: SOPS_SECRET } } : undefined,
         },
       }),
@@ -129,7 +212,7 @@ function layerFiles(
     {
       path: `${dir}/kustomization.yaml`,
       content: kustomization({
-        namespace: NAMESPACED.has(layer) ? c.namespace : undefined,
+        namespace: namespaced(layer) ? c.namespace : undefined,
         resources: [...part.resources, ...sealed.map((f) => f.path.slice(dir.length + 1))],
         // The cloud's variation of the layer (e.g. its block StorageClass `qhub-block`).
         components: hasOverlay(files, c.provider, layer)
@@ -145,6 +228,7 @@ function cluster(
   c: ResolvedCluster,
   config: ResolvedConfig,
   files: StaticFiles,
+  shared: readonly OutputFile[],
   secrets: readonly OutputFile[],
   registry: readonly Component[],
 ): { files: OutputFile[]; layers: Layer[] } {
@@ -154,7 +238,7 @@ function cluster(
       throw new BugError(
         `cluster ${c.name}: encrypted Secret ${f.path} is outside its ${SECRETS_LAYER} layer`,
       );
-  const parts = clusterParts(c, config, registry);
+  const parts = clusterParts(c, config, registry, files, shared, secrets);
   const layers = layersOf(parts, secretNames(secrets));
   return {
     layers,
@@ -176,9 +260,12 @@ export function buildRepository(
   checkedRegistry(registry);
   // Only the clouds the clusters run on: reviewers of an AWS platform need not read DigitalOcean's.
   const clouds = new Set(config.clusters.map((c) => c.provider));
+  const shared = registry
+    .filter((k) => config.clusters.some((c) => k.enabled?.(c) ?? true))
+    .flatMap((k) => k.renderShared?.(config) ?? []);
   const built = config.clusters.map((c) => ({
     c,
-    ...cluster(c, config, files, secrets[c.name] ?? [], registry),
+    ...cluster(c, config, files, shared, secrets[c.name] ?? [], registry),
   }));
   const out: OutputFile[] = [
     ...files.blueprints,
@@ -187,9 +274,7 @@ export function buildRepository(
       return cloud === undefined || clouds.has(cloud as Provider);
     }),
     ...built.flatMap((b) => b.files),
-    ...registry
-      .filter((k) => config.clusters.some((c) => k.enabled?.(c) ?? true))
-      .flatMap((k) => k.renderShared?.(config) ?? []),
+    ...shared,
     {
       path: readmePath,
       content: renderReadme(config, {

@@ -4,6 +4,7 @@
 // `qhub render --check` seals the Secrets to compare them, so both read the values the config
 // names from repository secrets.
 import type { ResolvedConfig } from "../config/resolve.js";
+import { PR_TOKEN_VARIABLE } from "../config/rules.js";
 import { neededSecrets } from "../secrets/render.js";
 import { VERSION } from "../version.js";
 import type { OutputFile } from "./emit.js";
@@ -84,7 +85,7 @@ export function renderWorkflows(config: ResolvedConfig): OutputFile[] {
                 ...env,
                 // Pull requests opened with the workflow's own token do not start workflows, so
                 // the checks above would not run on them: a QHUB_PR_TOKEN secret, when set, is used.
-                GITHUB_TOKEN: "${{ secrets.QHUB_PR_TOKEN || secrets.GITHUB_TOKEN }}",
+                GITHUB_TOKEN: `\${{ secrets.${PR_TOKEN_VARIABLE} || secrets.GITHUB_TOKEN }}`,
               },
               steps: [...setup(install), { name: "Open or update the pull request", run: "qhub pr" }],
             },

@@ -28,6 +28,9 @@ import type { GeneratedValue, ScryptCost } from "./stable.js";
 export const PASSWORD_DIGEST_COST: ScryptCost = { log2N: 14, r: 8, p: 1 };
 export const RANDOM_DIGEST_COST: ScryptCost = { log2N: 10, r: 8, p: 1 };
 
+/** helm-controller reconciles a HelmRelease when a Secret of its `valuesFrom` with this label changes. */
+export const WATCHED_LABEL = { "reconcile.fluxcd.io/watch": "Enabled" } as const;
+
 interface Needed {
   secret: PlainSecret;
   /** Where each value comes from, by stringData key, with its config path for messages. */
@@ -59,6 +62,7 @@ export function neededSecrets(c: ResolvedCluster, registry: readonly Component[]
       Object.assign(known.refs, need.refs);
       if (need.generate) known.generate = { ...known.generate, ...need.generate };
       if (need.chosenByPeople) known.chosenByPeople = true;
+      if (need.watched) Object.assign(known.secret.metadata.labels ?? {}, WATCHED_LABEL);
       byName.set(need.name, known);
     }
   return [...byName.values()];

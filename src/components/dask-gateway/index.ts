@@ -10,7 +10,7 @@ import { HEX_32 } from "../../secrets/stable.js";
 import { STORAGE_CLAIM } from "../storage.js";
 import { GPU_RESOURCE, tolerationsOf } from "../nvidia-device-plugin.js";
 import type { Component } from "../types.js";
-import { helmRelease, PLATFORM_TOKENS_SECRET, platformRelease, platformToken, splitImage } from "../kit.js";
+import { helmRelease, platformRelease, platformToken, platformTokens, splitImage } from "../kit.js";
 import clusterOptionsPy from "./cluster_options.py";
 
 export const DASK_GATEWAY_CHART = { name: "dask-gateway", version: "2026.3.0", repository: "dask" } as const;
@@ -160,5 +160,5 @@ export const daskGateway: Component = {
   owns: ["dask-gateway.yaml"],
   render: (c, { up }) =>
     platformRelease(c, up, "Dask Gateway", "profiles.dask_worker, environments", daskGatewayRelease(c)),
-  secrets: () => [{ name: PLATFORM_TOKENS_SECRET, generate: { [GATEWAY_TOKEN]: HEX_32 } }],
+  secrets: () => [platformTokens({ [GATEWAY_TOKEN]: HEX_32 })],
 };

@@ -13,6 +13,7 @@ import {
   GATEWAY_TOKEN,
   notebookToDaskEgress,
 } from "../dask-gateway/index.js";
+import { SMOKE_SERVICE, SMOKE_TOKEN, smokeHubValues } from "../smoke/index.js";
 import { STORAGE_CLAIM } from "../storage.js";
 import { tlsSecretName } from "../tls.js";
 import type { CheckContext, Component, SecretNeed } from "../types.js";
@@ -21,9 +22,9 @@ import {
   at,
   callbackUrl,
   helmRelease,
-  PLATFORM_TOKENS_SECRET,
   platformRelease,
   platformToken,
+  platformTokens,
   splitImage,
 } from "../kit.js";
 import loginTemplate from "./login.html.jinja";
@@ -287,7 +288,13 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
         ...(auth.env.length > 0 ? { extraEnv: auth.env } : {}),
         ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
         // Its token comes from qhub-platform-tokens (valuesFrom), as the gateway's does.
-        services: { "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` } },
+        // The smoke test (components/smoke) calls the API as its own service, with a role of the
+        // narrowest scopes; both tokens come from qhub-platform-tokens.
+        services: {
+          "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` },
+          ...smokeHubValues().services,
+        },
+        loadRoles: smokeHubValues().loadRoles,
         // The theme: QHub's templates over JupyterHub's own, reading theme.jupyterhub's values.
         ...(themed
           ? {
@@ -351,13 +358,14 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       platformToken("cookie-secret", "hub.cookieSecret"),
       platformToken("proxy-token", "proxy.secretToken"),
       platformToken(GATEWAY_TOKEN, "hub.services.dask-gateway.apiToken"),
+      platformToken(SMOKE_TOKEN, `hub.services.${SMOKE_SERVICE}.apiToken`),
     ],
   );
 }
 
 function secrets(c: ResolvedCluster): SecretNeed[] {
   const out: SecretNeed[] = [
-    { name: PLATFORM_TOKENS_SECRET, generate: { "cookie-secret": HEX_32, "proxy-token": HEX_32 } },
+    platformTokens({ "cookie-secret": HEX_32, "proxy-token": HEX_32, [SMOKE_TOKEN]: HEX_32 }),
   ];
   const auth = c.authentication;
   if (auth.type === "GitHub" || auth.type === "Auth0") {
