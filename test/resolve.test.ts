@@ -454,6 +454,11 @@ describe("resolveConfig: what every provider shares", () => {
             "users": [],
           },
         ],
+        "monitoring": {
+          "enabled": false,
+          "retention": "15d",
+          "storageSize": "50Gi",
+        },
         "name": "team",
         "namespace": "dev",
         "nodeGroups": undefined,

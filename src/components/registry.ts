@@ -7,6 +7,7 @@ import { certManager } from "./cert-manager.js";
 import { condaStore } from "./conda-store/index.js";
 import { daskGateway } from "./dask-gateway/index.js";
 import { jupyterhub } from "./jupyterhub/index.js";
+import { monitoring } from "./monitoring/index.js";
 import { namespace } from "./namespace.js";
 import { storage } from "./storage.js";
 import { tls } from "./tls.js";
@@ -23,6 +24,7 @@ export const COMPONENTS: readonly Component[] = [
   jupyterhub,
   daskGateway,
   condaStore,
+  monitoring,
 ];
 
 /** The components a cluster has. */

@@ -13,6 +13,7 @@ import {
   GATEWAY_TOKEN,
   notebookToDaskEgress,
 } from "../dask-gateway/index.js";
+import { MONITORING_NAMESPACE } from "../monitoring/index.js";
 import { STORAGE_CLAIM } from "../storage.js";
 import { tlsSecretName } from "../tls.js";
 import type { CheckContext, Component, SecretNeed } from "../types.js";
@@ -220,6 +221,27 @@ function kernels(c: ResolvedCluster) {
   );
 }
 
+/**
+ * With monitoring, Prometheus scrapes /hub/metrics: without a token (JupyterHub authenticates it by
+ * default; z2jh's hub.authenticatePrometheus sets JupyterHub.authenticate_prometheus), and from the
+ * monitoring namespace through the hub's NetworkPolicy (z2jh admits only labelled pods).
+ */
+function monitoredHub() {
+  return {
+    authenticatePrometheus: false,
+    networkPolicy: {
+      ingress: [
+        {
+          from: [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": MONITORING_NAMESPACE } } },
+          ],
+          ports: [{ port: "http" }],
+        },
+      ],
+    },
+  };
+}
+
 export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
   const auth = authentication(c);
   const tls = tlsSecretName(c);
@@ -258,6 +280,7 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
         config: auth.config,
         ...(auth.env.length > 0 ? { extraEnv: auth.env } : {}),
         ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
+        ...(c.monitoring.enabled ? monitoredHub() : {}),
         // Its token comes from qhub-platform-tokens (valuesFrom), as the gateway's does.
         services: { "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` } },
         // The theme: QHub's templates over JupyterHub's own, reading theme.jupyterhub's values.
