@@ -10,6 +10,7 @@ import type { ResolvedCluster } from "../../config/resolve.js";
 import { toYamlDocuments } from "../../render/emit.js";
 import type { Component } from "../types.js";
 import { checked, helmRelease } from "../kit.js";
+import { alertRules, dashboardConfigMaps } from "./alerts.js";
 
 export const KUBE_PROMETHEUS_STACK_CHART = {
   name: "kube-prometheus-stack",
@@ -194,7 +195,7 @@ export function monitors(c: ResolvedCluster) {
 export const monitoring: Component = {
   id: "monitoring",
   title: "Monitoring",
-  layout: { configs: "Prometheus stack", platform: "monitors" },
+  layout: { configs: "Prometheus stack", platform: "monitors, alerts, dashboards" },
   enabled: (c) => c.monitoring.enabled,
   dependsOn: ["jupyterhub", "dask-gateway", "traefik"],
   charts: [KUBE_PROMETHEUS_STACK_CHART],
@@ -216,8 +217,21 @@ export const monitoring: Component = {
         resources: ["monitoring.yaml"],
       },
       platform: {
-        summary: ["monitors"],
-        files: [{ path: "monitoring.yaml", content: toYamlDocuments(monitors(c)) }],
+        summary: ["monitors, alerts, dashboards"],
+        files: [
+          {
+            path: "monitoring.yaml",
+            content: toYamlDocuments([
+              ...monitors(c),
+              alertRules(c, {
+                name: "qhub",
+                namespace: MONITORING_NAMESPACE,
+                labels: { ...PROMETHEUS_SELECTS },
+              }),
+              ...dashboardConfigMaps(c, MONITORING_NAMESPACE),
+            ]),
+          },
+        ],
         resources: ["monitoring.yaml"],
       },
     };
