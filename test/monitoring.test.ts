@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
 import { DASHBOARDS } from "../src/components/monitoring/alerts.js";
-import { ROOT, runMain, tempDir } from "./helpers.js";
+import { renderFixture } from "./helpers.js";
 import {
   FLUX_RESOURCE_LABELS,
   GRAFANA_DASHBOARD_LABEL,
@@ -96,19 +96,9 @@ let platform: Obj[] = [];
 let configs: Obj[] = [];
 
 beforeAll(async () => {
-  const out = tempDir();
-  const r = await runMain([
-    "render",
-    "--config",
-    join(ROOT, "test", "fixtures", "render", "local.yaml"),
-    "--output",
-    out,
-  ]);
-  expect(r.code, r.stderr).toBe(0);
+  const out = await renderFixture("local", "laptop");
   const read = (layer: string) =>
-    parseAllDocuments(
-      readFileSync(join(out, "cluster-overlays", "laptop", layer, "monitoring.yaml"), "utf8"),
-    ).map((d) => d.toJS() as Obj);
+    parseAllDocuments(readFileSync(join(out, layer, "monitoring.yaml"), "utf8")).map((d) => d.toJS() as Obj);
   platform = read("platform");
   configs = read("configs");
 });

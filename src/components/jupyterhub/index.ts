@@ -3,7 +3,7 @@
 // hub's code is Python beside this file (bundled as text into hub.extraConfig); what it reads is
 // data in `custom.qhub` (z2jh's get_config), never spliced into the code.
 import type { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
-import { passwordEnvName, passwordKey } from "../../config/names.js";
+import { ADMIN_GROUP, passwordEnvName, passwordKey } from "../../config/names.js";
 import type { ResolvedCluster, ResolvedConfig } from "../../config/resolve.js";
 import { githubOrganizations, oauthAppKey } from "../../config/rules.js";
 import { HEX_32 } from "../../secrets/stable.js";
@@ -13,6 +13,7 @@ import {
   GATEWAY_TOKEN,
   notebookToDaskEgress,
 } from "../dask-gateway/index.js";
+import { GRAFANA_SERVICE, GRAFANA_TOKEN_FOR_HUB, grafanaHubService } from "../monitoring/grafana.js";
 import { MONITORING_NAMESPACE } from "../monitoring/index.js";
 import { STORAGE_CLAIM } from "../storage.js";
 import { tlsSecretName } from "../tls.js";
@@ -49,8 +50,7 @@ function envFromSecret(name: string, secret: string, key: string) {
   return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
 }
 
-/** The group whose members are JupyterHub admins. */
-export const ADMIN_GROUP = "admin";
+export { ADMIN_GROUP };
 
 /** The login as the hub's code names it. */
 function loginOf(c: ResolvedCluster): "password" | "github" | "auth0" {
@@ -282,7 +282,10 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
         ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
         ...(c.monitoring.enabled ? monitoredHub() : {}),
         // Its token comes from qhub-platform-tokens (valuesFrom), as the gateway's does.
-        services: { "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` } },
+        services: {
+          "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` },
+          ...(c.monitoring.enabled ? { [GRAFANA_SERVICE]: grafanaHubService(c) } : {}),
+        },
         // The theme: QHub's templates over JupyterHub's own, reading theme.jupyterhub's values.
         ...(themed
           ? {
@@ -346,6 +349,7 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       platformToken("cookie-secret", "hub.cookieSecret"),
       platformToken("proxy-token", "proxy.secretToken"),
       platformToken(GATEWAY_TOKEN, "hub.services.dask-gateway.apiToken"),
+      ...(c.monitoring.enabled ? [GRAFANA_TOKEN_FOR_HUB] : []),
     ],
   );
 }

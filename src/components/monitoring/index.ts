@@ -9,7 +9,9 @@ import { Namespace } from "kubernetes-models/v1";
 import type { ResolvedCluster } from "../../config/resolve.js";
 import { toYamlDocuments } from "../../render/emit.js";
 import type { Component } from "../types.js";
-import { checked, helmRelease } from "../kit.js";
+import { HEX_32 } from "../../secrets/stable.js";
+import { checked, helmRelease, PLATFORM_TOKENS_SECRET, platformRelease } from "../kit.js";
+import { GRAFANA_CHART, GRAFANA_OAUTH_TOKEN, grafanaRelease } from "./grafana.js";
 import { alertRules, dashboardConfigMaps } from "./alerts.js";
 
 export const KUBE_PROMETHEUS_STACK_CHART = {
@@ -100,7 +102,8 @@ export function stackRelease(c: ResolvedCluster) {
       },
       alertmanager: { alertmanagerSpec: { nodeSelector: general } },
       "kube-state-metrics": { nodeSelector: general, ...fluxResourceState() },
-      grafana: { nodeSelector: general },
+      // Grafana is its own release in the platform layer (grafana.ts says why).
+      grafana: { enabled: false },
     },
     [],
   );
@@ -195,12 +198,12 @@ export function monitors(c: ResolvedCluster) {
 export const monitoring: Component = {
   id: "monitoring",
   title: "Monitoring",
-  layout: { configs: "Prometheus stack", platform: "monitors, alerts, dashboards" },
+  layout: { configs: "Prometheus stack", platform: "monitors, alerts, dashboards, Grafana" },
   enabled: (c) => c.monitoring.enabled,
   dependsOn: ["jupyterhub", "dask-gateway", "traefik"],
-  charts: [KUBE_PROMETHEUS_STACK_CHART],
-  blueprints: ["kube-prometheus-stack"],
-  owns: ["monitoring.yaml"],
+  charts: [KUBE_PROMETHEUS_STACK_CHART, GRAFANA_CHART],
+  blueprints: ["kube-prometheus-stack", "grafana"],
+  owns: ["monitoring.yaml", "grafana.yaml"],
   render(c, { up }) {
     const ns = checked(
       c.name,
@@ -209,16 +212,26 @@ export const monitoring: Component = {
       new Namespace({ metadata: { name: MONITORING_NAMESPACE } }),
     );
     const release = checked(c.name, "HelmRelease kube-prometheus-stack", "monitoring", stackRelease(c));
+    const grafana = platformRelease(
+      c,
+      up,
+      "Grafana",
+      "monitoring, domain",
+      grafanaRelease(c, MONITORING_NAMESPACE),
+    );
     return {
-      controllers: { resources: [`${up}/blueprints/kube-prometheus-stack`] },
+      controllers: {
+        resources: [`${up}/blueprints/kube-prometheus-stack`, ...(grafana.controllers?.resources ?? [])],
+      },
       configs: {
         summary: ["Prometheus stack"],
         files: [{ path: "monitoring.yaml", content: toYamlDocuments([ns, release]) }],
         resources: ["monitoring.yaml"],
       },
       platform: {
-        summary: ["monitors, alerts, dashboards"],
+        summary: ["monitors, alerts, dashboards", ...(grafana.platform?.summary ?? [])],
         files: [
+          ...(grafana.platform?.files ?? []),
           {
             path: "monitoring.yaml",
             content: toYamlDocuments([
@@ -232,8 +245,10 @@ export const monitoring: Component = {
             ]),
           },
         ],
-        resources: ["monitoring.yaml"],
+        resources: ["monitoring.yaml", ...(grafana.platform?.resources ?? [])],
       },
     };
   },
+  // Grafana's OAuth client secret: the token of the hub's Grafana service (both releases, valuesFrom).
+  secrets: () => [{ name: PLATFORM_TOKENS_SECRET, generate: { [GRAFANA_OAUTH_TOKEN]: HEX_32 } }],
 };
