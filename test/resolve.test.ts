@@ -403,6 +403,7 @@ describe("resolveConfig: what every provider shares", () => {
                 "dask=2026.3",
                 "distributed=2026.3",
                 "dask-gateway=2026.3.0",
+                "prometheus_client",
                 "numpy",
                 "pandas",
                 "numba",

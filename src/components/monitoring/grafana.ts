@@ -115,7 +115,7 @@ export function grafanaRelease(c: ResolvedCluster, monitoringNamespace: string):
           enabled: true,
           label: "grafana_dashboard",
           labelValue: "1",
-          searchNamespace: monitoringNamespace,
+          searchNamespace: c.namespace,
         },
       },
     },

@@ -20,7 +20,7 @@ export const KUBE_PROMETHEUS_STACK_CHART = {
   repository: "prometheus-community",
 } as const;
 
-/** The namespace of the stack (Prometheus, Alertmanager, Grafana) and of QHub's monitors. */
+/** The namespace of the stack (operator, Prometheus, Alertmanager, kube-state-metrics). */
 export const MONITORING_NAMESPACE = "monitoring";
 
 /**
@@ -137,11 +137,14 @@ export const FLUX_CONTROLLERS = [
   "notification-controller",
 ] as const;
 
-/** The platform layer's monitors, in the monitoring namespace, each naming where its targets are. */
+/**
+ * The platform layer's monitors, in the platform's namespace like everything of that layer (the
+ * stack's Prometheus looks in every namespace), each naming the namespace of its targets.
+ */
 export function monitors(c: ResolvedCluster) {
   const meta = (name: string) => ({
     name,
-    namespace: MONITORING_NAMESPACE,
+    namespace: c.namespace,
     labels: { ...PROMETHEUS_SELECTS },
   });
   const pods = (
@@ -238,10 +241,10 @@ export const monitoring: Component = {
               ...monitors(c),
               alertRules(c, {
                 name: "qhub",
-                namespace: MONITORING_NAMESPACE,
+                namespace: c.namespace,
                 labels: { ...PROMETHEUS_SELECTS },
               }),
-              ...dashboardConfigMaps(c, MONITORING_NAMESPACE),
+              ...dashboardConfigMaps(c, c.namespace),
             ]),
           },
         ],
