@@ -31,6 +31,8 @@ const common = {
   logLevel: "warning",
   // Embedded code (src/**/*.py) and templates (src/**/*.jinja) are imported as their text.
   loader: { ".py": "text", ".jinja": "text" },
+  // re2-wasm cannot load its .wasm from a bundle: src/kube/re2-shim.ts says why and what stands in.
+  alias: { "@kubernetes-models/validate/runtime/re2": "./src/kube/re2-shim.ts" },
 };
 
 /**

@@ -333,7 +333,9 @@ describe("one source per fact: versions that must agree", () => {
 
   test("every chart a component pins is the version its blueprint installs, from the repository it names", () => {
     for (const { k, chart } of pins) {
-      const releases = (k.blueprints ?? []).flatMap((b) =>
+      // A component with several charts keeps each in the blueprint named after it.
+      const blueprints = k.blueprints?.includes(chart.name) ? [chart.name] : (k.blueprints ?? []);
+      const releases = blueprints.flatMap((b) =>
         readdirSync(join(ROOT, "blueprints", b))
           .filter((f) => f.endsWith(".yaml"))
           .flatMap((f) =>
@@ -360,8 +362,8 @@ describe("one source per fact: versions that must agree", () => {
 
   test("charts/ has the values schema of every pinned chart that publishes one", () => {
     const shipped = new Set(readdirSync(join(ROOT, "charts")));
-    // csi-driver-nfs and nvidia-device-plugin publish no values schema (qhub check says so with a note).
-    const unpublished = ["csi-driver-nfs", "nvidia-device-plugin"];
+    // csi-driver-nfs, nvidia-device-plugin, kube-prometheus-stack and grafana publish no values schema (qhub check says so with a note).
+    const unpublished = ["csi-driver-nfs", "nvidia-device-plugin", "kube-prometheus-stack", "grafana"];
     for (const { chart } of pins.filter((p) => !unpublished.includes(p.chart.name))) {
       expect(shipped, chart.name).toContain(`${chart.name}-${chart.version}.schema.json`);
       expect(shipped, chart.name).toContain(`${chart.name}-${chart.version}.values.yaml`);

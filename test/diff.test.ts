@@ -119,6 +119,21 @@ describe("identity fields", () => {
       /^cluster a is no longer rendered/,
     );
   });
+
+  test("identityWarnings: a namespace that comes (monitoring on) is no change; one that goes is", () => {
+    const tree = (...namespaces: string[]) => ({
+      "cluster-overlays/a/configs/namespace.yaml": namespaces
+        .map((n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n`)
+        .join("---\n"),
+    });
+    expect(identityWarnings(tree("dev"), tree("dev", "monitoring"))).toEqual([]);
+    expect(identityWarnings(tree("dev", "monitoring"), tree("dev"))).toEqual([
+      "cluster a: namespace changes from monitoring to none: everything in the old namespace is deleted, home directory claims included",
+    ]);
+    expect(identityWarnings(tree("dev", "monitoring"), tree("monitoring", "science"))[0]).toMatch(
+      /namespace changes from dev to science:/,
+    );
+  });
 });
 
 describe("qhub diff --base REF", () => {

@@ -50,6 +50,20 @@ export async function runMain(args: string[]): Promise<RunResult> {
   return { code, stdout, stderr };
 }
 
+/** Renders a config of test/fixtures/render/ into a fresh folder; the folder of its cluster's layers. */
+export async function renderFixture(name: string, cluster: string): Promise<string> {
+  const out = tempDir();
+  const r = await runMain([
+    "render",
+    "--config",
+    join(ROOT, "test", "fixtures", "render", `${name}.yaml`),
+    "--output",
+    out,
+  ]);
+  if (r.code !== 0) throw new Error(`render of ${name} failed:\n${r.stderr}`);
+  return join(out, "cluster-overlays", cluster);
+}
+
 /** A user's environment: only PATH, HOME and the test's XDG_CONFIG_HOME, plus `env`. */
 const binEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,

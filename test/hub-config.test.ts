@@ -4,6 +4,7 @@
 // start twice. See test/hub-harness.ts for what is checked and test/python/ for the harness.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { describe, expect, test } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
 import { DEFAULT_GPU_IMAGE } from "../src/config/defaults.js";
@@ -14,7 +15,7 @@ import loginTemplate from "../src/components/jupyterhub/login.html.jinja";
 import pageTemplate from "../src/components/jupyterhub/page.html.jinja";
 import { hubTest, hubValues, loginsFor, problemsOf, runHarness } from "./hub-harness.js";
 import type { Expected } from "./hub-harness.js";
-import { ROOT, runMain, tempDir } from "./helpers.js";
+import { renderFixture, ROOT, runMain, tempDir } from "./helpers.js";
 
 type Json = Record<string, unknown>;
 
@@ -468,4 +469,62 @@ test("QHub's templates extend JupyterHub's own and override only blocks JupyterH
     for (const block of blocks)
       expect(JUPYTERHUB_55_BLOCKS[name].split(" "), `${name}.html`).toContain(block);
   }
+});
+
+describe("monitoring: Grafana logs in through the hub, and the hub serves its metrics", () => {
+  type Release = {
+    spec: { values: Json; valuesFrom?: { name: string; valuesKey: string; targetPath: string }[] };
+  };
+  /** The local fixture's hub values (with what Flux's valuesFrom puts in), and Grafana's release. */
+  async function rendered(mutate: (hub: Json) => void = () => {}) {
+    const platform = join(await renderFixture("local", "laptop"), "platform");
+    const hubRelease = parseYaml(readFileSync(join(platform, "jupyterhub.yaml"), "utf8")) as Release;
+    const grafana = parseYaml(readFileSync(join(platform, "grafana.yaml"), "utf8")) as Release;
+    const values = hubValues(readFileSync(join(platform, "jupyterhub.yaml"), "utf8"));
+    // Both releases take the OAuth client secret from one key of one Secret (valuesFrom).
+    const hubToken = hubRelease.spec.valuesFrom!.find(
+      (v) => v.targetPath === "hub.services.grafana.apiToken",
+    )!;
+    const grafanaToken = grafana.spec.valuesFrom!.find((v) => v.targetPath.endsWith("client_secret"))!;
+    expect([grafanaToken.name, grafanaToken.valuesKey]).toEqual([hubToken.name, hubToken.valuesKey]);
+    const services = (values.hub as { services: Record<string, Json> }).services;
+    services.grafana!.apiToken = "0123456789abcdef".repeat(4);
+    mutate(values);
+    const result = runHarness(values, [], {}, false, true);
+    expect(result.startup_error).toBeNull();
+    const ini = (grafana.spec.values["grafana.ini"] as Record<string, Record<string, unknown>>)[
+      "auth.generic_oauth"
+    ]!;
+    const root = (grafana.spec.values["grafana.ini"] as Record<string, Record<string, unknown>>).server!
+      .root_url;
+    return { result, ini, root: root as string };
+  }
+
+  hubTest("the hub registers Grafana's OAuth client: its client ID, redirect URI and secret", async () => {
+    const { result, ini, root } = await rendered();
+    expect(result.authenticate_prometheus).toBe(false);
+    const client = result.services!.grafana!;
+    expect(client.client_id).toBe(ini.client_id);
+    // Grafana's generic OAuth callback is login/generic_oauth under its root_url.
+    expect(client.redirect_uri).toBe(`${root}login/generic_oauth`);
+    expect(root).toBe("https://laptop.localhost/monitoring/");
+    expect(client.secret_is_api_token).toBe(true);
+    expect(client.no_confirm).toBe(true);
+    // Grafana asks for no scopes: the hub grants identification (name, groups) and access to it.
+    expect(ini.scopes).toBe("");
+    expect(client.allowed_scopes).toEqual(["access:services!service=grafana"]);
+    expect([ini.auth_url, ini.token_url, ini.api_url]).toEqual([
+      "https://laptop.localhost/hub/api/oauth2/authorize",
+      "https://laptop.localhost/hub/api/oauth2/token",
+      "https://laptop.localhost/hub/api/user",
+    ]);
+    expect(ini.role_attribute_path).toContain("'admin'");
+  });
+
+  hubTest("without a redirect URI the hub registers no client for Grafana (the check can fail)", async () => {
+    const { result } = await rendered((values) => {
+      delete (values.hub as { services: Record<string, Json> }).services.grafana!.oauth_redirect_uri;
+    });
+    expect(result.services!.grafana).toBeNull();
+  });
 });

@@ -76,8 +76,20 @@ export interface LoginResult {
   trace?: string;
 }
 
+/** An OAuth client the hub registered for a service (JupyterHub's init_services). */
+export interface ServiceClient {
+  client_id: string;
+  redirect_uri: string;
+  secret_is_api_token: boolean;
+  allowed_scopes: string[];
+  no_confirm: boolean;
+}
+
 export interface HarnessResult {
   startup_error: string | null;
+  authenticate_prometheus?: boolean;
+  /** With `services`: each hub service's OAuth client, or null when the hub registers none. */
+  services?: Record<string, ServiceClient | null>;
   logins: LoginResult[];
   pages: Record<string, string>;
 }
@@ -87,9 +99,10 @@ export function runHarness(
   logins: Login[],
   env: Record<string, string>,
   pages = false,
+  services = false,
 ): HarnessResult {
   const r = spawnSync(PYTHON, [join(ROOT, "test", "python", "hub_harness.py")], {
-    input: JSON.stringify({ values, env, logins, pages }),
+    input: JSON.stringify({ values, env, logins, pages, services }),
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
     // Debian's Python, without a pyenv or virtualenv's variables leaking in.

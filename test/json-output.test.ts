@@ -301,15 +301,19 @@ describe("qhub check --json", () => {
     const { dir } = rendered();
     const r = runBin(["check", "out", "--json"], dir);
     const doc = jsonDocument("check", r);
-    // Every chart's values are checked against its shipped schema but csi-driver-nfs's, which
-    // publishes none: one note says so.
+    // Every chart's values are checked against its shipped schema but those of the charts that
+    // publish none (csi-driver-nfs; with monitoring, kube-prometheus-stack and grafana): a note each.
     expect(doc).toMatchObject({ dir: "out", ok: true, clusters: ["laptop"] });
-    expect(doc.findings).toEqual([
+    const unchecked = (object: string, chart: string): unknown =>
       expect.objectContaining({
         severity: "note",
-        object: "HelmRelease/kube-system/csi-driver-nfs",
-        message: "values not checked: no schema for chart csi-driver-nfs 4.12.1",
-      }),
+        object,
+        message: `values not checked: no schema for chart ${chart}`,
+      });
+    expect(doc.findings).toEqual([
+      unchecked("HelmRelease/kube-system/csi-driver-nfs", "csi-driver-nfs 4.12.1"),
+      unchecked("HelmRelease/monitoring/kube-prometheus-stack", "kube-prometheus-stack 88.5.3"),
+      unchecked("HelmRelease/dev/grafana", "grafana 12.11.1"),
     ]);
     expect(doc.objects).toBeGreaterThan(0);
     expect(doc.builds).toContainEqual(

@@ -516,3 +516,15 @@ describe("profiles that fit their node group", () => {
     ]);
   });
 });
+
+describe("monitoring", () => {
+  test("retention and storage size: positioned, with the units to use", () => {
+    expect(
+      problemLines(`${VALID}monitoring:\n  enabled: true\n  retention: 2 weeks\n  storage_size: "50"\n`),
+    ).toEqual([
+      "qhub-config.yaml:13:14: monitoring.retention: must be a Prometheus duration such as 15d. Hint: use y, w, d, h, m, s or ms, e.g. `30d` or `1w`",
+      "qhub-config.yaml:14:17: monitoring.storage_size: must be a storage size with a unit, such as 100Gi. Hint: use Ki, Mi, Gi, Ti (or k, M, G, T)",
+    ]);
+    expect(problemLines(`${VALID}monitoring:\n  enabled: true\n  retention: 4w2d\n`)).toEqual([]);
+  });
+});

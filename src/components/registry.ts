@@ -8,6 +8,7 @@ import { commitStatus } from "./commit-status.js";
 import { condaStore } from "./conda-store/index.js";
 import { daskGateway } from "./dask-gateway/index.js";
 import { jupyterhub } from "./jupyterhub/index.js";
+import { monitoring } from "./monitoring/index.js";
 import { namespace } from "./namespace.js";
 import { nvidiaDevicePlugin } from "./nvidia-device-plugin.js";
 import { smoke } from "./smoke/index.js";
@@ -27,6 +28,7 @@ export const COMPONENTS: readonly Component[] = [
   jupyterhub,
   daskGateway,
   condaStore,
+  monitoring,
   commitStatus,
   smoke,
 ];

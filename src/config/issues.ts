@@ -23,7 +23,6 @@ export const RETIRED_KEYS: Record<string, string> = {
   tf_extensions: "add your own manifests to the rendered repository instead",
   terraform_overrides: "add Kustomize patches to the rendered repository instead",
   helm_extensions: "add your own HelmRelease to the rendered repository instead",
-  monitoring: "monitoring is not part of this QHub",
   argo_workflows: "Argo Workflows is not part of this QHub",
   jupyterhub: "JupyterHub settings come from `profiles`, `theme` and `security`",
   conda_store: "conda-store settings come from `environments` and `storage`",

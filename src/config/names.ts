@@ -88,6 +88,9 @@ export function clusterEntryPath(cluster: string): string {
 }
 
 /** The label every object QHub generates carries. */
+/** The group whose members are JupyterHub admins (and Grafana admins with monitoring). */
+export const ADMIN_GROUP = "admin";
+
 export const PART_OF_QHUB = { "app.kubernetes.io/part-of": "qhub" } as const;
 
 /**

@@ -130,6 +130,8 @@ export interface ResolvedCluster {
     blockClass?: string;
   };
   theme: Record<string, unknown>;
+  /** Prometheus, Grafana and alerts (`monitoring`). */
+  monitoring: { enabled: boolean; retention: string; storageSize: string };
   jupyterlabProfiles: ResolvedJupyterLabProfile[];
   daskWorkerProfiles: ResolvedDaskWorkerProfile[];
   environments: ResolvedEnvironment[];
@@ -393,6 +395,11 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       blockClass: blockStorageClass(c),
     }),
     theme: { ...c.theme?.jupyterhub },
+    monitoring: {
+      enabled: c.monitoring.enabled,
+      retention: c.monitoring.retention,
+      storageSize: c.monitoring.storage_size,
+    },
     jupyterlabProfiles,
     daskWorkerProfiles,
     environments,

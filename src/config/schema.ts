@@ -680,6 +680,41 @@ const Storage = describe(
   "Shared storage for home directories, shared folders and conda environments.",
 );
 
+// Prometheus's duration (prometheus-operator's `Duration` pattern without its bare `0`).
+const PROMETHEUS_DURATION =
+  /^(?=[0-9])(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$/;
+
+const Monitoring = describe(
+  z.strictObject({
+    enabled: describe(
+      z._default(z.boolean(), false),
+      "Prometheus (operator stack), Grafana with the platform's dashboards, and alerting rules (QHub 0.4's key).",
+    ),
+    retention: describe(
+      z._default(
+        z
+          .string()
+          .check(
+            z.regex(
+              PROMETHEUS_DURATION,
+              msg(
+                "must be a Prometheus duration such as 15d",
+                "use y, w, d, h, m, s or ms, e.g. `30d` or `1w`",
+              ),
+            ),
+          ),
+        "15d",
+      ),
+      "How long Prometheus keeps metrics.",
+    ),
+    storage_size: describe(
+      z._default(storageSize(), "50Gi"),
+      "Size of Prometheus's volume, on the cluster's block StorageClass.",
+    ),
+  }),
+  "Platform monitoring: metrics, dashboards and alerts.",
+);
+
 const color = () =>
   z.optional(z.string().check(z.regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))));
 
@@ -730,6 +765,7 @@ const settings = {
   security: z._default(Security, { authentication: { type: "password" } }),
   default_images: z.optional(DefaultImages),
   storage: z._default(Storage, { type: "nfs", conda_store: "60Gi", shared_filesystem: "100Gi" }),
+  monitoring: z._default(Monitoring, { enabled: false, retention: "15d", storage_size: "50Gi" }),
   theme: describe(
     z.optional(z.strictObject({ jupyterhub: z.optional(JupyterHubTheme) })),
     "Look of the hub.",

@@ -197,9 +197,13 @@ export function identityWarnings(
       );
       continue;
     }
-    if (listed(a.namespaces) !== listed(b.namespaces))
+    // A namespace that goes (the platform's renamed, or monitoring's turned off) is deleted whole;
+    // one that only comes (monitoring turned on) deletes nothing.
+    const gone = new Set([...b.namespaces].filter((n) => !a.namespaces.has(n)));
+    const added = new Set([...a.namespaces].filter((n) => !b.namespaces.has(n)));
+    if (gone.size > 0)
       out.push(
-        `cluster ${name}: namespace changes from ${listed(b.namespaces)} to ${listed(a.namespaces)}: everything in the old namespace is deleted, home directory claims included`,
+        `cluster ${name}: namespace changes from ${listed(gone)} to ${listed(added)}: everything in the old namespace is deleted, home directory claims included`,
       );
     if (listed(a.clouds) !== listed(b.clouds))
       out.push(

@@ -1,5 +1,5 @@
 // Schema validation of any Kubernetes object QHub renders, by apiVersion and kind, with the
-// typed models of @kubernetes-models (Kubernetes, Flux and cert-manager CRDs).
+// typed models of @kubernetes-models (Kubernetes, Flux, cert-manager and prometheus-operator CRDs).
 import { Certificate, ClusterIssuer, Issuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1";
 import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
 import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1";
@@ -9,6 +9,11 @@ import {
   HelmRepository,
   OCIRepository,
 } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1";
+import {
+  PodMonitor,
+  PrometheusRule,
+  ServiceMonitor,
+} from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { DaemonSet, Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { Job } from "kubernetes-models/batch/v1";
 import { Ingress, IngressClass, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
@@ -65,6 +70,9 @@ const MODELS = [
   Certificate,
   ClusterIssuer,
   Issuer,
+  ServiceMonitor,
+  PodMonitor,
+  PrometheusRule,
 ] as unknown as readonly ModelClass[];
 
 const BY_TYPE = new Map(MODELS.map((m) => [`${m.apiVersion}/${m.kind}`, m]));

@@ -164,8 +164,9 @@ export function renderReadme(config: ResolvedConfig, input: ReadmeInput): string
       ...sopsSection(c, secrets),
     ].join("\n");
   });
-  const sections = input.registry
-    .filter((k) => config.clusters.some((c) => k.enabled?.(c) ?? true))
+  // Components no cluster has (monitoring off everywhere) say nothing in the layout or sections.
+  const present = input.registry.filter((k) => config.clusters.some((c) => k.enabled?.(c) ?? true));
+  const sections = present
     .flatMap((k) => k.readme?.sections?.(config) ?? [])
     .flatMap((s) => [`## ${s.title}`, "", s.body, ""]);
   return `${[
@@ -180,7 +181,7 @@ export function renderReadme(config: ResolvedConfig, input: ReadmeInput): string
     "```",
     "clusters/<cluster>/qhub.yaml    Flux entry point: the cluster's Flux Kustomizations (bootstrap path)",
     "cluster-overlays/<cluster>/     per-cluster overlays, one folder per layer:",
-    ...layoutLines(input.registry),
+    ...layoutLines(present),
     "blueprints/                     shared Kustomize bases, the same for every cluster",
     "overlays/<cloud>/               per-cloud Kustomize components",
     ".github/workflows/qhub.yaml     checks pull requests: qhub render --check, qhub check",

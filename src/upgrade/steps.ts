@@ -83,6 +83,7 @@ const QHUB_IMAGE = /^(docker\.io\/)?quansight\/(qhub-[a-z-]+|conda-store-server)
 export function upgrade04to1(ed: Editor): void {
   ed.step = "0.4 -> 1";
   retiredKeys(ed);
+  monitoring(ed);
   // Before security(): groups that `access: all` profiles named are not wanted any more.
   profileAccess(ed);
   security(ed);
@@ -113,6 +114,21 @@ function retiredKeys(ed: Editor): void {
     const reason = RETIRED_KEYS[key];
     if (reason !== undefined) ed.remove([key], reason);
   }
+}
+
+/**
+ * QHub 0.4's `monitoring: { enabled }` is kept: it renders the Prometheus stack here. Anything
+ * else under it was never read by QHub 0.4 and has no place in the current schema.
+ */
+function monitoring(ed: Editor): void {
+  if (!ed.has(["monitoring"])) return;
+  if (typeof ed.get(["monitoring", "enabled"]) !== "boolean" || ed.keys(["monitoring"]).length === 0) {
+    ed.remove(["monitoring"], "monitoring takes `enabled: true` or `false`; without it, monitoring is off");
+    return;
+  }
+  for (const key of ed.keys(["monitoring"]))
+    if (key !== "enabled")
+      ed.remove(["monitoring", key], "monitoring takes enabled, retention and storage_size");
 }
 
 function security(ed: Editor): void {

@@ -4,11 +4,12 @@
 # chart's) differ, this follows 5.5: see `startup`, `get_authenticated_user`, `auth_to_user`.
 #
 # stdin: {"values": chart values (HelmRelease values over the chart's defaults),
-#         "env": {NAME: value}, "logins": [...], "pages": bool}
+#         "env": {NAME: value}, "logins": [...], "pages": bool, "services": bool}
 # A login: {"id", "kind": "password", "username", "password"}
 #        | {"id", "kind": "github", "login", "orgs": [org], "teams": [[org, slug]]}
 #        | {"id", "kind": "auth0", "user": {claims}}
-# stdout: {"startup_error", "logins": [{"id", "admitted", "name", "admin", "groups", "profiles",
+# stdout: {"startup_error", "authenticate_prometheus", "services": {name: oauth client or None},
+#          "logins": [{"id", "admitted", "name", "admin", "groups", "profiles",
 #          "default", "startable", "starts": [{"mounts", "error"}], "error"}], "pages": {name: html}}
 import asyncio
 import json
@@ -228,6 +229,32 @@ def render_pages(app, values, root):
     return {"login": env.get_template("login.html").render(**namespace)}
 
 
+async def register_services(app):
+    """The hub's services as JupyterHub registers them (app.init_services, on an in-memory
+    database): each one's OAuth client as the hub will know it, or None. JupyterHub 5.5 refuses an
+    OAuth service without a redirect URI at startup; 3.0 registers no client then, which this
+    reports as None."""
+    from jupyterhub.utils import compare_token
+
+    app.db_url = "sqlite://"
+    app.init_db()
+    app.init_hub()
+    app.init_oauth()
+    await app.init_role_creation()
+    app.init_services()
+    out = {}
+    for name, service in app._service_map.items():
+        client = service.orm.oauth_client
+        out[name] = None if client is None else {
+            "client_id": client.identifier,
+            "redirect_uri": client.redirect_uri,
+            "secret_is_api_token": compare_token(client.secret, service.api_token),
+            "allowed_scopes": sorted(client.allowed_scopes),
+            "no_confirm": bool(service.oauth_no_confirm),
+        }
+    return out
+
+
 async def main():
     scenario = json.load(sys.stdin)
     with tempfile.TemporaryDirectory() as tmp:
@@ -258,6 +285,9 @@ async def main():
                 result["logins"].append(
                     {"id": login["id"], "admitted": None, "error": f"{type(e).__name__}: {e}", "trace": traceback.format_exc()}
                 )
+        result["authenticate_prometheus"] = app.authenticate_prometheus
+        if scenario.get("services"):
+            result["services"] = await register_services(app)
         if scenario.get("pages"):
             result["pages"] = render_pages(app, scenario["values"], tmp)
         print(json.dumps(result))

@@ -3,7 +3,7 @@
 // hub's code is Python beside this file (bundled as text into hub.extraConfig); what it reads is
 // data in `custom.qhub` (z2jh's get_config), never spliced into the code.
 import type { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
-import { passwordEnvName, passwordKey } from "../../config/names.js";
+import { ADMIN_GROUP, passwordEnvName, passwordKey } from "../../config/names.js";
 import type { ResolvedCluster, ResolvedConfig, ResolvedJupyterLabProfile } from "../../config/resolve.js";
 import { githubOrganizations, oauthAppKey } from "../../config/rules.js";
 import { HEX_32 } from "../../secrets/stable.js";
@@ -14,6 +14,8 @@ import {
   notebookToDaskEgress,
 } from "../dask-gateway/index.js";
 import { SMOKE_SERVICE, SMOKE_TOKEN, smokeHubValues } from "../smoke/index.js";
+import { GRAFANA_SERVICE, GRAFANA_TOKEN_FOR_HUB, grafanaHubService } from "../monitoring/grafana.js";
+import { MONITORING_NAMESPACE } from "../monitoring/index.js";
 import { STORAGE_CLAIM } from "../storage.js";
 import { tlsSecretName } from "../tls.js";
 import type { CheckContext, Component, SecretNeed } from "../types.js";
@@ -50,8 +52,7 @@ function envFromSecret(name: string, secret: string, key: string) {
   return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
 }
 
-/** The group whose members are JupyterHub admins. */
-export const ADMIN_GROUP = "admin";
+export { ADMIN_GROUP };
 
 /** The login as the hub's code names it. */
 function loginOf(c: ResolvedCluster): "password" | "github" | "auth0" {
@@ -247,6 +248,27 @@ function gpuLimits(c: ResolvedCluster, p: ResolvedJupyterLabProfile): Record<str
   return { extra_resource_limits: { [GPU_RESOURCE]: 1, ...limits } };
 }
 
+/**
+ * With monitoring, Prometheus scrapes /hub/metrics: without a token (JupyterHub authenticates it by
+ * default; z2jh's hub.authenticatePrometheus sets JupyterHub.authenticate_prometheus), and from the
+ * monitoring namespace through the hub's NetworkPolicy (z2jh admits only labelled pods).
+ */
+function monitoredHub() {
+  return {
+    authenticatePrometheus: false,
+    networkPolicy: {
+      ingress: [
+        {
+          from: [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": MONITORING_NAMESPACE } } },
+          ],
+          ports: [{ port: "http" }],
+        },
+      ],
+    },
+  };
+}
+
 export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
   const auth = authentication(c);
   const tls = tlsSecretName(c);
@@ -287,12 +309,14 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
         config: auth.config,
         ...(auth.env.length > 0 ? { extraEnv: auth.env } : {}),
         ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
-        // Its token comes from qhub-platform-tokens (valuesFrom), as the gateway's does.
-        // The smoke test (components/smoke) calls the API as its own service, with a role of the
-        // narrowest scopes; both tokens come from qhub-platform-tokens.
+        ...(c.monitoring.enabled ? monitoredHub() : {}),
+        // The gateway's token comes from qhub-platform-tokens (valuesFrom). The smoke test
+        // (components/smoke) calls the API as its own service, with a role of the narrowest
+        // scopes; Grafana (components/monitoring) logs users in through the hub as an OAuth client.
         services: {
           "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` },
           ...smokeHubValues().services,
+          ...(c.monitoring.enabled ? { [GRAFANA_SERVICE]: grafanaHubService(c) } : {}),
         },
         loadRoles: smokeHubValues().loadRoles,
         // The theme: QHub's templates over JupyterHub's own, reading theme.jupyterhub's values.
@@ -359,6 +383,7 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       platformToken("proxy-token", "proxy.secretToken"),
       platformToken(GATEWAY_TOKEN, "hub.services.dask-gateway.apiToken"),
       platformToken(SMOKE_TOKEN, `hub.services.${SMOKE_SERVICE}.apiToken`),
+      ...(c.monitoring.enabled ? [GRAFANA_TOKEN_FOR_HUB] : []),
     ],
   );
 }

@@ -1,7 +1,9 @@
 # Fake of Zero to JupyterHub's jupyterhub_config.py, mirroring jupyterhub/zero-to-jupyterhub-k8s 4.4.0
 # jupyterhub/files/hub/jupyterhub_config.py (read at that tag, not copied): the parts that shape what
 # QHub's hub code meets. Loaded by JupyterHub's own config loader (traitlets' PyFileConfigLoader).
-# - JupyterHub.template_paths / template_vars from hub.templatePaths / hub.templateVars;
+# - JupyterHub.authenticate_prometheus, template_paths, template_vars from hub.authenticatePrometheus,
+#   hub.templatePaths, hub.templateVars;
+# - JupyterHub.services from hub.services, each named by its key, its api_token from the chart's Secret;
 # - KubeSpawner.profile_list from singleuser.profileList;
 # - KubeSpawner.volumes and volume_mounts as DICTS keyed by name: the home claim (storage static),
 #   singleuser.extraFiles, then extraVolumes / extraVolumeMounts (a list is keyed "<index>-<name>");
@@ -15,7 +17,7 @@ c = get_config()  # noqa: F821 (traitlets' loader defines it)
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
-from z2jh import get_config, set_config_if_not_none  # noqa: E402
+from z2jh import get_config, get_secret_value, set_config_if_not_none  # noqa: E402
 
 
 def camelCaseify(s):
@@ -24,8 +26,16 @@ def camelCaseify(s):
 
 c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
 
-for trait in ("template_paths", "template_vars"):
+for trait in ("authenticate_prometheus", "template_paths", "template_vars"):
     set_config_if_not_none(c.JupyterHub, trait, "hub." + camelCaseify(trait))
+
+# hub.services (a dict, so that values merge) becomes JupyterHub.services, each with its name and
+# the token the chart keeps in its Secret (here: the value Flux put at hub.services.<name>.apiToken).
+for key, service in get_config("hub.services", {}).items():
+    service.setdefault("name", key)
+    service.pop("apiToken", None)
+    service["api_token"] = get_secret_value(f"hub.services.{key}.apiToken")
+    c.JupyterHub.services.append(service)
 
 for trait in ("profile_list", "node_selector"):
     set_config_if_not_none(c.KubeSpawner, trait, "singleuser." + camelCaseify(trait))
