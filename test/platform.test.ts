@@ -10,7 +10,11 @@ import { ROOT, runMain, tempDir } from "./helpers.js";
 const TEAM = `project_name: team
 provider: gcp
 domain: hub.team.example.com
-google_cloud_platform: { project: team-project }
+google_cloud_platform:
+  project: team-project
+  node_groups:
+    worker: { instance: n1-standard-8, min_nodes: 0, max_nodes: 5 }
+    gpu: { instance: n1-standard-16, min_nodes: 0, max_nodes: 1, gpu: true }
 security:
   authentication:
     type: GitHub
@@ -31,6 +35,7 @@ profiles:
       kubespawner_override: { cpu_limit: 4, cpu_guarantee: 2, mem_limit: 16G, mem_guarantee: 8G }
     - display_name: GPU
       groups: [admin]
+      node_group: gpu
       kubespawner_override: { cpu_limit: 8, cpu_guarantee: 4, mem_limit: 32G, mem_guarantee: 16G, extra_resource_limits: { nvidia.com/gpu: "1" } }
   dask_worker:
     Standard: { worker_cores: 1, worker_cores_limit: 2, worker_memory: 4G, worker_memory_limit: 8G }

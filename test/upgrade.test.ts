@@ -15,6 +15,7 @@ import { formatReport } from "../src/upgrade/report.js";
 import { detectEra } from "../src/upgrade/detect.js";
 import { fixNamespace, fixProjectName, indentStyle, upgradeConfigText } from "../src/upgrade/upgrade.js";
 import { DASK_PINS } from "../src/upgrade/steps.js";
+import { DEFAULT_GPU_IMAGE } from "../src/config/defaults.js";
 import { ROOT, runBin, runMain, tempDir } from "./helpers.js";
 
 const FIXTURES = join(ROOT, "test", "fixtures", "upgrade");
@@ -449,6 +450,43 @@ describe("qhub upgrade: the file keeps its indentation", () => {
       const same = out.split("\n").filter((l) => kept.has(l)).length;
       expect(same / out.split("\n").length).toBeGreaterThan(0.8);
     }
+  });
+});
+
+describe("qhub upgrade: QHub 0.4's GPU pools and profiles", () => {
+  test("gcp-0.4-gpu keeps its gpu-t4 pool and GPU profile; the render places the profile on the pool with a GPU", async () => {
+    const { text } = reportText("gcp-0.4-gpu");
+    const upgraded = parse(text) as {
+      google_cloud_platform: { node_groups: Record<string, Record<string, unknown>> };
+      profiles: { jupyterlab: { display_name: string; kubespawner_override: Record<string, unknown> }[] };
+    };
+    expect(upgraded.google_cloud_platform.node_groups["gpu-t4"]).toEqual({
+      instance: "n1-standard-8",
+      min_nodes: 0,
+      max_nodes: 2,
+      guest_accelerators: [{ name: "nvidia-tesla-t4", count: 1 }],
+      gpu: true,
+      spot: true,
+    });
+    const gpu = upgraded.profiles.jupyterlab.find((p) => p.display_name === "GPU Instance")!;
+    expect(gpu.kubespawner_override).toMatchObject({
+      extra_resource_limits: { "nvidia.com/gpu": 1 },
+      node_selector: { "cloud.google.com/gke-nodepool": "gpu-t4" },
+      image: DEFAULT_GPU_IMAGE,
+    });
+    const { dir, config } = inTempDir(`${text}secrets:\n  sops:\n    age_recipients: [${TEST_RECIPIENT}]\n`);
+    process.env.QHUB_PASSWORD_ADA = "canary-upgrade-ada";
+    const render = await runMain(["render", "--config", config, "--output", join(dir, "out")]);
+    expect(render.code, render.stderr).toBe(0);
+    const hub = readFileSync(
+      join(dir, "out", "cluster-overlays", "gpulab", "platform", "jupyterhub.yaml"),
+      "utf8",
+    );
+    const profile = hub.slice(hub.indexOf("display_name: GPU Instance"));
+    expect(profile).toContain(
+      "tolerations:\n              - effect: NoSchedule\n                key: nvidia.com/gpu\n                operator: Equal\n                value: present",
+    );
+    expect(profile).toContain("nvidia.com/gpu: 1");
   });
 });
 

@@ -30,11 +30,12 @@ const hourly = (prices: Record<string, number>) =>
   );
 
 /**
- * On-demand list prices, recorded 2026-12-07 from each provider's public price list for the region
- * named (AWS EC2 / EBS / ELB / EFS pricing pages, Google Cloud's Compute Engine / Persistent Disk /
- * Cloud Load Balancing / Filestore pricing, Azure's Linux VM / Managed Disks / Load Balancer / Files
- * pricing, DigitalOcean's Droplet / Load Balancer / Volumes pricing). They were not fetched live by
- * QHub and change over time: override them in the config's provider block (`prices`).
+ * On-demand list prices for the region named, as published on AWS's EC2 / EBS / ELB / EFS pricing
+ * pages, Google Cloud's Compute Engine / GPU / Persistent Disk / Cloud Load Balancing / Filestore
+ * pricing, Azure's Linux VM / Managed Disks / Load Balancer / Files pricing and DigitalOcean's
+ * Droplet / Load Balancer / Volumes pricing, entered 2026-12-07 without a live check of those pages
+ * (this project cannot reach them): verify before relying on them. Prices change over time;
+ * override them in the config's provider block (`prices`).
  */
 export const PRICES: Partial<Record<Provider, PriceTable>> = {
   aws: {
