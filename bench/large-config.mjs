@@ -7,13 +7,14 @@ const PROVIDERS = ["aws", "gcp", "azure", "do", "local", "existing"];
 export function largeConfig(clusters = 20) {
   const profiles = Array.from({ length: 100 }, (_, i) => ({
     display_name: `Profile ${String(i).padStart(3, "0")}`,
-    description: `${(i % 8) + 1} CPU / ${((i % 8) + 1) * 4} GB`,
+    description: `${(i % 4) + 1} CPU / ${((i % 4) + 1) * 2} GB`,
     ...(i === 0 ? { default: true } : {}),
+    // Sizes that fit one node of every cloud's default user pool (qhub validate checks it).
     kubespawner_override: {
-      cpu_limit: (i % 8) + 1,
-      cpu_guarantee: ((i % 8) + 1) / 2,
-      mem_limit: `${((i % 8) + 1) * 4}G`,
-      mem_guarantee: `${((i % 8) + 1) * 2}G`,
+      cpu_limit: ((i % 4) + 1) * 0.75,
+      cpu_guarantee: ((i % 4) + 1) / 2,
+      mem_limit: `${((i % 4) + 1) * 2}G`,
+      mem_guarantee: `${(i % 4) + 1}G`,
     },
   }));
   const environments = Object.fromEntries(
