@@ -190,7 +190,10 @@ export function clusterCost(c: ResolvedCluster): ClusterCost | undefined {
   };
 }
 
+/** One formatter for all: `toLocaleString` with options builds a new one (ICU) on every call. */
+const USD = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 /** Dollars as the README and PR body show them: $1,234.56. */
 export function dollars(n: number): string {
-  return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return `$${USD.format(n)}`;
 }
