@@ -113,6 +113,35 @@ export function analyzeCluster(input: ClusterInput): Finding[] {
       severity: "note",
     });
 
+  /**
+   * A reference of `id` (applied by `file`) to `kind namespace/name`: a finding when Flux will not
+   * apply the target, with Kustomize's hash-suffixed name as the hint when that is why.
+   */
+  const refer = (
+    file: string,
+    id: string,
+    what: string,
+    kind: string,
+    name: string | undefined,
+    namespace: string,
+    hint = "add it, correct the name, or list it with --external KIND/NAMESPACE/NAME when it is created outside this repository",
+  ) => {
+    if (!name || exists(kind, name, namespace)) return;
+    const hashed = [...index.keys()].find((k) =>
+      new RegExp(`^${kind}/${namespace}/${name}-[a-z0-9]{10}$`).test(k),
+    );
+    findings.push({
+      cluster,
+      file,
+      object: id,
+      message: `${what} names ${kind} ${namespace ? `${namespace}/` : ""}${name}, which Flux will not apply`,
+      hint: hashed
+        ? `Kustomize named the generated object ${hashed.split("/")[2]} (a hash suffix); set generatorOptions.disableNameSuffixHash: true, or refer to it where Kustomize rewrites names`
+        : hint,
+      severity: "error",
+    });
+  };
+
   // Duplicates: Flux would fight itself over the object.
   for (const [key, list] of index) {
     if (list.length > 1)
@@ -224,18 +253,7 @@ export function analyzeCluster(input: ClusterInput): Finding[] {
       namespace: string,
       optional = false,
     ) => {
-      if (!name || optional || exists(refKind, name, namespace)) return;
-      const hashed = [...index.keys()].find((k) =>
-        new RegExp(`^${refKind}/${namespace}/${name}-[a-z0-9]{10}$`).test(k),
-      );
-      add(
-        unit,
-        id,
-        `${what} names ${refKind} ${namespace ? `${namespace}/` : ""}${name}, which Flux will not apply`,
-        hashed
-          ? `Kustomize named the generated object ${hashed.split("/")[2]} (a hash suffix); set generatorOptions.disableNameSuffixHash: true, or refer to it where Kustomize rewrites names`
-          : "add it, correct the name, or list it with --external KIND/NAMESPACE/NAME when it is created outside this repository",
-      );
+      if (!optional) refer(unit.path, id, what, refKind, name, namespace);
     };
     if (kind === "Kustomization" && str(object.apiVersion).startsWith("kustomize.toolkit.fluxcd.io/")) {
       const src = spec.sourceRef as { kind?: string; name?: string; namespace?: string } | undefined;
@@ -375,6 +393,8 @@ export function analyzeCluster(input: ClusterInput): Finding[] {
       file: unit.path,
     })),
     exists: (kind, name, namespace = "") => exists(kind, name, namespace),
+    refer: (from, what, kind, name, namespace = from.namespace, hint) =>
+      refer(from.file, from.id, what, kind, typeof name === "string" ? name : undefined, namespace, hint),
     report: (f) => findings.push({ ...f, cluster, severity: f.severity ?? "error" }),
   };
   for (const k of input.components ?? COMPONENTS) k.check?.(context);

@@ -52,16 +52,10 @@ function objects(cluster: string, address: string): [Provider, Alert] {
 
 /** The Alert's Provider and sources, and the Provider's token Secret, must be what Flux applies. */
 function check(ctx: CheckContext): void {
-  for (const { object, file, id, namespace: ns } of ctx.objects) {
-    const missing = (what: string, kind: string, name: unknown, namespace: string) => {
-      if (typeof name !== "string" || ctx.exists(kind, name, namespace)) return;
-      ctx.report({
-        file,
-        object: id,
-        message: `${what} names ${kind} ${namespace}/${name}, which Flux will not apply`,
-        hint: "render again, or correct the name",
-      });
-    };
+  for (const entry of ctx.objects) {
+    const { object, namespace: ns } = entry;
+    const missing = (what: string, kind: string, name: unknown, namespace: string) =>
+      ctx.refer(entry, what, kind, name, namespace, "render again, or correct the name");
     if (object.kind === "Alert") {
       missing("providerRef", "Provider", at(object.spec, "providerRef", "name"), ns);
       const sources = at(object.spec, "eventSources");

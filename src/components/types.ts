@@ -77,6 +77,19 @@ export interface CheckContext {
   objects: readonly { object: KubeObject; id: string; namespace: string; file: string }[];
   /** Whether Flux applies this object here or it is declared to exist (`--external`). */
   exists(kind: string, name: string, namespace?: string): boolean;
+  /**
+   * Reports, as `qhub check` reports any broken reference, when what `from` names as `what` (a
+   * `kind` called `name`, in `namespace`: default `from`'s) is not applied here; nothing when it is
+   * or when `name` is not a string.
+   */
+  refer(
+    from: CheckContext["objects"][number],
+    what: string,
+    kind: string,
+    name: unknown,
+    namespace?: string,
+    hint?: string,
+  ): void;
   /** Records a finding about `object` (Kind/namespace/name) of `file`. */
   report(finding: Omit<Finding, "cluster" | "severity"> & { severity?: Finding["severity"] }): void;
 }

@@ -497,34 +497,29 @@ function logins(config: ResolvedConfig): string {
  * its environment reads, the TLS Secret its Ingress serves (made by a Certificate, or external).
  */
 function check(ctx: CheckContext): void {
-  for (const { object, file, id, namespace: ns } of ctx.objects) {
+  for (const entry of ctx.objects) {
+    const { object, file, id, namespace: ns } = entry;
     if (object.kind !== "HelmRelease" || at(object.spec, "chart", "spec", "chart") !== JUPYTERHUB_CHART.name)
       continue;
     const values = at(object.spec, "values");
-    const refer = (what: string, kind: string, name: unknown, made = false) => {
-      if (typeof name !== "string" || made || ctx.exists(kind, name, ns)) return;
-      ctx.report({
-        file,
-        object: id,
-        message: `values ${what} names ${kind} ${ns}/${name}, which Flux will not apply`,
-        hint: "add it, correct the name, or list it with --external KIND/NAMESPACE/NAME when it is created outside this repository",
-      });
-    };
-    refer(
-      "singleuser.storage.static.pvcName",
-      "PersistentVolumeClaim",
+    const claim = "PersistentVolumeClaim";
+    ctx.refer(
+      entry,
+      "values singleuser.storage.static.pvcName",
+      claim,
       at(values, "singleuser", "storage", "static", "pvcName"),
     );
     const volumes = at(values, "singleuser", "storage", "extraVolumes");
     for (const v of Array.isArray(volumes) ? volumes : [])
-      refer(
-        "singleuser.storage.extraVolumes",
-        "PersistentVolumeClaim",
+      ctx.refer(
+        entry,
+        "values singleuser.storage.extraVolumes",
+        claim,
         at(v, "persistentVolumeClaim", "claimName"),
       );
     const env = at(values, "hub", "extraEnv");
     for (const e of Array.isArray(env) ? env : [])
-      refer("hub.extraEnv", "Secret", at(e, "valueFrom", "secretKeyRef", "name"));
+      ctx.refer(entry, "values hub.extraEnv", "Secret", at(e, "valueFrom", "secretKeyRef", "name"));
     // A TLS Secret nothing here makes is the team's (`certificate: existing`): said, not failed
     // (Traefik serves its default certificate until it exists).
     const ingressTls = at(values, "ingress", "tls");
