@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { diffTrees } from "../src/diff/objects.js";
 import type { ClusterChanges } from "../src/diff/objects.js";
-import { BODY_LIMIT, bodyHash, componentOf, pullRequestBody } from "../src/publish/body.js";
+import { groupOf } from "../src/components/registry.js";
+import { BODY_LIMIT, bodyHash, pullRequestBody } from "../src/publish/body.js";
 import { assertGitVersion } from "../src/publish/git.js";
 
 const input = (changes: ClusterChanges[], warnings: string[] = []) => ({
@@ -59,17 +60,17 @@ describe("pull request body", () => {
   });
 
   test("components: layers, blueprints, overlays, Flux, environments", () => {
-    expect(componentOf("cluster-overlays/a/platform/jupyterhub.yaml")).toBe("jupyterhub");
-    expect(componentOf("cluster-overlays/a/platform/secrets/qhub-oauth.sops.yaml")).toBe("secrets");
-    expect(componentOf("cluster-overlays/a/configs/nfs-server/kustomization.yaml")).toBe("storage");
-    expect(componentOf("cluster-overlays/a/configs/storageclass.yaml")).toBe("storage");
-    expect(componentOf("cluster-overlays/a/controllers/kustomization.yaml")).toBe("controllers layer");
-    expect(componentOf("clusters/a/qhub.yaml")).toBe("flux");
-    expect(componentOf("blueprints/traefik/release.yaml")).toBe("traefik");
-    expect(componentOf("blueprints/unknown/release.yaml")).toBe("blueprints/unknown");
-    expect(componentOf("overlays/aws/configs/storageclass.yaml")).toBe("overlays/aws");
-    expect(componentOf("environments/environment-ml.yaml")).toBe("conda-store");
-    expect(componentOf("README.md")).toBe("repository");
+    expect(groupOf("cluster-overlays/a/platform/jupyterhub.yaml")).toBe("jupyterhub");
+    expect(groupOf("cluster-overlays/a/platform/secrets/qhub-oauth.sops.yaml")).toBe("secrets");
+    expect(groupOf("cluster-overlays/a/configs/nfs-server/kustomization.yaml")).toBe("storage");
+    expect(groupOf("cluster-overlays/a/configs/storageclass.yaml")).toBe("storage");
+    expect(groupOf("cluster-overlays/a/controllers/kustomization.yaml")).toBe("controllers layer");
+    expect(groupOf("clusters/a/qhub.yaml")).toBe("flux");
+    expect(groupOf("blueprints/traefik/release.yaml")).toBe("traefik");
+    expect(groupOf("blueprints/unknown/release.yaml")).toBe("blueprints/unknown");
+    expect(groupOf("overlays/aws/configs/storageclass.yaml")).toBe("overlays/aws");
+    expect(groupOf("environments/environment-ml.yaml")).toBe("conda-store");
+    expect(groupOf("README.md")).toBe("repository");
   });
 
   test("secret values never reach the body", () => {

@@ -74,9 +74,6 @@ function costSection(costs: NonNullable<BodyInput["costs"]>): string[] {
 
 type Detail = "full" | "folded" | "objects" | "files";
 
-/** The component a file belongs to, for grouping (registry.ts groupOf). */
-export const componentOf = groupOf;
-
 const fence = (diff: string) => {
   // A diff that contains a fence itself must not close ours.
   const ticks = "`".repeat(Math.max(3, ...[...diff.matchAll(/`{3,}/g)].map((m) => m[0].length + 1)));
@@ -125,7 +122,7 @@ function clusterSection(c: ClusterChanges, detail: Detail): string {
   }
   const byComponent = new Map<string, (ObjectChange | FileChange)[]>();
   for (const o of items) {
-    const k = componentOf(o.file);
+    const k = groupOf(o.file);
     byComponent.set(k, [...(byComponent.get(k) ?? []), o]);
   }
   const parts = [...byComponent.entries()]
