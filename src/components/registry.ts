@@ -2,7 +2,7 @@
 // patches and diagram labels follow this order. The only file that names every component; the
 // build, the README, the secrets stage, the pull request's grouping and `qhub check` read this list.
 import { BugError } from "../errors.js";
-import type { ResolvedCluster } from "../config/resolve.js";
+import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
 import { certManager } from "./cert-manager.js";
 import { commitStatus } from "./commit-status.js";
 import { condaStore } from "./conda-store/index.js";
@@ -36,6 +36,11 @@ export const COMPONENTS: readonly Component[] = [
 /** The components a cluster has. */
 export function componentsOf(c: ResolvedCluster, registry: readonly Component[]): Component[] {
   return registry.filter((k) => k.enabled?.(c) ?? true);
+}
+
+/** The components at least one of the config's clusters has. */
+export function componentsOfAny(config: ResolvedConfig, registry: readonly Component[]): Component[] {
+  return registry.filter((k) => config.clusters.some((c) => k.enabled?.(c) ?? true));
 }
 
 /** The first and last layers a component adds to (by what it declares for the README's layout). */

@@ -9,7 +9,7 @@ import { clusterEntryPath, clusterOverlayPath } from "../config/names.js";
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
 import type { Provider } from "../config/schema.js";
 import { checked, kustomization } from "../components/kit.js";
-import { checkedRegistry, COMPONENTS, componentsOf } from "../components/registry.js";
+import { checkedRegistry, COMPONENTS, componentsOf, componentsOfAny } from "../components/registry.js";
 import type { Component, LayerName, LayerPart } from "../components/types.js";
 import { LAYERS, layerKustomization, SECRETS_LAYER } from "../components/types.js";
 import type { OutputFile } from "./emit.js";
@@ -260,9 +260,7 @@ export function buildRepository(
   checkedRegistry(registry);
   // Only the clouds the clusters run on: reviewers of an AWS platform need not read DigitalOcean's.
   const clouds = new Set(config.clusters.map((c) => c.provider));
-  const shared = registry
-    .filter((k) => config.clusters.some((c) => k.enabled?.(c) ?? true))
-    .flatMap((k) => k.renderShared?.(config) ?? []);
+  const shared = componentsOfAny(config, registry).flatMap((k) => k.renderShared?.(config) ?? []);
   const built = config.clusters.map((c) => ({
     c,
     ...cluster(c, config, files, shared, secrets[c.name] ?? [], registry),

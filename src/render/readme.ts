@@ -5,7 +5,7 @@ import { LAYERS, SECRETS_LAYER } from "../components/types.js";
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
 import { clusterCost, dollars } from "../config/prices.js";
 import type { ClusterCost } from "../config/prices.js";
-import { componentsOf } from "../components/registry.js";
+import { componentsOf, componentsOfAny } from "../components/registry.js";
 import type { Layer } from "./build.js";
 import { SOPS_SECRET } from "./build.js";
 import { code } from "./markdown.js";
@@ -165,7 +165,7 @@ export function renderReadme(config: ResolvedConfig, input: ReadmeInput): string
     ].join("\n");
   });
   // Components no cluster has (monitoring off everywhere) say nothing in the layout or sections.
-  const present = input.registry.filter((k) => config.clusters.some((c) => k.enabled?.(c) ?? true));
+  const present = componentsOfAny(config, input.registry);
   const sections = present
     .flatMap((k) => k.readme?.sections?.(config) ?? [])
     .flatMap((s) => [`## ${s.title}`, "", s.body, ""]);
