@@ -63,6 +63,27 @@ function sharedErrors(path) {
  * `Response` makes Node load undici (about 20 ms of a render). The same bytes are read here with
  * the stream's own reader. The test suite checks the output against the age CLI either way.
  */
+/**
+ * age-encryption's post-quantum (ML-KEM hybrid) and P-256 tag recipients, left out of the bundle:
+ * QHub accepts X25519 recipients and identities only (secrets/age.ts refuses the others), and
+ * loading those curves and ML-KEM cost every render ~8 ms of start-up. Any use of them throws.
+ */
+const ageX25519Only = {
+  name: "age-x25519-only",
+  setup(b) {
+    b.onResolve({ filter: /^@noble\/(?:post-quantum\/hybrid|curves\/nist)\.js$/ }, ({ path, importer }) =>
+      /age-encryption[\\/]dist[\\/]recipients\.js$/.test(importer)
+        ? { path, namespace: "age-x25519-only" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "age-x25519-only" }, () => ({
+      contents: `const refused = new Proxy({}, { get() { throw new Error("QHub encrypts for X25519 age recipients only"); } });
+export const MLKEM768P256 = refused, MLKEM768X25519 = refused, p256 = refused;`,
+      loader: "js",
+    }));
+  },
+};
+
 const ageWithoutUndici = {
   name: "age-without-undici",
   setup(b) {
@@ -117,7 +138,7 @@ for (const file of readdirSync(new URL("src/commands/", root)).filter((f) => f.e
     write: false,
     define: { "import.meta.url": "__qhubImportMetaUrl" },
     banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [sharedErrors("./errors.cjs"), ageWithoutUndici],
+    plugins: [sharedErrors("./errors.cjs"), ageWithoutUndici, ageX25519Only],
   });
   const bundle = new URL(`dist/chunks/${name}.js`, root);
   const body = out.outputFiles[0].text;
