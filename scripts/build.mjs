@@ -1,11 +1,12 @@
 // Bundles the CLI into dist/ with esbuild:
-//   qhub.js            the entry: flags, help and error reports; all that `qhub --help` loads
+//   qhub.js            the entry (CommonJS): flags, help and error reports; all `qhub --help` loads
+//   package.json       `"type": "commonjs"` for the .js files here
 //   chunks/NAME.js     each command of src/commands/ with all it uses, loaded when it runs
 //   chunks/NAME.cache  V8's code cache for NAME.js, made here (see scripts/commands-loader.mjs)
 //   chunks/errors.cjs  the error classes, one copy for all, so that `instanceof` holds
 //   chunks/charts/     the pinned charts' values validators, compiled ahead of time
 //   ui.mjs             the terminal UI (ink, React): loaded only when stderr is a terminal
-//   generate.js        writes the committed schema and config reference (`npm run gen`)
+//   generate.mjs       writes the committed schema and config reference (`npm run gen`)
 // QHUB_NO_MINIFY=1 keeps names readable, for profiling (`node --cpu-prof dist/qhub.js ...`).
 // Compiling a command's code is most of what `qhub validate` costs; the code cache saves most of it
 // (measure with `npm run bench`).
@@ -178,9 +179,17 @@ await build({
 
 const inkJs = fileURLToPath(new URL("src/ui/ink.js", root));
 const commandsDir = fileURLToPath(new URL("src/commands", root));
+// The entry is CommonJS (dist/package.json says so): Node starts a CommonJS main module several
+// milliseconds sooner than an ES module, which is most of what `qhub --help` adds to Node's own
+// start. CommonJS has no import.meta.url; the banner stands in for it, as in the command bundles.
+writeFileSync(new URL("dist/package.json", root), `${JSON.stringify({ type: "commonjs" })}\n`);
 await build({
-  ...esm,
-  entryPoints: { qhub: "src/cli.ts" },
+  ...common,
+  format: "cjs",
+  outfile: "dist/qhub.js",
+  entryPoints: ["src/cli.ts"],
+  define: { "import.meta.url": "__qhubImportMetaUrl" },
+  banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
   plugins: [
     sharedErrors("./chunks/errors.cjs"),
     {
@@ -220,7 +229,7 @@ await build({
   ],
 });
 
-await build({ ...esm, entryPoints: { generate: "src/generate.ts" } });
+await build({ ...esm, entryPoints: { generate: "src/generate.ts" }, outExtension: { ".js": ".mjs" } });
 
 // The pinned charts' values validators, compiled ahead of time (chunks/charts/NAME.cjs): compiling
 // the schemas is most of what `qhub check` adds to Kustomize. Each carries the digest of the bytes
