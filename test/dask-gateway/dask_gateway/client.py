@@ -28,15 +28,15 @@ logger = logging.getLogger("distributed.client")
 
 
 class GatewayClusterError(Exception):
-    """Exception related to starting/stopping/scaling of a gateway cluster"""
+    """A cluster could not be started, stopped or scaled (upstream's class of that name)."""
 
 
 class GatewayServerError(Exception):
-    """Exception related to the operation of the gateway server."""
+    """The gateway server failed (HTTP 500), as upstream's class of that name says."""
 
 
 class GatewayWarning(UserWarning):
-    """Warnings raised by the Gateway client"""
+    """A warning from the client (upstream's class of that name)."""
 
 
 class ClientResponseError(Exception):
