@@ -85,6 +85,32 @@ export const MLKEM768P256 = refused, MLKEM768X25519 = refused, p256 = refused;`,
   },
 };
 
+/**
+ * commander requires node:child_process at load, for subcommands that are executables of their
+ * own; QHub has none. Loading child_process (and the net and stream modules under it) was ~5 ms of
+ * every run, `qhub --help` included: here it is loaded when commander would first spawn.
+ */
+const commanderLazyChildProcess = {
+  name: "commander-lazy-child-process",
+  setup(b) {
+    b.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, "utf8");
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager))
+        throw new Error(
+          "commander's command.js changed: update scripts/build.mjs (commander-lazy-child-process)",
+        );
+      return {
+        contents: source.replace(
+          eager,
+          "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+        ),
+        loader: "js",
+      };
+    });
+  },
+};
+
 const ageWithoutUndici = {
   name: "age-without-undici",
   setup(b) {
@@ -192,6 +218,7 @@ await build({
   banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
   plugins: [
     sharedErrors("./chunks/errors.cjs"),
+    commanderLazyChildProcess,
     {
       // main.ts and the init spec import the terminal UI only on a terminal: here, that loads ui.mjs.
       name: "terminal-ui",
