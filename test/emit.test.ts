@@ -133,7 +133,12 @@ describe("the fast YAML writer writes what the yaml package writes", () => {
 
   // Strings built from the characters YAML's rules turn on, and the strings of the tests above.
   const piece = fc.constantFrom(
-    ..." \n\t:#-?'\"%@`|>{}[],&*!~=<.0a1Z_/\\é\u0085\u2028".split(""),
+    ..." \n\t:#-?'\"%@`|>{}[],&*!~=<.0a1Z_/\\é\u0085\u2028eE5xob+".split(""),
+    "e123456",
+    "E10",
+    "True",
+    "nullable",
+    "offline",
     "\n\n",
     "---",
     "...",

@@ -32,16 +32,20 @@ export function canonical(value: unknown, top = true): unknown {
         ? ((value as { toJSON: () => unknown }).toJSON() as Record<string, unknown>)
         : (value as Record<string, unknown>);
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(source).sort(top ? keyOrder : (a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    // Nested keys by UTF-16 code units: sort()'s own order, without a comparator.
+    const keys = top ? Object.keys(source).sort(keyOrder) : Object.keys(source).sort();
+    for (const key of keys) {
       const v = source[key];
+      if (v === undefined) continue;
       // An own property even for `__proto__`: assigning it would set the prototype and lose the key.
-      if (v !== undefined)
+      if (key === "__proto__")
         Object.defineProperty(out, key, {
           value: canonical(v, false),
           enumerable: true,
           writable: true,
           configurable: true,
         });
+      else out[key] = canonical(v, false);
     }
     return out;
   }
@@ -148,7 +152,15 @@ const LITERAL_BLOCK = /^[\x21-\x7e](?:[\x20-\x7e\n]*[\x21-\x7e])?\n?$/;
 /** Keys the package writes plain unless they read as another type. */
 const SIMPLE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
 
+/**
+ * Whether the package quotes `s` as a string that reads as another type. Every pattern above needs
+ * a first character among `-+.0-9~<=` or `e`/`E` (an exponent alone, `e5`), or is a word of at most
+ * five letters: any other string starting with a letter is tested no further.
+ */
 function quoted(s: string): boolean {
+  const first = s.charCodeAt(0);
+  const letter = (first >= 65 && first <= 90) || (first >= 97 && first <= 122);
+  if (letter && s.length > 5 && first !== 69 && first !== 101) return false;
   return yaml11NonString(s) || CORE_NON_STRING.some((re) => re.test(s));
 }
 

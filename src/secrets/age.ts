@@ -11,7 +11,6 @@ import {
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
-  hkdfSync,
   randomBytes,
 } from "node:crypto";
 import { UserError } from "../errors.js";
@@ -161,8 +160,19 @@ function recipientKey(recipient: string): Uint8Array {
 const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
 const rawPublicKey = (der: Buffer) => der.subarray(SPKI_X25519.length);
 
-const hkdf = (ikm: Uint8Array, salt: Uint8Array, info: string) =>
-  Buffer.from(hkdfSync("sha256", ikm, salt, info, 32));
+/**
+ * HKDF-SHA256 (RFC 5869) for 32 bytes: one HMAC to extract, one to expand. What hkdfSync computes,
+ * without its key-object set-up, which cost ~0.1 ms a call (three calls a file).
+ */
+function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string): Buffer {
+  const prk = createHmac("sha256", salt.length === 0 ? Buffer.alloc(32) : salt)
+    .update(ikm)
+    .digest();
+  return createHmac("sha256", prk)
+    .update(info)
+    .update(Buffer.from([1]))
+    .digest();
+}
 
 function chacha20poly1305(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Buffer {
   const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
