@@ -150,7 +150,11 @@ function digestOf(
   );
   const hash = createHash("sha256");
   for (const f of [...own, ...outside].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)))
-    hash.update(`${JSON.stringify(f.path)}\n${f.content.length}\n${f.content}\n`);
+    // The same bytes as one `${path}\n${length}\n${content}\n` string, without copying the content.
+    hash
+      .update(`${JSON.stringify(f.path)}\n${f.content.length}\n`)
+      .update(f.content)
+      .update("\n");
   return hash.digest("hex");
 }
 
