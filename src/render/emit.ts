@@ -2,6 +2,7 @@
 // Keys sorted (apiVersion, kind, metadata first, as cdk8s does), undefined dropped, no line
 // folding, no anchors, multi-line strings as literal blocks, and every string that a YAML 1.1 or
 // 1.2 reader would take for another type double-quoted.
+import { Model } from "@kubernetes-models/base";
 import { Document, Scalar, visit } from "yaml";
 
 /** A file of the rendered repository: a path relative to its root, and its bytes. */
@@ -27,8 +28,10 @@ function keyOrder(a: string, b: string): number {
 export function canonical(value: unknown, top = true): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== undefined).map((v) => canonical(v, false));
   if (value && typeof value === "object") {
+    // A kubernetes-models object's toJSON() is a deep copy without undefined values, which this
+    // copy makes anyway: its own properties are read directly. Anything else's toJSON() counts.
     const source =
-      typeof (value as { toJSON?: unknown }).toJSON === "function"
+      !(value instanceof Model) && typeof (value as { toJSON?: unknown }).toJSON === "function"
         ? ((value as { toJSON: () => unknown }).toJSON() as Record<string, unknown>)
         : (value as Record<string, unknown>);
     const out: Record<string, unknown> = {};
