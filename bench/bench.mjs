@@ -15,12 +15,17 @@ import { EXAMPLE_ENV } from "../scripts/example-env.mjs";
 
 // The example's OAuth values (fake), for every process the bench starts.
 Object.assign(process.env, EXAMPLE_ENV);
+// No age identity of the machine's user: a render then compares sealed files by their digests, as
+// in CI, whatever keys the user running the bench has (SOPS's default file is under XDG_CONFIG_HOME).
+delete process.env.SOPS_AGE_KEY;
+delete process.env.SOPS_AGE_KEY_FILE;
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP_ROUNDS = 3;
 
 const work = mkdtempSync(join(tmpdir(), "qhub-bench-"));
+process.env.XDG_CONFIG_HOME = join(work, "xdg");
 const example = join(root, "examples", "qhub-config.yaml");
 const large = (clusters, profiles = 100) => {
   const path = join(work, `large-${clusters}-${profiles}.yaml`);
