@@ -1,3 +1,7 @@
+// Only the process's own descriptors 1 and 2 are written here, never a path.
+// eslint-disable-next-line no-restricted-imports
+import { writeSync } from "node:fs";
+import { isatty } from "node:tty";
 import type { TaskUi } from "./ui/tasks.js";
 
 /** Where a command's output goes; the CLI passes the process's streams, tests pass buffers. */
@@ -12,15 +16,37 @@ export interface Io {
   verbose?: boolean;
 }
 
-// A reader that stops early (`qhub --help | head`) closes the pipe: that ends the output, not QHub.
-for (const stream of [process.stdout, process.stderr])
-  stream.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code !== "EPIPE") throw err;
-  });
+/**
+ * Writes a line to file descriptor 1 or 2 with fs.writeSync, not process.stdout/stderr: creating
+ * those streams loads node:stream and its helpers, a few milliseconds of every run, `--help` too.
+ * The same order and the same synchronous writes as Node's own stdio to files, pipes and terminals.
+ * A reader that stops early (`qhub --help | head`) closes the pipe: that ends the output, not QHub.
+ * A non-blocking descriptor that is full (EAGAIN) is waited on, a millisecond at a time.
+ */
+function lineWriter(fd: 1 | 2): (text: string) => void {
+  let closed = false;
+  return (text) => {
+    if (closed) return;
+    let bytes = Buffer.from(text.endsWith("\n") ? text : `${text}\n`);
+    while (bytes.length > 0) {
+      try {
+        bytes = bytes.subarray(writeSync(fd, bytes));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "EPIPE") {
+          closed = true;
+          return;
+        }
+        if (code !== "EAGAIN") throw err;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      }
+    }
+  };
+}
 
 export const processIo: Io = {
-  stdout: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
-  stderr: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+  stdout: lineWriter(1),
+  stderr: lineWriter(2),
 };
 
 /**
@@ -28,5 +54,5 @@ export const processIo: Io = {
  * `--verbose` makes its own Io (plain lines with stage times), so it is never interactive.
  */
 export function interactive(io: Io): boolean {
-  return io === processIo && process.stderr.isTTY === true && !process.env.CI && process.env.TERM !== "dumb";
+  return io === processIo && isatty(2) && !process.env.CI && process.env.TERM !== "dumb";
 }

@@ -1,10 +1,29 @@
+import { spawnSync } from "node:child_process";
 import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { VALID } from "./fixtures.js";
-import { ROOT, runBin, tempDir } from "./helpers.js";
+import { BIN, ROOT, runBin, tempDir } from "./helpers.js";
 
 describe("the qhub binary", () => {
+  // Output goes to descriptors 1 and 2 with fs.writeSync (src/io.ts): a reader that closes early
+  // ends it quietly, and a slow reader of a full pipe gets every byte, in order.
+  test("a reader that stops early ends the output, not QHub; a slow reader gets all of it", () => {
+    const early = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" schema | head -c 10`], {
+      encoding: "utf8",
+    });
+    expect(early.stdout).toHaveLength(10);
+    expect(early.stderr).toBe("");
+    const whole = runBin(["schema"], ROOT).stdout;
+    expect(whole.length).toBeGreaterThan(100_000);
+    // A reader that starts late: the pipe fills and QHub's writes wait for it.
+    const slow = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" schema | (sleep 0.5; cat)`], {
+      encoding: "utf8",
+      maxBuffer: 16 * 1024 * 1024,
+    }).stdout;
+    expect(slow).toBe(whole);
+  });
+
   test("--help lists the commands, with examples, on stdout, exit 0", () => {
     const r = runBin(["--help"], ROOT);
     expect(r.code).toBe(0);
