@@ -64,12 +64,14 @@ const CONDA_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const msg = (message: string, hint: string) => `${message}\n${hint}`;
 
 /**
- * `schema` with a description, as classic zod's `.describe()` made it: a clone registered in zod's
- * global registry, where the JSON Schema generator and the validator's hints read it. Being a clone,
- * one schema can be described differently where it is used (a client secret, a password).
+ * `schema` with a description in zod's global registry, where the JSON Schema generator and the
+ * validator's hints read it. A schema described already is cloned first, so that one schema can be
+ * described differently where it is used (a client secret, a password); a schema described for the
+ * first time is registered as it is, because cloning each of the ~150 schemas built at start-up (a
+ * run of zod's constructors each) was a noticeable part of every command's start.
  */
 function describe<T extends z.ZodMiniType>(schema: T, description: string): T {
-  const described = schema.clone();
+  const described = z.globalRegistry.has(schema) ? schema.clone() : schema;
   z.globalRegistry.add(described, { description });
   return described;
 }
