@@ -1,7 +1,8 @@
 // Only the process's own descriptors 1 and 2 are written here, never a path.
 // eslint-disable-next-line no-restricted-imports
-import { writeSync } from "node:fs";
-import { isatty } from "node:tty";
+import { fstatSync, writeSync } from "node:fs";
+import { createRequire } from "node:module";
+import type * as Tty from "node:tty";
 import type { TaskUi } from "./ui/tasks.js";
 
 /** Where a command's output goes; the CLI passes the process's streams, tests pass buffers. */
@@ -54,5 +55,18 @@ export const processIo: Io = {
  * `--verbose` makes its own Io (plain lines with stage times), so it is never interactive.
  */
 export function interactive(io: Io): boolean {
-  return io === processIo && isatty(2) && !process.env.CI && process.env.TERM !== "dumb";
+  return io === processIo && stderrIsTerminal() && !process.env.CI && process.env.TERM !== "dumb";
+}
+
+/**
+ * Whether descriptor 2 is a terminal. node:tty decides, but it loads node:net (~1.5 ms): it is
+ * asked only about a character device that is not one of Linux's memory devices (/dev/null, which
+ * CI and benchmarks give), never about a file, pipe or socket.
+ */
+function stderrIsTerminal(): boolean {
+  const stat = fstatSync(2);
+  if (!stat.isCharacterDevice()) return false;
+  if (process.platform === "linux" && stat.rdev >> 8 === 1) return false;
+  const { isatty } = createRequire(import.meta.url)("node:tty") as typeof Tty;
+  return isatty(2);
 }
