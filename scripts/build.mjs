@@ -111,6 +111,41 @@ const commanderLazyChildProcess = {
   },
 };
 
+/**
+ * @kubernetes-models/validate registers ajv-formats-draft2019's formats (iri, idn-email, ...),
+ * whose parsers (uri-js, smtp-address-parser and its nearley grammar) were built at every start,
+ * though no Kubernetes or CRD schema QHub validates uses those formats. Each is loaded on its first
+ * use instead; duration is a regular expression and stays as it is.
+ */
+const lazyDraft2019Formats = {
+  name: "lazy-draft2019-formats",
+  setup(b) {
+    b.onLoad({ filter: /ajv-formats-draft2019[\\/]formats[\\/]index\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, "utf8");
+      const expected = ["iri", "duration", "idn-email", "idn-hostname", "iri-reference"];
+      const found = [...source.matchAll(/module\.exports(?:\.([\w-]+)|\['([\w-]+)'\])/g)].map(
+        (m) => m[1] ?? m[2],
+      );
+      if (found.join() !== expected.join())
+        throw new Error(
+          "ajv-formats-draft2019's formats changed: update scripts/build.mjs (lazy-draft2019-formats)",
+        );
+      const lazy = (name) =>
+        `module.exports[${JSON.stringify(name)}] = (value) => require("./${name}")(value);`;
+      return {
+        contents: [
+          lazy("iri"),
+          'module.exports.duration = require("./duration");',
+          lazy("idn-email"),
+          lazy("idn-hostname"),
+          lazy("iri-reference"),
+        ].join("\n"),
+        loader: "js",
+      };
+    });
+  },
+};
+
 const ageWithoutUndici = {
   name: "age-without-undici",
   setup(b) {
@@ -165,7 +200,7 @@ for (const file of readdirSync(new URL("src/commands/", root)).filter((f) => f.e
     write: false,
     define: { "import.meta.url": "__qhubImportMetaUrl" },
     banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [sharedErrors("./errors.cjs"), ageWithoutUndici, ageX25519Only],
+    plugins: [sharedErrors("./errors.cjs"), ageWithoutUndici, ageX25519Only, lazyDraft2019Formats],
   });
   const bundle = new URL(`dist/chunks/${name}.js`, root);
   const body = out.outputFiles[0].text;
