@@ -289,6 +289,23 @@ describe("validation", () => {
   });
 });
 
+test("gcp: a group's own labels or taints, which compute classes cannot give GKE's nodes, are a warning", async () => {
+  const dir = tempDir();
+  const file = join(dir, "qhub-config.yaml");
+  const text = readFileSync(join(FIXTURES, "gcp-auto.yaml"), "utf8").replace(
+    "    user: { instance: n1-standard-4, min_nodes: 0, max_nodes: 5 }",
+    "    user: { instance: n1-standard-4, min_nodes: 0, max_nodes: 5, labels: { team: a } }",
+  );
+  writeFileSync(file, text);
+  const r = await runMain(["validate", "--config", file]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toContain(
+    "google_cloud_platform.node_groups.user.labels: warning: the nodes GKE makes for group user's compute class do not get its labels or taints",
+  );
+  // The fixture's GPU group has GKE's own taint only: no warning.
+  expect(r.stderr).not.toContain("gpu-t4");
+});
+
 describe("qhub check and qhub diff", () => {
   kustomizeTest(
     "qhub check passes on each cloud's autoscaling tree, validating the node pools, and fails on a broken reference",

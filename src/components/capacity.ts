@@ -212,16 +212,14 @@ function needs(c: ResolvedCluster): string[] {
       `Node pools (\`node_provisioning: auto\`): Karpenter (API \`karpenter.sh/v1\`) running in the cluster, installed by the team with its IAM (https://karpenter.sh/docs/getting-started/getting-started-with-karpenter/): the controller's role (Pod Identity or IRSA) and interruption queue; the node role \`${karpenterNodeRole(c)}\` (Karpenter makes its instance profile) with an EKS access entry; the cluster's subnets and security groups tagged \`${DISCOVERY_TAG}: ${c.name}\`; and a small managed node group or Fargate profile for Karpenter itself. QHub's NodePools and EC2NodeClasses (\`capacity/\`) name them. With EKS Auto Mode instead, AWS runs Karpenter: replace each EC2NodeClass by an \`eks.amazonaws.com/v1\` NodeClass (or use Auto Mode's \`default\`) and point the NodePools' \`nodeClassRef\` at it (group \`eks.amazonaws.com\`, kind \`NodeClass\`); Auto Mode runs the NVIDIA device plugin itself.`,
     ];
   if (c.provider === "gcp") {
-    const cpu = groups.reduce(
-      (n, g) => n + (g.pool?.maxNodes ?? 0) * (instanceType("gcp", g.pool?.instance ?? "")?.vcpu ?? 0),
-      0,
-    );
-    const mem = groups.reduce(
-      (n, g) => n + (g.pool?.maxNodes ?? 0) * (instanceType("gcp", g.pool?.instance ?? "")?.memoryGiB ?? 0),
-      0,
-    );
+    const total = (size: "vcpu" | "memoryGiB") =>
+      groups.reduce((n, g) => {
+        const type = g.pool ? instanceType("gcp", g.pool.instance) : undefined;
+        return n + (g.pool?.maxNodes ?? 0) * (type?.[size] ?? 0);
+      }, 0);
+    const [cpu, mem] = [total("vcpu"), total("memoryGiB")];
     return [
-      `Node pools (\`node_provisioning: auto\`): GKE node auto-provisioning enabled on the cluster, with resource limits that cover the groups at max_nodes (\`gcloud container clusters update CLUSTER --enable-autoprovisioning --max-cpu ${cpu} --max-memory ${mem}\`${groups.some((g) => (g.pool?.accelerators.length ?? 0) > 0) ? " plus `--max-accelerator type=TYPE,count=N` for the GPU groups" : ""}; instance types QHub's table lacks are not counted), on a GKE version that serves \`cloud.google.com/v1\` ComputeClass (\`kubectl api-resources | grep computeclasses\`). GKE keeps no per-class maximum: the cluster's limits are the bound.`,
+      `Node pools (\`node_provisioning: auto\`): GKE 1.30.3-gke.1451000 or later (custom compute classes, \`cloud.google.com/v1\` ComputeClass); before 1.33.3-gke.1136000 the compute classes' node-pool auto-creation also needs node auto-provisioning enabled on the cluster, with limits that cover the groups at max_nodes (\`gcloud container clusters update CLUSTER --enable-autoprovisioning --max-cpu ${cpu} --max-memory ${mem}\`${groups.some((g) => (g.pool?.accelerators.length ?? 0) > 0) ? " plus `--max-accelerator type=TYPE,count=N` for the GPU groups" : ""}; instance types QHub's table lacks are not counted). GKE keeps no per-class maximum: max_nodes is not enforced per group there.`,
     ];
   }
   return [

@@ -879,6 +879,20 @@ export const nodeProvisioning: Rule = ({ config }) => {
         message: `instance type ${instance} of group ${name} is not in QHub's table of ${config.provider} instance types: its NodePool's CPU and memory limits (max_nodes × the instance's size) cannot be computed`,
         hint: `use a listed type (src/config/instances.ts), or \`node_provisioning: manual\``,
       });
+    const declared = writtenNodeGroups(config)[name] as
+      | { labels?: Record<string, string>; taints?: { key: string; value?: string; effect: string }[] }
+      | undefined;
+    const ownTaints = (declared?.taints ?? []).filter(
+      (t) => !(t.key === "nvidia.com/gpu" && t.value === "present" && t.effect === "NoSchedule"),
+    );
+    if (config.provider === "gcp" && (Object.keys(declared?.labels ?? {}).length > 0 || ownTaints.length > 0))
+      out.push({
+        path: [block, "node_groups", name, declared?.labels ? "labels" : "taints"],
+        prefer: "key",
+        severity: "warning",
+        message: `the nodes GKE makes for group ${name}'s compute class do not get its labels or taints: the ComputeClass schema QHub validates against (@kubernetes-models/gke 4.6.2) has no nodePoolConfig`,
+        hint: "pods still select the group by its compute class; drop the labels and taints (GKE's own GPU taint stays), or use node_provisioning: manual",
+      });
     // The general group always runs the hub, so one node of it stays; other groups none.
     const held = name === "general" ? 1 : 0;
     if (written?.min_nodes !== undefined && written.min_nodes > held)
