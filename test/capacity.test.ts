@@ -238,6 +238,25 @@ describe("users packed, spawns warm", () => {
     expect(azure.hub).toMatchObject({ nodeSelector: { "karpenter.sh/nodepool": "general" } });
   });
 
+  test("placeholders on a tainted user group tolerate its taints (they take singleuser's)", () => {
+    const file = join(FIXTURES, "aws-auto.yaml");
+    const text = readFileSync(file, "utf8").replace(
+      "    worker: {",
+      "    user:\n      instance: m5.xlarge\n      min_nodes: 0\n      max_nodes: 5\n      taints: [{ key: team, value: vision, effect: NoSchedule }]\n    worker: {",
+    );
+    const files = renderConfig({ name: "tainted user", file, text });
+    const values = (
+      parsedFile(files, "cluster-overlays/vision/platform/jupyterhub.yaml") as {
+        spec: { values: { singleuser: Record<string, unknown> } };
+      }
+    ).spec.values;
+    expect(values.singleuser.extraTolerations).toEqual([
+      { key: "team", operator: "Equal", value: "vision", effect: "NoSchedule" },
+    ]);
+    expect(jupyterhub(values)).toEqual([]);
+    expect(hubValues("aws-auto", "vision").singleuser).not.toHaveProperty("extraTolerations");
+  });
+
   test("the check can fail: a placeholder count z2jh refuses is reported", () => {
     const aws = hubValues("aws-auto", "vision");
     const broken = { ...aws, scheduling: { userPlaceholder: { replicas: "two" } } };

@@ -12,7 +12,7 @@ import { instanceType } from "../config/instances.js";
 import { AKSNodeClass } from "../kube/crd-models.js";
 import { toYamlDocuments } from "../render/emit.js";
 import { at, checked, missing } from "./kit.js";
-import { GPU_RESOURCE } from "./nvidia-device-plugin.js";
+import { GPU_RESOURCE, tolerationsOf } from "./nvidia-device-plugin.js";
 import type { CheckContext, Component } from "./types.js";
 
 /** The file of the capacity layer that holds a cluster's node pools. */
@@ -202,6 +202,18 @@ export function userScheduling(c: ResolvedCluster): Record<string, unknown> {
       ...(resources ? { resources } : {}),
     },
   };
+}
+
+/**
+ * z2jh's placeholders take singleuser.nodeSelector and, as tolerations, only scheduling.userPods'
+ * and singleuser.extraTolerations (z2jh 4.4.0 templates/scheduling/user-placeholder/statefulset.yaml):
+ * on a tainted user group they tolerate its taints there, or they would never find room.
+ */
+export function placeholderTolerations(c: ResolvedCluster): { extraTolerations?: Record<string, string>[] } {
+  const taints = c.nodeGroups.user.taints;
+  return c.autoscaling && c.autoscaling.placeholders > 0 && taints.length > 0
+    ? { extraTolerations: tolerationsOf(taints) }
+    : {};
 }
 
 /** The per-cloud prerequisites of the capacity layer, for the rendered README. */

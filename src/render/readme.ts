@@ -100,7 +100,8 @@ function poolsIntro(c: ResolvedCluster): string[] {
     `memory limits; on GKE the cluster's auto-provisioning limits); pods select a group by \`${c.autoscaling.label}\`.`,
     "min_nodes is not honoured (the autoscaler keeps no minimum; the hub keeps one general node).",
     `JupyterHub packs users onto the fewest nodes (user scheduler) and keeps ${c.autoscaling.placeholders} user placeholder(s) of`,
-    "warm room on the user group, evicted first (pod priorities) when a real server needs it:",
+    "warm room on the user group, evicted first (pod priorities) when a real server needs it; with placeholders, at least",
+    "one user node stays up (not in the baseline below):",
   ];
 }
 
