@@ -22,9 +22,9 @@ const WARMUP_ROUNDS = 3;
 
 const work = mkdtempSync(join(tmpdir(), "qhub-bench-"));
 const example = join(root, "examples", "qhub-config.yaml");
-const large = (clusters) => {
-  const path = join(work, `large-${clusters}.yaml`);
-  writeFileSync(path, largeConfig(clusters));
+const large = (clusters, profiles = 100) => {
+  const path = join(work, `large-${clusters}-${profiles}.yaml`);
+  writeFileSync(path, largeConfig(clusters, { profiles }));
   return path;
 };
 /** `n` users with passwords (one file for all: the bench measures QHub, not the disk). */
@@ -184,6 +184,27 @@ async function main() {
       again_ms: round(median(again.sort((a, b) => a - b)), 1),
     };
   });
+  // Many clusters (100 and 500, once each: the 500 takes seconds) and many profiles (500 and 2,000
+  // on one cluster, medians of 3): time per cluster and per profile at two sizes.
+  const coldOnce = (config, label) => {
+    const out = join(work, label);
+    return timeOnce({
+      name: label,
+      args: render(config, out),
+      prepare: () => rmSync(out, { recursive: true, force: true }),
+    });
+  };
+  const manyClusters = [100, 500].map((n) => ({
+    clusters: n,
+    ms: round(coldOnce(large(n), `clusters-${n}`), 1),
+  }));
+  const clusterGrowth = round(manyClusters[1].ms / manyClusters[0].ms / 5, 2);
+  const manyProfiles = [500, 2000].map((n) => {
+    const config = large(1, n);
+    const t = Array.from({ length: 3 }, () => coldOnce(config, `profiles-${n}`)).sort((a, b) => a - b);
+    return { profiles: n, ms: round(median(t), 1) };
+  });
+  const profileGrowth = round(manyProfiles[1].ms / manyProfiles[0].ms / 4, 2);
   // 1.0: four times the users take four times as long; a quadratic step shows as about 4.
   const userGrowth = round(
     perUsers[1].again_ms / perUsers[0].again_ms / (perUsers[1].users / perUsers[0].users),
@@ -233,6 +254,14 @@ async function main() {
     `render by users: ${perUsers.map((p) => `${p.users}: cold ${p.cold_ms} ms, again ${p.again_ms} ms`).join("; ")}; ` +
       `second-render time per user 20k / 5k = ${userGrowth} (1.0 is linear)`,
   );
+  console.log(
+    `render by clusters: ${manyClusters.map((c) => `${c.clusters}: ${c.ms} ms (${round(c.ms / c.clusters, 1)} ms per cluster)`).join(", ")}; ` +
+      `time per cluster 500 / 100 = ${clusterGrowth} (1.0 is linear)`,
+  );
+  console.log(
+    `render by profiles (1 cluster): ${manyProfiles.map((p) => `${p.profiles}: ${p.ms} ms`).join(", ")}; ` +
+      `time per profile 2000 / 500 = ${profileGrowth} (1.0 is linear)`,
+  );
   // qhub pr: REST calls per pull request (bundled example: 2 clusters; large: 20 clusters).
   const pr = await prBench(
     root,
@@ -246,9 +275,36 @@ async function main() {
     console.log(
       `qhub pr (${p.config}, ${p.run}): ${p.ms} ms, ${p.changedFiles} files differ from the base, ${p.restCalls} REST calls (${p.restWrites} writes; limit ${p.limit})${p.pushed ? ", pushed" : ""}`,
     );
+  // Issue 21's targets, each with this run's figure.
+  const ratioOf = (name) => results.find((r) => r.name === name).ratio;
+  const largeMs = results.find((r) => r.name === "qhub render (large, cold)").median_ms;
+  const prOpen = pr.find((p) => p.config === "example" && p.run === "open");
+  const targets = [
+    ["qhub --help, x node -e 0", ratioOf("qhub --help"), 1.2],
+    ["qhub validate, x node -e 0", ratioOf("qhub validate"), 1.3],
+    ["qhub render cold, x node -e 0", ratioOf("qhub render (cold)"), 2.0],
+    ["qhub render no change, x node -e 0", ratioOf("qhub render (no change)"), 1.6],
+    ["20-cluster render, ms", largeMs, 600],
+    ["20-cluster render, peak MB", peakMb, 200],
+    ["500 / 100 clusters, time per cluster", clusterGrowth, 1.2],
+    ["2,000 / 500 profiles, time per profile", profileGrowth, 1.2],
+    ["20,000 / 5,000 users, time per user", userGrowth, 1.2],
+    ["qhub pr open (example), ms", prOpen?.ms ?? Number.NaN, 1500],
+  ].map(([what, value, target]) => ({ what, value, target, met: value <= target }));
+  const tw = Math.max(...targets.map((t) => t.what.length));
+  console.log(`targets (issue 21), this run:`);
+  for (const t of targets)
+    console.log(
+      `  ${t.what.padEnd(tw)}  ${String(t.value).padStart(8)}  target <= ${String(t.target).padEnd(5)} ${t.met ? "met" : "NOT MET"}`,
+    );
   console.log(
     JSON.stringify({
       bench: {
+        targets,
+        manyClusters,
+        clusterGrowth,
+        manyProfiles,
+        profileGrowth,
         pr,
         node: process.version,
         runs,

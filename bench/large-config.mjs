@@ -1,12 +1,12 @@
-// A large config for the render benchmark: N clusters (default 20), 100 JupyterLab profiles and
-// 50 conda environments, every provider represented. Deterministic: same N, same text.
+// A large config for the render benchmark: N clusters (default 20), 100 JupyterLab profiles (or
+// `profiles`) and 50 conda environments, every provider represented. Deterministic: same N, same text.
 import { stringify } from "yaml";
 
 const PROVIDERS = ["aws", "gcp", "azure", "do", "local", "existing"];
 
-export function largeConfig(clusters = 20) {
-  const profiles = Array.from({ length: 100 }, (_, i) => ({
-    display_name: `Profile ${String(i).padStart(3, "0")}`,
+export function largeConfig(clusters = 20, { profiles: profileCount = 100 } = {}) {
+  const profiles = Array.from({ length: profileCount }, (_, i) => ({
+    display_name: `Profile ${String(i).padStart(4, "0")}`,
     description: `${(i % 4) + 1} CPU / ${((i % 4) + 1) * 2} GB`,
     ...(i === 0 ? { default: true } : {}),
     // Sizes that fit one node of every cloud's default user pool (qhub validate checks it).

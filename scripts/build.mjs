@@ -1,11 +1,12 @@
 // Bundles the CLI into dist/ with esbuild:
-//   qhub.js            the entry: flags, help and error reports; all that `qhub --help` loads
+//   qhub.js            the entry (CommonJS): flags, help and error reports; all `qhub --help` loads
+//   package.json       `"type": "commonjs"` for the .js files here
 //   chunks/NAME.js     each command of src/commands/ with all it uses, loaded when it runs
 //   chunks/NAME.cache  V8's code cache for NAME.js, made here (see scripts/commands-loader.mjs)
 //   chunks/errors.cjs  the error classes, one copy for all, so that `instanceof` holds
 //   chunks/charts/     the pinned charts' values validators, compiled ahead of time
 //   ui.mjs             the terminal UI (ink, React): loaded only when stderr is a terminal
-//   generate.js        writes the committed schema and config reference (`npm run gen`)
+//   generate.mjs       writes the committed schema and config reference (`npm run gen`)
 // QHUB_NO_MINIFY=1 keeps names readable, for profiling (`node --cpu-prof dist/qhub.js ...`).
 // Compiling a command's code is most of what `qhub validate` costs; the code cache saves most of it
 // (measure with `npm run bench`).
@@ -63,6 +64,53 @@ function sharedErrors(path) {
  * `Response` makes Node load undici (about 20 ms of a render). The same bytes are read here with
  * the stream's own reader. The test suite checks the output against the age CLI either way.
  */
+/**
+ * age-encryption's post-quantum (ML-KEM hybrid) and P-256 tag recipients, left out of the bundle:
+ * QHub accepts X25519 recipients and identities only (secrets/age.ts refuses the others), and
+ * loading those curves and ML-KEM cost every render ~8 ms of start-up. Any use of them throws.
+ */
+const ageX25519Only = {
+  name: "age-x25519-only",
+  setup(b) {
+    b.onResolve({ filter: /^@noble\/(?:post-quantum\/hybrid|curves\/nist)\.js$/ }, ({ path, importer }) =>
+      /age-encryption[\\/]dist[\\/]recipients\.js$/.test(importer)
+        ? { path, namespace: "age-x25519-only" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "age-x25519-only" }, () => ({
+      contents: `const refused = new Proxy({}, { get() { throw new Error("QHub encrypts for X25519 age recipients only"); } });
+export const MLKEM768P256 = refused, MLKEM768X25519 = refused, p256 = refused;`,
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * commander requires node:child_process at load, for subcommands that are executables of their
+ * own; QHub has none. Loading child_process (and the net and stream modules under it) was ~5 ms of
+ * every run, `qhub --help` included: here it is loaded when commander would first spawn.
+ */
+const commanderLazyChildProcess = {
+  name: "commander-lazy-child-process",
+  setup(b) {
+    b.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, "utf8");
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager))
+        throw new Error(
+          "commander's command.js changed: update scripts/build.mjs (commander-lazy-child-process)",
+        );
+      return {
+        contents: source.replace(
+          eager,
+          "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+        ),
+        loader: "js",
+      };
+    });
+  },
+};
+
 const ageWithoutUndici = {
   name: "age-without-undici",
   setup(b) {
@@ -117,7 +165,7 @@ for (const file of readdirSync(new URL("src/commands/", root)).filter((f) => f.e
     write: false,
     define: { "import.meta.url": "__qhubImportMetaUrl" },
     banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [sharedErrors("./errors.cjs"), ageWithoutUndici],
+    plugins: [sharedErrors("./errors.cjs"), ageWithoutUndici, ageX25519Only],
   });
   const bundle = new URL(`dist/chunks/${name}.js`, root);
   const body = out.outputFiles[0].text;
@@ -157,11 +205,20 @@ await build({
 
 const inkJs = fileURLToPath(new URL("src/ui/ink.js", root));
 const commandsDir = fileURLToPath(new URL("src/commands", root));
+// The entry is CommonJS (dist/package.json says so): Node starts a CommonJS main module several
+// milliseconds sooner than an ES module, which is most of what `qhub --help` adds to Node's own
+// start. CommonJS has no import.meta.url; the banner stands in for it, as in the command bundles.
+writeFileSync(new URL("dist/package.json", root), `${JSON.stringify({ type: "commonjs" })}\n`);
 await build({
-  ...esm,
-  entryPoints: { qhub: "src/cli.ts" },
+  ...common,
+  format: "cjs",
+  outfile: "dist/qhub.js",
+  entryPoints: ["src/cli.ts"],
+  define: { "import.meta.url": "__qhubImportMetaUrl" },
+  banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
   plugins: [
     sharedErrors("./chunks/errors.cjs"),
+    commanderLazyChildProcess,
     {
       // main.ts and the init spec import the terminal UI only on a terminal: here, that loads ui.mjs.
       name: "terminal-ui",
@@ -199,7 +256,7 @@ await build({
   ],
 });
 
-await build({ ...esm, entryPoints: { generate: "src/generate.ts" } });
+await build({ ...esm, entryPoints: { generate: "src/generate.ts" }, outExtension: { ".js": ".mjs" } });
 
 // The pinned charts' values validators, compiled ahead of time (chunks/charts/NAME.cjs): compiling
 // the schemas is most of what `qhub check` adds to Kustomize. Each carries the digest of the bytes

@@ -1,6 +1,7 @@
 // Installs the command-line tools the tests use that npm cannot: Debian's `age` (tests decrypt
-// SOPS files with it, independently of QHub's code) and Debian's `jupyterhub` (test/hub-config.test.ts
-// executes the hub's code with it, through /usr/bin/python3). kubectl comes with these machines.
+// SOPS files with it, independently of QHub's code), Debian's `jupyterhub` (test/hub-config.test.ts
+// executes the hub's code with it, through /usr/bin/python3) and `python3-distributed`
+// (test/smoke.test.ts runs the smoke test's Dask computation on it). kubectl comes with these machines.
 // Where it cannot install (not root, no apt-get), it says how, and the tests that need the tool skip
 // with that reason (on CI they fail).
 import { spawnSync } from "node:child_process";
@@ -19,6 +20,11 @@ const packages = [
     name: "python3-traitlets",
     present: () => has("/usr/bin/python3", "-c", "import traitlets"),
     for: "the Dask Gateway options test (test/gateway-options.test.ts)",
+  },
+  {
+    name: "python3-distributed",
+    present: () => has("/usr/bin/python3", "-c", "import distributed"),
+    for: "the smoke test's Dask computation (test/smoke.test.ts)",
   },
 ].filter((p) => !p.present());
 

@@ -1,4 +1,5 @@
 // What a cluster costs (src/config/prices.ts): QHub's dated table, the config's own prices over it.
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
 import { loadDefaultEnvironments } from "../src/config/load.js";
@@ -73,5 +74,21 @@ describe("cluster costs", () => {
       ]),
     ).toBeUndefined();
     expect(dollars(1234.5)).toBe("$1,234.50");
+  });
+
+  test("dollars are written as Intl.NumberFormat writes them in en-US, without loading it", () => {
+    const intl = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const cases = [0, 0.005, 0.015, 1.005, 2.675, 999.995, 1000, 1234567.891, 1e9 + 0.125];
+    for (const n of cases) expect(dollars(n)).toBe(`$${intl.format(n)}`);
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e12, noNaN: true }), (n) => dollars(n) === `$${intl.format(n)}`),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1e9 }),
+        (cents) => dollars(cents / 100) === `$${intl.format(cents / 100)}`,
+      ),
+    );
   });
 });

@@ -1,9 +1,10 @@
 // The canonical serializer writes strings that every YAML reader reads back as the same strings:
 // YAML 1.2 (the yaml package, Kustomize's kyaml) and YAML 1.1 (PyYAML, older Go yaml, SOPS's MAC).
 import fc from "fast-check";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, test } from "vitest";
-import { toYaml, toYamlDocuments } from "../src/render/emit.js";
+import { canonical, toYaml, toYamlDocuments, writePlainYaml, yamlByLibrary } from "../src/render/emit.js";
+import { platformConfigs, renderConfig } from "./rendered.js";
 
 const TRICKY = [
   "no",
@@ -93,7 +94,7 @@ describe("YAML 1.1 readers see strings", () => {
       fc.property(arbitrary, (s) => {
         roundTrips(s);
       }),
-      { numRuns: 3000 },
+      { numRuns: Number(process.env.YAML_RUNS ?? 3000) },
     );
   });
 
@@ -104,5 +105,74 @@ describe("YAML 1.1 readers see strings", () => {
       b: false,
       z: null,
     });
+  });
+});
+
+// toYaml writes most documents itself (writePlainYaml) and leaves the rest to the yaml package
+// (yamlByLibrary): the two must give the same bytes wherever the fast writer does not decline.
+describe("the fast YAML writer writes what the yaml package writes", () => {
+  test("on every document of every platform config's render, and declines few", () => {
+    let documents = 0;
+    let written = 0;
+    for (const config of platformConfigs())
+      for (const file of renderConfig(config)) {
+        if (!/\.ya?ml$/.test(file.path)) continue;
+        for (const doc of parseAllDocuments(file.content)) {
+          const data = canonical(doc.toJS());
+          const fast = writePlainYaml(data);
+          documents++;
+          if (fast === undefined) continue;
+          written++;
+          expect(fast, `${config.name}: ${file.path}`).toBe(yamlByLibrary(data));
+        }
+      }
+    expect(documents).toBeGreaterThan(1000);
+    // The point of the fast writer: it must not quietly hand most documents back.
+    expect(written / documents).toBeGreaterThan(0.95);
+  });
+
+  // Strings built from the characters YAML's rules turn on, and the strings of the tests above.
+  const piece = fc.constantFrom(
+    ..." \n\t:#-?'\"%@`|>{}[],&*!~=<.0a1Z_/\\é\u0085\u2028eE5xob+".split(""),
+    "e123456",
+    "E10",
+    "True",
+    "nullable",
+    "offline",
+    "\n\n",
+    "---",
+    "...",
+    "- ",
+    ": ",
+    " #",
+    ...TRICKY,
+  );
+  const text = fc.array(piece, { maxLength: 8 }).map((parts) => parts.join(""));
+  const tree = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      text,
+      fc.constantFrom(null, true, false, 0, -0, 1.5, 1e21, -7, Number.NaN, Number.POSITIVE_INFINITY),
+      fc.array(tie("node"), { maxLength: 4 }),
+      fc.dictionary(fc.oneof(text, fc.constantFrom("a", "b.c/d", "on", "0", "x-y")), tie("node"), {
+        maxKeys: 4,
+      }),
+    ),
+  }));
+
+  test("property: on generated trees, where it writes at all", () => {
+    let written = 0;
+    fc.assert(
+      fc.property(tree.node, (value) => {
+        const data = canonical(value);
+        const fast = writePlainYaml(data);
+        if (fast === undefined) return true;
+        written++;
+        return fast === yamlByLibrary(data);
+      }),
+      { numRuns: Number(process.env.YAML_RUNS ?? 3000) },
+    );
+    // Enough of them are written by the fast writer for the comparison to mean something.
+    expect(written).toBeGreaterThan(500);
   });
 });

@@ -53,3 +53,10 @@ export const pythonTest = testNeeding(
   `${PYTHON} with traitlets`,
   "apt-get install python3-traitlets",
 );
+
+/** A test that runs Python with Dask's distributed: fails on CI without it, skipped with the reason elsewhere. */
+export const daskTest = testNeeding(
+  spawnSync(PYTHON, ["-c", "import distributed"], { stdio: "ignore" }).status === 0,
+  `${PYTHON} with distributed`,
+  "apt-get install python3-distributed",
+);

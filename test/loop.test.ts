@@ -135,6 +135,41 @@ describe("every provider closes the loop", () => {
     expect(tokens?.secret.metadata.labels).toMatchObject({ "reconcile.fluxcd.io/watch": "Enabled" });
     expect(Object.keys(tokens?.generate ?? {})).toContain(SMOKE_TOKEN);
   });
+
+  test("the smoke Job runs the gateway's Dask image and reaches the schedulers through the notebooks' proxy", () => {
+    for (const config of platformConfigs()) {
+      const files = renderConfig(config);
+      const documents = (path: string) => {
+        const file = files.find((f) => f.path === path);
+        expect(file, `${config.name}: ${path}`).toBeDefined();
+        return parseAllDocuments(file!.content).map((d) => d.toJS() as Record<string, never>);
+      };
+      for (const smoke of files.filter((f) => /^cluster-overlays\/[^/]+\/smoke\/smoke\.yaml$/.test(f.path))) {
+        const dir = smoke.path.replace(/smoke\/smoke\.yaml$/, "platform/");
+        const job = documents(smoke.path).find((o) => o.kind === "Job") as unknown as {
+          spec: {
+            template: { spec: { containers: { image: string; env: { name: string; value?: string }[] }[] } };
+          };
+        };
+        const container = job.spec.template.spec.containers[0]!;
+        const gateway = documents(`${dir}dask-gateway.yaml`)[0] as unknown as {
+          spec: {
+            chart: { spec: { version: string } };
+            values: { gateway: { backend: { image: { name: string; tag: string } } } };
+          };
+        };
+        const { name, tag } = gateway.spec.values.gateway.backend.image;
+        expect(container.image, smoke.path).toBe(`${name}:${tag}`);
+        const hub = documents(`${dir}jupyterhub.yaml`)[0] as unknown as {
+          spec: { values: { singleuser: { extraEnv: Record<string, string> } } };
+        };
+        const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
+        expect(env.QHUB_SMOKE_GATEWAY_PROXY, smoke.path).toBe(
+          hub.spec.values.singleuser.extraEnv.DASK_GATEWAY__PROXY_ADDRESS,
+        );
+      }
+    }
+  });
 });
 
 function resolved(text: string) {

@@ -81,7 +81,8 @@ describe("qhub pr against a local remote and a GitHub API double", () => {
     });
     expect(pull.head.ref).toBe(BRANCH);
     expect(pull.base.ref).toBe("main");
-    expect(pull.labels.map((l) => l.name)).toEqual(["qhub"]);
+    // No label unless --label: opening is then a single write.
+    expect(pull.labels).toEqual([]);
     expect(pull.body).toContain("| laptop |");
 
     // One commit on top of main, carrying QHub's tree trailer.

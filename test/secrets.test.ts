@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Encrypter, armor } from "age-encryption";
+import { Decrypter, Encrypter, armor } from "age-encryption";
 import { decryptSops } from "sops-age";
 import { describe, expect, test } from "vitest";
 import { BugError, UserError } from "../src/errors.js";
@@ -16,6 +16,7 @@ import {
   parseIdentities,
   validateRecipient,
   validateRecipients,
+  wrapKey,
 } from "../src/secrets/age.js";
 import type { PlainSecret, RandomSource } from "../src/secrets/sops.js";
 import { decryptFile, decryptSecret, encryptSecret, readSopsFile, SopsError } from "../src/secrets/sops.js";
@@ -127,6 +128,36 @@ describe("Flux's SOPS test vector", () => {
     expect(key).toHaveLength(32);
     expect(openStringData(VECTOR, key)).toEqual({ key: "value" });
   });
+
+  // wrapKey writes age files itself (node:crypto): the age CLI and the age-encryption package
+  // open them, whatever the size (empty, one chunk, a full chunk, several with a short last one).
+  ageTest(
+    "the age CLI and age-encryption open what wrapKey writes, at every STREAM chunk boundary",
+    async () => {
+      const pair = await generateIdentity();
+      for (const size of [0, 1, 32, 65535, 65536, 65537, 3 * 65536 + 7]) {
+        const data = randomBytes(size);
+        const enc = wrapKey(data, pair.recipient);
+        expect(enc).toMatch(
+          /^-----BEGIN AGE ENCRYPTED FILE-----\n(?:[A-Za-z0-9+/]{64}\n)*[A-Za-z0-9+/=]{4,64}\n-----END AGE ENCRYPTED FILE-----\n$/,
+        );
+        expect(ageCliKey(enc, pair.identity).equals(data), `age CLI, ${size} bytes`).toBe(true);
+        const d = new Decrypter();
+        d.addIdentity(pair.identity);
+        expect(
+          Buffer.from(await d.decrypt(armor.decode(enc))).equals(data),
+          `age-encryption, ${size} bytes`,
+        ).toBe(true);
+      }
+      // Each file has its own file key and ephemeral share.
+      expect(wrapKey(Buffer.alloc(32), pair.recipient)).not.toBe(wrapKey(Buffer.alloc(32), pair.recipient));
+      // Another identity cannot open it.
+      const other = await generateIdentity();
+      expect(() => ageCliKey(wrapKey(Buffer.alloc(32), pair.recipient), other.identity)).toThrow(
+        /age -d failed/,
+      );
+    },
+  );
 
   test("QHub writes the same layout for the same Secret, byte for byte outside the random parts", async () => {
     const text = await encryptSecret(

@@ -190,10 +190,21 @@ export function clusterCost(c: ResolvedCluster): ClusterCost | undefined {
   };
 }
 
-/** One formatter for all: `toLocaleString` with options builds a new one (ICU) on every call. */
-const USD = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-
-/** Dollars as the README and PR body show them: $1,234.56. */
+/**
+ * Dollars as the README and PR body show them: $1,234.56, as `Intl.NumberFormat("en-US")` with two
+ * fraction digits writes them (a test compares the two): half away from zero, on the shortest
+ * decimal that names the number (1.005 is $1.01). Not Intl itself: building a formatter loads
+ * ICU's locale data, which cost every render ~25 ms at start-up.
+ */
 export function dollars(n: number): string {
-  return `$${USD.format(n)}`;
+  const text = String(n);
+  let cents: bigint;
+  if (text.includes("e")) cents = n < 1 ? 0n : BigInt(n) * 100n;
+  else {
+    const [whole, fraction = ""] = text.split(".");
+    const digits = `${fraction}000`;
+    cents = BigInt(`${whole}${digits.slice(0, 2)}`) + (digits.charAt(2) >= "5" ? 1n : 0n);
+  }
+  const whole = (cents / 100n).toString().replace(/\B(?=(\d{3})+$)/g, ",");
+  return `$${whole}.${(cents % 100n).toString().padStart(2, "0")}`;
 }

@@ -32,16 +32,20 @@ export function canonical(value: unknown, top = true): unknown {
         ? ((value as { toJSON: () => unknown }).toJSON() as Record<string, unknown>)
         : (value as Record<string, unknown>);
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(source).sort(top ? keyOrder : (a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    // Nested keys by UTF-16 code units: sort()'s own order, without a comparator.
+    const keys = top ? Object.keys(source).sort(keyOrder) : Object.keys(source).sort();
+    for (const key of keys) {
       const v = source[key];
+      if (v === undefined) continue;
       // An own property even for `__proto__`: assigning it would set the prototype and lose the key.
-      if (v !== undefined)
+      if (key === "__proto__")
         Object.defineProperty(out, key, {
           value: canonical(v, false),
           enumerable: true,
           writable: true,
           configurable: true,
         });
+      else out[key] = canonical(v, false);
     }
     return out;
   }
@@ -95,9 +99,13 @@ export function yaml11NonString(s: string): boolean {
  * `name`, `on`, `permissions`, `jobs`); that code must write them in a fixed order.
  */
 export function toYaml(value: unknown, opts: { order?: "canonical" | "written" } = {}): string {
-  const doc = new Document(opts.order === "written" ? written(value) : canonical(value), {
-    aliasDuplicateObjects: false,
-  });
+  const data = opts.order === "written" ? written(value) : canonical(value);
+  return writePlainYaml(data) ?? yamlByLibrary(data);
+}
+
+/** The yaml package's text for a canonical tree: the reference that writePlainYaml must match. */
+export function yamlByLibrary(data: unknown): string {
+  const doc = new Document(data, { aliasDuplicateObjects: false });
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value === "string" && yaml11NonString(node.value)) node.type = Scalar.QUOTE_DOUBLE;
@@ -110,6 +118,120 @@ export function toYaml(value: unknown, opts: { order?: "canonical" | "written" }
     indentSeq: true,
     singleQuote: false,
   });
+}
+
+// The fast writer. A render writes ~100 kB of YAML in one short process, where the yaml package's
+// general machinery (a document model, visitors, context objects; all run once, so never
+// optimised) took a fifth of the run. For the trees QHub builds (plain maps, lists, printable
+// ASCII strings, multi-line literal blocks, finite numbers, booleans, null), writePlainYaml writes
+// the bytes the package writes with the options above, following its rules (yaml 2.9
+// stringifyString/stringifyPair/stringifyCollection); for anything else it declines, and the
+// package writes the document. test/emit.test.ts holds the two to the same bytes on every object
+// of every fixture's render and on generated trees built to hit each rule.
+
+/** Declined: the package writes the document. One instance, thrown and caught inside this file. */
+const DECLINE = new (class Declined extends Error {})("declined");
+
+// What YAML 1.2's core schema reads as null, bool, int or float: the package quotes such strings.
+const CORE_NON_STRING = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  /^0o[0-7]+$/,
+  /^[-+]?[0-9]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
+];
+// Where a plain scalar would be read differently (indicators, `: `, ` #`, edges): quoted instead.
+const PLAIN_UNSAFE = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
+/** Printable ASCII: what JSON.stringify writes as the package's double quotes do. */
+const PRINTABLE = /^[\x20-\x7e]*$/;
+/** Printable ASCII lines, not starting with a space or newline, ending in a visible character and at most one newline. */
+const LITERAL_BLOCK = /^[\x21-\x7e](?:[\x20-\x7e\n]*[\x21-\x7e])?\n?$/;
+/** Keys the package writes plain unless they read as another type. */
+const SIMPLE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
+
+/**
+ * Whether the package quotes `s` as a string that reads as another type. Every pattern above needs
+ * a first character among `-+.0-9~<=` or `e`/`E` (an exponent alone, `e5`), or is a word of at most
+ * five letters: any other string starting with a letter is tested no further.
+ */
+function quoted(s: string): boolean {
+  const first = s.charCodeAt(0);
+  const letter = (first >= 65 && first <= 90) || (first >= 97 && first <= 122);
+  if (letter && s.length > 5 && first !== 69 && first !== 101) return false;
+  return yaml11NonString(s) || CORE_NON_STRING.some((re) => re.test(s));
+}
+
+function key(k: string): string {
+  if (!SIMPLE_KEY.test(k) || k.length > 1024) throw DECLINE;
+  return quoted(k) ? JSON.stringify(k) : k;
+}
+
+/** A scalar in a value's place; `indent` is the indentation of a literal block's lines. */
+function scalar(v: unknown, indent: string): string {
+  if (v === null) return "null";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (typeof v === "number") {
+    if (!Number.isFinite(v) || Object.is(v, -0)) throw DECLINE;
+    return JSON.stringify(v);
+  }
+  if (typeof v !== "string") throw DECLINE;
+  if (!v.includes("\n")) {
+    if (!PRINTABLE.test(v)) throw DECLINE;
+    return quoted(v) || PLAIN_UNSAFE.test(v) ? JSON.stringify(v) : v;
+  }
+  if (!LITERAL_BLOCK.test(v)) throw DECLINE;
+  const clip = v.endsWith("\n");
+  const body = (clip ? v.slice(0, -1) : v).replace(/\n+/g, (breaks) => breaks + indent);
+  return `|${clip ? "" : "-"}\n${indent}${body}`;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** A map's pairs, the first without indentation, the others at `indent`. */
+function mapBody(map: Record<string, unknown>, indent: string): string {
+  const inner = `${indent}  `;
+  let out = "";
+  for (const k of Object.keys(map)) {
+    const v = map[k];
+    if (out !== "") out += `\n${indent}`;
+    out += `${key(k)}:`;
+    if (Array.isArray(v)) out += v.length === 0 ? " []" : `\n${inner}${seqBody(v, inner)}`;
+    else if (isMap(v)) out += Object.keys(v).length === 0 ? " {}" : `\n${inner}${mapBody(v, inner)}`;
+    else out += ` ${scalar(v, inner)}`;
+  }
+  return out;
+}
+
+/** A list's items, the first without indentation, the others at `indent`. */
+function seqBody(items: readonly unknown[], indent: string): string {
+  const inner = `${indent}  `;
+  let out = "";
+  for (const v of items) {
+    if (out !== "") out += `\n${indent}`;
+    if (Array.isArray(v)) out += v.length === 0 ? "- []" : `- ${seqBody(v, inner)}`;
+    else if (isMap(v)) out += Object.keys(v).length === 0 ? "- {}" : `- ${mapBody(v, inner)}`;
+    else out += `- ${scalar(v, inner)}`;
+  }
+  return out;
+}
+
+/** The package's text for a map or list document, or undefined where it declines. */
+export function writePlainYaml(data: unknown): string | undefined {
+  try {
+    if (Array.isArray(data)) return data.length === 0 ? "[]\n" : `${seqBody(data, "")}\n`;
+    if (isMap(data)) return Object.keys(data).length === 0 ? "{}\n" : `${mapBody(data, "")}\n`;
+    return undefined;
+  } catch (err) {
+    if (err === DECLINE) return undefined;
+    throw err;
+  }
 }
 
 /** Several objects as one multi-document YAML file, in the order given. */

@@ -12,7 +12,9 @@ export const prCommand: CommandSpec<PrOptions, []> = {
     new Option("--base <branch>", "branch the pull request targets (default: gitops.branch)"),
     new Option("--branch <name>", "branch QHub owns and rebuilds (default: qhub/<project_name>)"),
     new Option("--draft", "open the pull request as a draft").default(false),
-    new Option("--label <name...>", "labels for the pull request").default(["qhub"], "qhub"),
+    // No label unless asked (as `gh pr create`): labelling is a second write, and GitHub asks for a
+    // second between writes, so a label costs every first run a second.
+    new Option("--label <name...>", "labels for the pull request (default: none)").default([]),
     jsonOption(),
   ],
   notes: `Environment (GitHub Actions' names): GITHUB_TOKEN (required; contents: write, pull-requests: write),

@@ -25,6 +25,14 @@ export const GATEWAY_PREFIX = "/services/dask-gateway";
 // The Dask Gateway chart names its proxy Service traefik-<release>-dask-gateway... with release
 // `dask-gateway` it is `traefik-dask-gateway`.
 export const GATEWAY_PROXY_SERVICE = "traefik-dask-gateway";
+
+/**
+ * Where a Dask client in the cluster reaches its scheduler: the proxy's Service, which routes the
+ * schedulers' TLS by SNI on the same port as the HTTP API (dask_gateway's `proxy_address`).
+ */
+export function gatewayProxyAddress(namespace: string): string {
+  return `gateway://${GATEWAY_PROXY_SERVICE}.${namespace}:80`;
+}
 /** The platform token the hub registers the gateway's service with. */
 export const GATEWAY_TOKEN = "dask-gateway-token";
 /** The gateway's environment variable that carries the cluster options' data. */

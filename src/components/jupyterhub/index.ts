@@ -10,6 +10,7 @@ import { HEX_32 } from "../../secrets/stable.js";
 import {
   GATEWAY_PREFIX,
   GATEWAY_PROXY_SERVICE,
+  gatewayProxyAddress,
   GATEWAY_TOKEN,
   notebookToDaskEgress,
 } from "../dask-gateway/index.js";
@@ -371,7 +372,7 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
         },
         extraEnv: {
           DASK_GATEWAY__ADDRESS: `http://proxy-public${GATEWAY_PREFIX}`,
-          DASK_GATEWAY__PROXY_ADDRESS: `gateway://${GATEWAY_PROXY_SERVICE}.${c.namespace}:80`,
+          DASK_GATEWAY__PROXY_ADDRESS: gatewayProxyAddress(c.namespace),
           DASK_GATEWAY__PUBLIC_ADDRESS: `${GATEWAY_PREFIX}/`,
           DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
         },

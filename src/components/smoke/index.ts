@@ -1,16 +1,18 @@
 // The smoke test: a layer after the platform (Flux Kustomization qhub-smoke) that runs a Job
 // proving the platform works as a user sees it (smoke.py beside this file: the hub's API, a test
-// user's server, a Dask cluster through the gateway). The Job's name carries a digest of the
-// platform layer and of itself, so every change of the platform runs it once, and a re-seal of
-// the same secret values does not; Flux waits for it (wait: true), so its result is the layer's
-// health and reaches the commit's status. Flux prunes the previous run's Job when the name moves.
+// user's server, a Dask cluster through the gateway that computes). It runs in the image of the
+// gateway's Dask clusters, whose dask-gateway client and distributed match the gateway's and the
+// scheduler's versions. The Job's name carries a digest of the platform layer and of itself, so
+// every change of the platform runs it once, and a re-seal of the same secret values does not;
+// Flux waits for it (wait: true), so its result is the layer's health and reaches the commit's
+// status. Flux prunes the previous run's Job when the name moves.
 import { createHash } from "node:crypto";
 import { Job } from "kubernetes-models/batch/v1";
 import { ConfigMap } from "kubernetes-models/v1";
 import { REPLACED_EACH_CHANGE } from "../../config/names.js";
 import type { ResolvedConfig } from "../../config/resolve.js";
 import { toYamlDocuments } from "../../render/emit.js";
-import { GATEWAY_PREFIX, GATEWAY_PROXY_SERVICE } from "../dask-gateway/index.js";
+import { GATEWAY_PREFIX, GATEWAY_PROXY_SERVICE, gatewayProxyAddress } from "../dask-gateway/index.js";
 import { at, checked, PLATFORM_TOKENS_SECRET } from "../kit.js";
 import type { CheckContext, Component } from "../types.js";
 import smokePy from "./smoke.py";
@@ -80,6 +82,8 @@ function job(name: string, image: string, nodeSelector: Record<string, string>, 
                   name: "QHUB_SMOKE_GATEWAY",
                   value: `http://${GATEWAY_PROXY_SERVICE}.${namespace}${GATEWAY_PREFIX}`,
                 },
+                // The schedulers' traffic, through the same proxy as notebooks' clients.
+                { name: "QHUB_SMOKE_GATEWAY_PROXY", value: gatewayProxyAddress(namespace) },
                 { name: "QHUB_SMOKE_USER", value: SMOKE_USER },
                 { name: "QHUB_SMOKE_TIMEOUT", value: "300" },
                 {
@@ -88,8 +92,17 @@ function job(name: string, image: string, nodeSelector: Record<string, string>, 
                 },
               ],
               volumeMounts: [{ name: "script", mountPath: "/opt/qhub-smoke", readOnly: true }],
-              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-              securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 65534 },
+              // A Dask client (distributed, the scheduler's comms and a task's result) needs more than
+              // the standard library did.
+              resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+              // The image's own user (ghcr.io/dask/dask-gateway: `dask`, 1000), whose home holds the
+              // Python packages it installed; a named USER cannot satisfy runAsNonRoot without it.
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                runAsNonRoot: true,
+                runAsUser: 1000,
+                runAsGroup: 1000,
+              },
             },
           ],
           volumes: [{ name: "script", configMap: { name: SCRIPT_CONFIGMAP } }],
@@ -148,15 +161,19 @@ function section(config: ResolvedConfig): { title: string; body: string }[] {
       title: "Smoke test and drift",
       body: [
         `After the platform, Flux applies \`qhub-smoke\`: a Job \`${SMOKE_JOB_PREFIX}<digest>\` that uses the platform as a user would.`,
-        `The hub's API answers; a test user \`${SMOKE_USER}\` is created, its server starts and stops; a Dask cluster starts`,
-        "through the gateway, a worker joins its scheduler, and it shuts down. Whatever happens, it removes the cluster,",
-        "the server and the user before it ends. It calls the hub as the service `qhub-smoke`, whose role allows only that",
+        `The hub's API answers; a test user \`${SMOKE_USER}\` is created, its server starts and stops; with the Dask Gateway`,
+        "client a notebook uses, in the Dask clusters' image, a cluster starts through the gateway, gets a worker, computes",
+        "`sum(range(10))` (it must be 45) and shuts down. Whatever happens, even at the Job's deadline, it removes the",
+        "cluster, the server and the user before it ends. It calls the hub as the service `qhub-smoke`, whose role allows only that",
         `(${SMOKE_SCOPES.map((s) => `\`${s}\``).join(", ")}); its token is in \`${PLATFORM_TOKENS_SECRET}\`.`,
         "",
         "The digest in the Job's name is of the platform layer as Flux applies it (sealed Secrets without their encrypted",
         "bytes) and of the Job itself: every change of the platform runs the test once, re-encrypting Secrets does not.",
         `Flux waits for the Job, so its result is \`qhub-smoke\`'s health${statuses ? " and its commit status" : ""}. When it fails:`,
-        "`kubectl logs -n <namespace> job/<name>` prints each step and the one that failed (`qhub-smoke: FAILED: ...`).",
+        "`kubectl logs -n <namespace> job/<name>` prints each step and, last, the one that failed and its error",
+        "(`qhub-smoke: FAILED: <step>: <error>`). `waiting for a worker to join Dask cluster <cluster>` or a cluster that",
+        "does not run: see the cluster's pods and events (`kubectl get daskclusters,pods -n <namespace>`) and the",
+        "gateway's logs; `computing sum(range(10))`: the worker could not run the task (its image or environment).",
         "To run it again without a change: `kubectl delete job -n <namespace> <name>` and",
         "`flux reconcile kustomization qhub-smoke -n flux-system`.",
         "",
@@ -176,7 +193,8 @@ export const smoke: Component = {
   dependsOn: ["jupyterhub", "dask-gateway"],
   owns: ["smoke.yaml"],
   render(c, ctx) {
-    const image = c.images.jupyterhub;
+    // The Dask clusters' image: dask-gateway's client of the gateway's version, and distributed.
+    const image = c.images.daskWorker;
     const config = checked(c.name, `ConfigMap ${SCRIPT_CONFIGMAP}`, "smoke test", script());
     // The Job as it would be without its name: a change of the script or the Job also runs it.
     const self = toYamlDocuments([config, job("", image, c.nodeGroups.general.nodeSelector, c.namespace)]);

@@ -1,20 +1,30 @@
 # QHub's smoke test: proves the platform works as a user sees it, after every change Flux applies.
-# Runs as a Kubernetes Job (the qhub-smoke layer) with the standard library only; its exit status
-# is the layer's health, which reaches the commit as a status. Steps:
+# Runs as a Kubernetes Job (the qhub-smoke layer) in the image of the gateway's Dask clusters, which
+# has dask-gateway's client and distributed of the gateway's version; its exit status is the layer's
+# health, which reaches the commit as a status. Steps:
 #   1. the hub's REST API answers;
 #   2. a test user is created, its server starts (ready) and stops;
-#   3. a Dask cluster starts through the gateway, a worker joins its scheduler, and it shuts down.
-# Whatever fails, everything it made is removed (the cluster, the server, the user) before it exits.
-# Settings come from the environment (QHUB_SMOKE_*), the hub token from the Secret QHub seals.
+#   3. a Dask cluster starts through the gateway (its client, as a notebook uses it), a worker
+#      joins, the cluster computes sum(range(10)) and gets 45, and it shuts down.
+# Whatever fails, everything it made is removed (the cluster, the server, the user) before it exits,
+# also when the Job's deadline stops it (SIGTERM). Settings come from the environment (QHUB_SMOKE_*),
+# the hub token from the Secret QHub seals.
 import json
 import os
+import signal
 import sys
 import time
+import traceback
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
+
+from dask_gateway import Gateway, JupyterHubAuth
 
 HUB = os.environ["QHUB_SMOKE_HUB_API"].rstrip("/")
 GATEWAY = os.environ["QHUB_SMOKE_GATEWAY"].rstrip("/")
+# Where the scheduler's traffic goes (gateway://host:port); the gateway's address when unset.
+PROXY = os.environ.get("QHUB_SMOKE_GATEWAY_PROXY") or None
 TOKEN = os.environ["QHUB_SMOKE_TOKEN"]
 USER = os.environ.get("QHUB_SMOKE_USER", "qhub-smoke")
 TIMEOUT = float(os.environ.get("QHUB_SMOKE_TIMEOUT", "600"))
@@ -29,10 +39,22 @@ def log(message):
     print(f"qhub-smoke: {message}", flush=True)
 
 
-def call(method, url, body=None, auth="token", ok=(200, 201, 202, 204)):
+@contextmanager
+def doing(what):
+    """Reports any error of the block as a failure of `what` (the Dask client raises many kinds)."""
+    try:
+        yield
+    except SmokeFailure:
+        raise
+    except Exception as err:
+        detail = str(err) or f"no answer within {TIMEOUT:g} s"
+        raise SmokeFailure(f"{what}: {type(err).__name__}: {detail}") from None
+
+
+def call(method, url, body=None, ok=(200, 201, 202, 204)):
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Authorization", f"{auth} {TOKEN}")
+    request.add_header("Authorization", f"token {TOKEN}")
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
@@ -48,11 +70,7 @@ def call(method, url, body=None, auth="token", ok=(200, 201, 202, 204)):
 
 
 def hub(method, path, body=None, ok=(200, 201, 202, 204)):
-    return call(method, f"{HUB}{path}", body, "token", ok)
-
-
-def gateway(method, path, body=None, ok=(200, 201, 202, 204)):
-    return call(method, f"{GATEWAY}{path}", body, "jupyterhub", ok)
+    return call(method, f"{HUB}{path}", body, ok)
 
 
 def wait_for(what, probe):
@@ -67,6 +85,13 @@ def wait_for(what, probe):
         time.sleep(POLL)
 
 
+def undo_later(made, what, undo):
+    """Notes something the run made and how to remove it; the entry, to forget it once removed."""
+    entry = (what, undo)
+    made.append(entry)
+    return entry
+
+
 def server_of(user):
     _, model = hub("GET", f"/users/{user}")
     return (model.get("servers") or {}).get("")
@@ -79,9 +104,13 @@ def check_hub():
 
 def check_server(made):
     hub("POST", f"/users/{USER}", ok=(201, 409))
-    made.append("user")
+    undo_later(made, f"the user {USER}", lambda: hub("DELETE", f"/users/{USER}", ok=(204, 404)))
     hub("POST", f"/users/{USER}/server", ok=(201, 202, 400))
-    made.append("server")
+    server = undo_later(
+        made,
+        f"the server of {USER}",
+        lambda: hub("DELETE", f"/users/{USER}/server", ok=(202, 204, 400, 404)),
+    )
 
     def ready():
         server = server_of(USER)
@@ -93,53 +122,76 @@ def check_server(made):
     log(f"the server of {USER} started")
     hub("DELETE", f"/users/{USER}/server", ok=(202, 204))
     wait_for(f"the server of {USER} to stop", lambda: server_of(USER) is None)
-    made.remove("server")
+    made.remove(server)
     log(f"the server of {USER} stopped")
 
 
 def check_dask(made):
-    _, created = gateway("POST", "/api/v1/clusters/", {"cluster_options": {}})
-    name = created["name"]
-    made.append(("cluster", name))
+    gateway = Gateway(GATEWAY, proxy_address=PROXY, auth=JupyterHubAuth(api_token=TOKEN))
+    # Not gateway.new_cluster(): it waits for the cluster without end (client.py's _wait_for_start).
+    # Submit, wait here within TIMEOUT, then connect to the running cluster.
+    with doing("asking the gateway for a Dask cluster"):
+        name = gateway.submit()
+    stop = undo_later(made, f"Dask cluster {name}", lambda: gateway.stop_cluster(name))
 
     def running():
-        _, model = gateway("GET", f"/api/v1/clusters/{name}")
-        if model["status"] in ("FAILED", "STOPPED"):
-            raise SmokeFailure(f"Dask cluster {name} is {model['status']}")
-        return model["status"] == "RUNNING"
+        status = gateway.get_cluster(name).status.name
+        if status in ("FAILED", "STOPPED"):
+            raise SmokeFailure(f"Dask cluster {name} is {status}")
+        return status == "RUNNING"
 
-    wait_for(f"Dask cluster {name} to run", running)
-    gateway("POST", f"/api/v1/clusters/{name}/scale", {"count": 1})
-
-    def worker():
-        _, identity = call("GET", f"{GATEWAY}/clusters/{name}/json/identity.json", ok=(200, 404, 502, 503))
-        return identity and identity.get("workers")
-
-    workers = wait_for(f"a worker to join Dask cluster {name}", worker)
-    log(f"Dask cluster {name} runs with {len(workers)} worker(s)")
-    gateway("DELETE", f"/api/v1/clusters/{name}", ok=(204,))
-    made.remove(("cluster", name))
+    with doing(f"waiting for Dask cluster {name} to run"):
+        wait_for(f"Dask cluster {name} to run", running)
+    with doing(f"connecting to Dask cluster {name}"):
+        cluster = gateway.connect(name, shutdown_on_close=True)
+        # Closes the client and the connection; stop (above) shuts the cluster down.
+        connection = undo_later(
+            made, f"the connection to Dask cluster {name}", lambda: cluster.close(shutdown=False)
+        )
+        client = cluster.get_client(set_as_default=False)
+    log(f"Dask cluster {name} runs")
+    with doing(f"scaling Dask cluster {name} to 1 worker"):
+        cluster.scale(1)
+    with doing(f"waiting for a worker to join Dask cluster {name}"):
+        client.wait_for_workers(1, timeout=TIMEOUT)
+    log(f"a worker joined Dask cluster {name}")
+    with doing(f"computing sum(range(10)) on Dask cluster {name}"):
+        result = client.submit(sum, range(10), pure=False).result(timeout=TIMEOUT)
+    if result != 45:
+        raise SmokeFailure(f"Dask cluster {name} computed sum(range(10)) = {result!r}, not 45")
+    log(f"Dask cluster {name} computed sum(range(10)) = 45")
+    with doing(f"shutting down Dask cluster {name}"):
+        # shutdown() logs a failure to stop the cluster and goes on: the gateway's list says.
+        cluster.shutdown()
+        left = [c.name for c in gateway.list_clusters() if c.name == name]
+    if left:
+        raise SmokeFailure(f"Dask cluster {name} still runs after its shutdown")
+    made.remove(connection)
+    made.remove(stop)
     log(f"Dask cluster {name} shut down")
 
 
 def clean_up(made):
     """Removes what the run made, newest first; a failure here is reported, never hidden."""
     problems = []
-    for thing in reversed(made):
+    for what, undo in reversed(made):
         try:
-            if isinstance(thing, tuple):
-                gateway("DELETE", f"/api/v1/clusters/{thing[1]}", ok=(204, 404))
-            elif thing == "server":
-                hub("DELETE", f"/users/{USER}/server", ok=(202, 204, 400, 404))
-            elif thing == "user":
-                hub("DELETE", f"/users/{USER}", ok=(204, 404))
-        except SmokeFailure as err:
-            problems.append(str(err))
+            undo()
+            log(f"removed {what}")
+        except Exception as err:
+            problems.append(f"{what}: {type(err).__name__}: {err}")
     made.clear()
     return problems
 
 
+def stopped(signum, frame):
+    # Kubernetes stops the pod with SIGTERM (the Job's activeDeadlineSeconds): clean up first.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SmokeFailure("stopped (SIGTERM: the Job's deadline, or its deletion)")
+
+
 def main():
+    signal.signal(signal.SIGTERM, stopped)
     made = []
     failure = None
     try:
@@ -148,6 +200,10 @@ def main():
         check_dask(made)
     except SmokeFailure as err:
         failure = str(err)
+    except Exception as err:
+        # Nothing a step expected: still clean up, and show where it came from.
+        traceback.print_exc()
+        failure = f"{type(err).__name__}: {err}"
     problems = clean_up(made)
     for p in problems:
         log(f"clean-up failed: {p}")
