@@ -86,17 +86,17 @@ describe("node_provisioning: auto renders the autoscaler's node pools", () => {
         ).toEqual(groups);
       for (const o of objects)
         expect(validateObject(o), `${o.kind} ${o.metadata?.name}`).toEqual({ status: "valid" });
-      // The layer sits between configs and the platform.
+      // The layer comes first: every other layer's pods (the controllers' included) need its nodes.
       const flux = objectsIn(files.find((f) => f.path === `clusters/${cluster}/qhub.yaml`)!.content);
       const order = flux.map((k) => [
         k.metadata?.name,
         (k.spec as { dependsOn?: { name: string }[] }).dependsOn?.[0]?.name,
       ]);
       expect(order).toEqual([
-        ["qhub-controllers", undefined],
+        ["qhub-capacity", undefined],
+        ["qhub-controllers", "qhub-capacity"],
         ["qhub-configs", "qhub-controllers"],
-        ["qhub-capacity", "qhub-configs"],
-        ["qhub-platform", "qhub-capacity"],
+        ["qhub-platform", "qhub-configs"],
         ["qhub-smoke", "qhub-platform"],
       ]);
       // Pods select a group by the autoscaler's label, never by a pool label no node carries.

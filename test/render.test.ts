@@ -140,10 +140,10 @@ describe("qhub render: what Flux will apply", () => {
         for (const l of layers)
           expect(l).toEqual([
             "flux-system",
+            // The node pools' layer only where the autoscaler makes the nodes, first.
+            ...(name.endsWith("-auto") ? ["qhub-capacity"] : []),
             "qhub-controllers",
             "qhub-configs",
-            // The node pools' layer only where the autoscaler makes the nodes.
-            ...(name.endsWith("-auto") ? ["qhub-capacity"] : []),
             "qhub-platform",
             "qhub-smoke",
           ]);

@@ -11,11 +11,12 @@ import type { OutputFile } from "../render/emit.js";
 import type { GeneratedValue } from "../secrets/stable.js";
 
 /** A cluster's Flux Kustomizations, in the order Flux applies them (each waits for the one before). */
-export const LAYERS = ["controllers", "configs", "capacity", "platform", "smoke"] as const;
+export const LAYERS = ["capacity", "controllers", "configs", "platform", "smoke"] as const;
 export type LayerName = (typeof LAYERS)[number];
 /**
  * Layers a cluster has only when one of its components declares a part there (`layout`); the
- * others every cluster has. `capacity`: the node pools an autoscaler makes (`node_provisioning: auto`).
+ * others every cluster has. `capacity`: the node pools an autoscaler makes (`node_provisioning: auto`),
+ * first: every later layer's pods (the controllers' too) wait for nodes of those pools.
  */
 export const OPTIONAL_LAYERS: readonly LayerName[] = ["capacity"];
 /** The name of a layer's Flux Kustomization (in flux-system). */
