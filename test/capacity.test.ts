@@ -9,6 +9,8 @@ import { describe, expect, test } from "vitest";
 import { chartValidators } from "../src/kube/chart-values.js";
 import { validateObject } from "../src/kube/models.js";
 import { capacityChange } from "../src/diff/capacity.js";
+import { diffTrees } from "../src/diff/objects.js";
+import { pullRequestBody } from "../src/publish/body.js";
 import { VALID } from "./fixtures.js";
 import { problemLines, ROOT, runMain, tempDir } from "./helpers.js";
 import { kustomizeBuild, kustomizeTest } from "./kustomize.js";
@@ -392,6 +394,26 @@ describe("qhub check and qhub diff", () => {
         { kind: "ComputeClass", spec: { priorities: [{ machineType: "n1-standard-8", spot: true }] } },
       ),
     ).toBe("capacity: machine types n1-standard-4 → n1-standard-8; capacity type on-demand → spot");
+  });
+
+  test("the pull request body says the capacity change beside the NodePool, in the capacity group", () => {
+    const path = "cluster-overlays/vision/capacity/node-pools.yaml";
+    const pool = (cpu: number) =>
+      `apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata:\n  name: user\nspec:\n  limits:\n    cpu: "${cpu}"\n`;
+    const changes = diffTrees({ [path]: pool(20) }, { [path]: pool(40) });
+    const body = pullRequestBody({
+      project: "vision",
+      repository: "acme/platform",
+      base: "main",
+      config: { file: "qhub-config.yaml", diff: "" },
+      changes,
+      warnings: [],
+      version: "0.1.0",
+    });
+    expect(body).toContain(
+      "`NodePool user` in `cluster-overlays/vision/capacity/node-pools.yaml` — capacity: limit cpu 20 → 40",
+    );
+    expect(body).toContain("<summary><b>capacity</b>");
   });
 
   test("qhub diff shows a max_nodes change as a capacity change of the NodePool", async () => {
