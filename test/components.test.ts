@@ -116,8 +116,11 @@ describe("the component registry", () => {
     ).toThrow(/component registry: component greeting is registered twice/);
   });
 
-  test("every component of the example renders something, and build.ts names none of them", () => {
-    const files = renderConfig(platformConfigs().find((c) => c.name === "examples/qhub-config.yaml")!);
+  test("every component of the example (or of an autoscaling cluster) renders something, and build.ts names none of them", () => {
+    // The example, and an autoscaling cluster for the node pools (the example's team makes its own).
+    const files = ["examples/qhub-config.yaml", "fixture aws-auto.yaml"].flatMap((name) =>
+      renderConfig(platformConfigs().find((c) => c.name === name)!),
+    );
     const groups = new Set(files.map((f) => groupOf(f.path)));
     for (const k of COMPONENTS) expect(groups, k.id).toContain(k.id);
     const build = readFileSync(join(ROOT, "src", "render", "build.ts"), "utf8");

@@ -23,9 +23,19 @@ const FIXTURES = join(ROOT, "test", "fixtures", "render");
 const GOLDEN = join(ROOT, "test", "golden");
 const CASES: [string, string][] = [
   ["aws", join(ROOT, "examples", "qhub-config.yaml")],
-  ...["aws-efs", "aws-gpu", "gcp", "gcp-gpu", "azure", "do", "local", "existing"].map(
-    (p): [string, string] => [p, join(FIXTURES, `${p}.yaml`)],
-  ),
+  ...[
+    "aws-efs",
+    "aws-gpu",
+    "aws-auto",
+    "gcp",
+    "gcp-gpu",
+    "gcp-auto",
+    "azure",
+    "azure-auto",
+    "do",
+    "local",
+    "existing",
+  ].map((p): [string, string] => [p, join(FIXTURES, `${p}.yaml`)]),
 ];
 
 /** Renders a config into a fresh folder (the config is copied there, as users keep it). */
@@ -130,6 +140,8 @@ describe("qhub render: what Flux will apply", () => {
         for (const l of layers)
           expect(l).toEqual([
             "flux-system",
+            // The node pools' layer only where the autoscaler makes the nodes, first.
+            ...(name.endsWith("-auto") ? ["qhub-capacity"] : []),
             "qhub-controllers",
             "qhub-configs",
             "qhub-platform",

@@ -64,6 +64,10 @@ const CLUSTER_SCOPED = new Set([
   "ValidatingWebhookConfiguration",
   "MutatingWebhookConfiguration",
   "APIService",
+  "NodePool",
+  "EC2NodeClass",
+  "ComputeClass",
+  "AKSNodeClass",
 ]);
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");

@@ -139,6 +139,7 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
       const where = o.object.endsWith(o.file) ? "" : `  (${o.file})`;
       add(o.file, [
         `    ${sign[o.change]} ${o.object}${where}${o.warning ? `  WARNING: ${o.warning}` : ""}`,
+        ...(o.capacity ? [`        ${o.capacity}`] : []),
         ...(o.diff ? [o.diff.replace(/^/gm, "        ")] : []),
       ]);
     }

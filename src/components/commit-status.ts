@@ -6,11 +6,11 @@
 // notifier refuses them, notification-controller internal/notifier/github.go), and each layer
 // waits for its releases' health (wait: true), so a failing release fails its layer's status.
 import { Alert, Provider } from "@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3";
-import type { ResolvedConfig } from "../config/resolve.js";
+import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
 import { toYamlDocuments } from "../render/emit.js";
 import { at, checked } from "./kit.js";
-import type { CheckContext, Component } from "./types.js";
-import { LAYERS, layerKustomization } from "./types.js";
+import type { CheckContext, Component, LayerName } from "./types.js";
+import { layerKustomization } from "./types.js";
 
 /** The Secret of the status token (key `token`, as the github Provider reads it). */
 export const STATUS_SECRET = "qhub-commit-status";
@@ -23,7 +23,7 @@ const ALERT = "qhub-commit-status";
  */
 export const COMMIT_STATUS_EXPR = "'qhub/' + event.metadata.cluster + '/' + event.involvedObject.name";
 
-function objects(cluster: string, address: string): [Provider, Alert] {
+function objects(cluster: string, address: string, layers: readonly LayerName[]): [Provider, Alert] {
   const provider = new Provider({
     metadata: { name: PROVIDER },
     spec: {
@@ -38,7 +38,7 @@ function objects(cluster: string, address: string): [Provider, Alert] {
     spec: {
       providerRef: { name: PROVIDER },
       eventSeverity: "info",
-      eventSources: LAYERS.map((l) => ({
+      eventSources: layers.map((l) => ({
         kind: "Kustomization" as const,
         name: layerKustomization(l),
         namespace: "flux-system",
@@ -89,7 +89,10 @@ function check(ctx: CheckContext): void {
 }
 
 /** The README's section: what appears on a commit, the token, how to read a failure. */
-function section(config: ResolvedConfig): { title: string; body: string }[] {
+function section(
+  config: ResolvedConfig,
+  layers: (c: ResolvedCluster) => readonly LayerName[],
+): { title: string; body: string }[] {
   const on = config.clusters.filter((c) => c.gitops.commitStatus);
   const variables = [
     ...new Set(
@@ -99,7 +102,7 @@ function section(config: ResolvedConfig): { title: string; body: string }[] {
       }),
     ),
   ].join(", ");
-  const contexts = on.flatMap((c) => LAYERS.map((l) => `\`qhub/${c.name}/${layerKustomization(l)}\``));
+  const contexts = on.flatMap((c) => layers(c).map((l) => `\`qhub/${c.name}/${layerKustomization(l)}\``));
   return [
     {
       title: "Commit statuses",
@@ -131,10 +134,10 @@ export const commitStatus: Component = {
   enabled: (c) => c.gitops.commitStatus !== undefined,
   dependsOn: ["namespace"],
   owns: ["commit-status.yaml"],
-  render(c) {
+  render(c, { layers }) {
     const status = c.gitops.commitStatus;
     if (!status) return {};
-    const built = objects(c.name, status.address).map((o) =>
+    const built = objects(c.name, status.address, layers).map((o) =>
       checked(c.name, `${o.kind} ${o.metadata?.name ?? ""}`, "gitops.commit_status", o),
     );
     return {

@@ -57,6 +57,17 @@ export const GPU_SUPPORT: Record<Provider, { qhubInstallsPlugin: boolean; team: 
   },
 };
 
+/**
+ * GPU groups whose nodes the cloud's autoscaler makes (`node_provisioning: auto`): the capacity
+ * layer's pools carry the taints; what the cloud still needs for the GPUs.
+ */
+const AUTO_GPU: Partial<Record<Provider, string>> = {
+  aws: "the group's NodePool (capacity/) carries these taints and asks for the instance's GPUs; Karpenter's `al2023` alias picks the EKS-optimized NVIDIA AMI (it has the drivers) for GPU instances; QHub installs NVIDIA's device plugin (blueprints/nvidia-device-plugin)",
+  gcp: "GKE runs the NVIDIA device plugin, installs the drivers on auto-created GPU nodes and taints them `nvidia.com/gpu=present:NoSchedule`; the group's ComputeClass (capacity/) names its accelerators",
+  azure:
+    "the group's NodePool (capacity/) carries these taints and asks for the size's GPUs; AKS installs the drivers (AKSNodeClass `gpu.mode: Driver`); QHub installs NVIDIA's device plugin (blueprints/nvidia-device-plugin)",
+};
+
 /** Tolerations of exactly these taints. */
 export function tolerationsOf(taints: readonly Taint[]): Record<string, string>[] {
   return taints.map((t): Record<string, string> =>
@@ -130,7 +141,7 @@ export const nvidiaDevicePlugin: Component = {
         .map(
           (g) => `\`${g.name}\`: taints ${g.taints.map((t) => `\`${taintText(t)}\``).join(", ") || "none"}`,
         )
-        .join("; ")}): ${GPU_SUPPORT[c.provider].team}.`,
+        .join("; ")}): ${c.autoscaling ? AUTO_GPU[c.provider] : GPU_SUPPORT[c.provider].team}.`,
     ],
   },
 };

@@ -3,6 +3,7 @@
 // build, the README, the secrets stage, the pull request's grouping and `qhub check` read this list.
 import { BugError } from "../errors.js";
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
+import { capacity } from "./capacity.js";
 import { certManager } from "./cert-manager.js";
 import { commitStatus } from "./commit-status.js";
 import { condaStore } from "./conda-store/index.js";
@@ -15,14 +16,15 @@ import { smoke } from "./smoke/index.js";
 import { storage } from "./storage.js";
 import { tls } from "./tls.js";
 import { traefik } from "./traefik.js";
-import type { Component } from "./types.js";
-import { LAYERS } from "./types.js";
+import type { Component, LayerName } from "./types.js";
+import { LAYERS, OPTIONAL_LAYERS } from "./types.js";
 
 export const COMPONENTS: readonly Component[] = [
   certManager,
   traefik,
   nvidiaDevicePlugin,
   namespace,
+  capacity,
   storage,
   tls,
   jupyterhub,
@@ -41,6 +43,12 @@ export function componentsOf(c: ResolvedCluster, registry: readonly Component[])
 /** The components at least one of the config's clusters has. */
 export function componentsOfAny(config: ResolvedConfig, registry: readonly Component[]): Component[] {
   return registry.filter((k) => config.clusters.some((c) => k.enabled?.(c) ?? true));
+}
+
+/** The layers a cluster has: every layer but the optional ones none of its components adds to. */
+export function layersOf(c: ResolvedCluster, registry: readonly Component[]): LayerName[] {
+  const ks = componentsOf(c, registry);
+  return LAYERS.filter((l) => !OPTIONAL_LAYERS.includes(l) || ks.some((k) => k.layout[l] !== undefined));
 }
 
 /** The first and last layers a component adds to (by what it declares for the README's layout). */

@@ -11,8 +11,14 @@ import type { OutputFile } from "../render/emit.js";
 import type { GeneratedValue } from "../secrets/stable.js";
 
 /** A cluster's Flux Kustomizations, in the order Flux applies them (each waits for the one before). */
-export const LAYERS = ["controllers", "configs", "platform", "smoke"] as const;
+export const LAYERS = ["capacity", "controllers", "configs", "platform", "smoke"] as const;
 export type LayerName = (typeof LAYERS)[number];
+/**
+ * Layers a cluster has only when one of its components declares a part there (`layout`); the
+ * others every cluster has. `capacity`: the node pools an autoscaler makes (`node_provisioning: auto`),
+ * first: every later layer's pods (the controllers' too) wait for nodes of those pools.
+ */
+export const OPTIONAL_LAYERS: readonly LayerName[] = ["capacity"];
 /** The name of a layer's Flux Kustomization (in flux-system). */
 export function layerKustomization(layer: LayerName): string {
   return `qhub-${layer}`;
@@ -45,6 +51,8 @@ export interface RenderContext {
   config: ResolvedConfig;
   /** Relative path from a layer's folder to the repository root. */
   up: string;
+  /** The cluster's layers, in the order Flux applies them (optional ones only where present). */
+  layers: readonly LayerName[];
   /**
    * A digest of what an earlier layer applies: its files (sealed Secrets without their encrypted
    * bytes: a re-seal of the same values changes nothing), its kustomization and the shared folders
@@ -122,8 +130,14 @@ export interface Component {
     tree?: readonly { path: string; about: string }[];
     /** Items of "what the cluster needs before Flux applies QHub", one line each. */
     needs?(c: ResolvedCluster): string[];
-    /** Sections of the README's top level (after Secrets), each a `##` title and its text. */
-    sections?(config: ResolvedConfig): { title: string; body: string }[];
+    /**
+     * Sections of the README's top level (after Secrets), each a `##` title and its text;
+     * `layers` gives a cluster's layers.
+     */
+    sections?(
+      config: ResolvedConfig,
+      layers: (c: ResolvedCluster) => readonly LayerName[],
+    ): { title: string; body: string }[];
   };
   /** Its own checks over the objects Flux would apply in a cluster. */
   check?(ctx: CheckContext): void;

@@ -28,6 +28,19 @@ export const NODE_POOL_LABEL: Partial<Record<Provider, string>> = {
   do: "doks.digitalocean.com/node-pool",
 };
 
+/**
+ * The node label pods select a group by when the cloud's autoscaler makes its nodes
+ * (`node_provisioning: auto`): Karpenter (EKS, and AKS node auto-provisioning) labels every node
+ * with its NodePool's name (https://karpenter.sh/docs/reference/well-known-labels/); GKE puts a
+ * pod selecting `cloud.google.com/compute-class: NAME` on that compute class's nodes
+ * (https://cloud.google.com/kubernetes-engine/docs/concepts/about-custom-compute-classes). Read 2026-12-07.
+ */
+export const AUTO_NODE_LABEL: Partial<Record<Provider, string>> = {
+  aws: "karpenter.sh/nodepool",
+  gcp: "cloud.google.com/compute-class",
+  azure: "karpenter.sh/nodepool",
+};
+
 /** Where local and existing clusters place pods when the config names no node labels. */
 export const DEFAULT_NODE_SELECTOR = { key: "kubernetes.io/os", value: "linux" } as const;
 

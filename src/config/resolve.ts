@@ -1,6 +1,7 @@
 // resolve: validated per-cluster settings in, one fully defaulted model per cluster out.
 // Pure: defaults that live in files (the conda environments) are handed in by the loader.
 import {
+  AUTO_NODE_LABEL,
   DEFAULT_DASK_WORKER_PROFILES,
   DEFAULT_GPU_IMAGE,
   DEFAULT_IMAGES,
@@ -147,6 +148,12 @@ export interface ResolvedCluster {
     prices?: Prices;
   };
   nodeGroups: ResolvedNodeGroups;
+  /**
+   * `node_provisioning: auto`: the cloud's autoscaler makes the groups' nodes from the objects QHub
+   * declares, and pods select a group by its label (`nodeSelector` of each group); JupyterHub
+   * keeps `placeholders` users' worth of room on the user group. Absent: the team makes the pools.
+   */
+  autoscaling?: { label: string; placeholders: number };
   sops: { ageRecipients: string[] };
 }
 
@@ -184,9 +191,17 @@ function byRoleThenName(names: Iterable<string>): string[] {
   return [...NODE_GROUP_ROLES, ...rest];
 }
 
+/** `node_provisioning: auto` on a cloud whose autoscaler QHub declares pools for (validate refuses others). */
+function autoscaling(config: ParsedConfig): ResolvedCluster["autoscaling"] {
+  const label = AUTO_NODE_LABEL[config.provider];
+  const block = config[PROVIDER_BLOCKS[config.provider] as "amazon_web_services"];
+  if (!label || block?.node_provisioning !== "auto") return undefined;
+  return { label, placeholders: block.user_placeholders ?? 1 };
+}
+
 function nodeGroups(config: ParsedConfig): ResolvedNodeGroups {
   const provider = config.provider;
-  const label = NODE_POOL_LABEL[provider];
+  const label = autoscaling(config)?.label ?? NODE_POOL_LABEL[provider];
   const defaults = DEFAULT_NODE_GROUPS[provider];
   if (label && defaults) {
     const block = config[PROVIDER_BLOCKS[provider] as "amazon_web_services"];
@@ -235,14 +250,24 @@ function profileGroup(
   named: string | undefined,
   selector: unknown,
   role: NodeGroupRole,
+  poolLabel: string | undefined,
 ): string {
   if (named !== undefined) return named;
-  if (selector !== null && typeof selector === "object" && Object.keys(selector).length > 0) {
-    const wanted = Object.entries(selector as Record<string, unknown>);
-    const match = Object.values(groups).find((g) => wanted.every(([k, v]) => g.nodeSelector[k] === v));
-    if (match) return match.name;
-  }
-  return role;
+  return selectedGroup(groups, selector, poolLabel) ?? role;
+}
+
+/**
+ * The group whose labels a QHub 0.4 `node_selector` selects: by the group's labels, or, when the
+ * autoscaler makes the nodes, by the cloud's node-pool label the selector was written for.
+ */
+function selectedGroup(groups: ResolvedNodeGroups, selector: unknown, poolLabel: string | undefined) {
+  if (selector === null || typeof selector !== "object" || Object.keys(selector).length === 0)
+    return undefined;
+  const wanted = Object.entries(selector as Record<string, unknown>);
+  const match = Object.values(groups).find((g) =>
+    wanted.every(([k, v]) => g.nodeSelector[k] === v || (k === poolLabel && v === g.name)),
+  );
+  return match?.name;
 }
 
 function cloud(config: ParsedConfig): ResolvedCluster["cloud"] {
@@ -316,12 +341,18 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
     jupyterlab: c.default_images?.jupyterlab ?? DEFAULT_IMAGES.jupyterlab,
     daskWorker: c.default_images?.dask_worker ?? DEFAULT_IMAGES.dask_worker,
   };
+  const auto = autoscaling(c);
+  const poolLabel = NODE_POOL_LABEL[c.provider];
   const written = c.profiles?.jupyterlab ?? DEFAULT_JUPYTERLAB_PROFILES;
   const anyDefault = written.some((p) => p.default);
   const jupyterlabProfiles = written.map((p, i): ResolvedJupyterLabProfile => {
     const { cpu_limit, cpu_guarantee, mem_limit, mem_guarantee, image, ...extra } =
       p.kubespawner_override ?? {};
-    const nodeGroup = profileGroup(groups, p.node_group, extra.node_selector, "user");
+    const nodeGroup = profileGroup(groups, p.node_group, extra.node_selector, "user", poolLabel);
+    // With the autoscaler's nodes, a QHub 0.4 selector of a pool label no node carries gives way
+    // to the group's placement.
+    if (auto && selectedGroup(groups, extra.node_selector, poolLabel) !== undefined)
+      delete extra.node_selector;
     return compact({
       displayName: p.display_name,
       slug: slugify(p.display_name),
@@ -405,6 +436,7 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
     environments,
     cloud: compact(cloud(c)),
     nodeGroups: groups,
+    ...(auto ? { autoscaling: auto } : {}),
     sops: { ageRecipients: [...(c.secrets?.sops.age_recipients ?? [])].sort() },
   };
 }

@@ -827,6 +827,89 @@ export const daskEnvironments: Rule = ({ config, defaultEnvironments }) => {
   );
 };
 
+/** The providers whose node autoscaler QHub declares node pools for (`node_provisioning: auto`). */
+export const AUTO_PROVISIONING: readonly Provider[] = ["aws", "gcp", "azure"];
+
+/** The cluster's provider block, as parsed (its defaults applied). */
+function providerBlock(config: ParsedConfig): { node_provisioning?: string; user_placeholders?: number } {
+  return config[PROVIDER_BLOCKS[config.provider]] ?? {};
+}
+
+/**
+ * `node_provisioning: auto` needs a cloud whose node autoscaler QHub declares pools for; it sizes
+ * Karpenter's NodePool limits from the instance's size (max_nodes × vCPUs and memory), so the
+ * instance must be in QHub's table there; Karpenter and GKE's compute classes keep no minimum, so
+ * a `min_nodes` above what the platform's own pods hold up is said not to be honoured.
+ */
+export const nodeProvisioning: Rule = ({ config }) => {
+  const block = PROVIDER_BLOCKS[config.provider];
+  const written = providerBlock(config);
+  const auto = written.node_provisioning === "auto";
+  if (!auto) {
+    return written.user_placeholders === undefined
+      ? []
+      : [
+          {
+            path: [block, "user_placeholders"],
+            prefer: "key",
+            message:
+              "user placeholders keep room on nodes an autoscaler adds; without `node_provisioning: auto` they have no effect",
+            hint: `add \`node_provisioning: auto\` to ${block}, or remove \`user_placeholders\``,
+          },
+        ];
+  }
+  if (!AUTO_PROVISIONING.includes(config.provider))
+    return [
+      {
+        path: [block, "node_provisioning"],
+        prefer: "value",
+        message: `node_provisioning: auto needs a cloud whose node autoscaler QHub declares pools for (aws: Karpenter, gcp: GKE compute classes, azure: AKS node auto-provisioning); provider is ${config.provider}`,
+        hint: "remove `node_provisioning` (the team creates the pools the rendered README lists), or run the cluster on aws, gcp or azure",
+      },
+    ];
+  const out: Finding[] = [];
+  const groups = new Set<string>([...NODE_GROUP_ROLES, ...Object.keys(writtenNodeGroups(config))]);
+  for (const name of groups) {
+    const instance = groupInstance(config, name);
+    const written = writtenNodeGroups(config)[name] as { min_nodes?: number } | undefined;
+    if (config.provider !== "gcp" && instance !== undefined && !instanceType(config.provider, instance))
+      out.push({
+        path: written ? [block, "node_groups", name, "instance"] : [block, "node_provisioning"],
+        prefer: "value",
+        message: `instance type ${instance} of group ${name} is not in QHub's table of ${config.provider} instance types: its NodePool's CPU and memory limits (max_nodes × the instance's size) cannot be computed`,
+        hint: `use a listed type (src/config/instances.ts), or \`node_provisioning: manual\``,
+      });
+    const declared = writtenNodeGroups(config)[name] as
+      | { labels?: Record<string, string>; taints?: { key: string; value?: string; effect: string }[] }
+      | undefined;
+    const ownTaints = (declared?.taints ?? []).filter(
+      (t) => !(t.key === "nvidia.com/gpu" && t.value === "present" && t.effect === "NoSchedule"),
+    );
+    if (config.provider === "gcp" && (Object.keys(declared?.labels ?? {}).length > 0 || ownTaints.length > 0))
+      out.push({
+        path: [block, "node_groups", name, declared?.labels ? "labels" : "taints"],
+        prefer: "key",
+        severity: "warning",
+        message: `the nodes GKE makes for group ${name}'s compute class do not get its labels or taints: the ComputeClass schema QHub validates against (@kubernetes-models/gke 4.6.2) has no nodePoolConfig`,
+        hint: "pods still select the group by its compute class; drop the labels and taints (GKE's own GPU taint stays), or use node_provisioning: manual",
+      });
+    // The general group always runs the hub, so one node of it stays; other groups none.
+    const held = name === "general" ? 1 : 0;
+    if (written?.min_nodes !== undefined && written.min_nodes > held)
+      out.push({
+        path: [block, "node_groups", name, "min_nodes"],
+        prefer: "value",
+        severity: "warning",
+        message: `min_nodes ${written.min_nodes} is not honoured with node_provisioning: auto: the autoscaler keeps no minimum, it makes nodes for pods that wait and removes empty ones${name === "general" ? " (the hub keeps one general node)" : ""}`,
+        hint:
+          name === "user"
+            ? "keep room for spawns with `user_placeholders` instead"
+            : `lower min_nodes to ${held}, or use node_provisioning: manual`,
+      });
+  }
+  return out;
+};
+
 /** The variable the rendered `qhub-pr.yaml` workflow reads `qhub pr`'s token from. */
 export const PR_TOKEN_VARIABLE = "QHUB_PR_TOKEN";
 
@@ -889,6 +972,7 @@ export const RULES: readonly Rule[] = [
   secretSources,
   daskEnvironments,
   commitStatusToken,
+  nodeProvisioning,
 ];
 
 export function runRules(ctx: RuleContext): Finding[] {

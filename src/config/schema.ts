@@ -529,11 +529,26 @@ const kubernetesVersion = describe(
 
 const region = (fallback: string) => describe(z._default(nonEmpty(), fallback), "Cloud region.");
 
+export const NODE_PROVISIONING = ["manual", "auto"] as const;
+export type NodeProvisioning = (typeof NODE_PROVISIONING)[number];
+
+const nodeProvisioning = describe(
+  z._default(z.enum(NODE_PROVISIONING), "manual"),
+  "Who makes the nodes. `manual` (default): the team creates the node pools (the rendered README lists their sizes). `auto`: the repository declares them, one per node group, for the cloud's node autoscaler (aws: Karpenter NodePool + EC2NodeClass; gcp: GKE ComputeClass with node-pool auto-creation; azure: AKS node auto-provisioning, NodePool + AKSNodeClass), in their own layer before the platform; JupyterHub then packs users onto the fewest nodes (user scheduler) and keeps warm room (`user_placeholders`). Only on aws, gcp and azure.",
+);
+
+const userPlaceholders = describe(
+  z.optional(z.int().check(z.gte(0)).check(z.lte(100))),
+  "With `node_provisioning: auto`: how many users' worth of room JupyterHub keeps free on the `user` group (z2jh user placeholders, each the size of the default profile's guarantee, evicted first when a real server needs the room), so a spawn does not wait for a new node. Default 1; 0 turns them off.",
+);
+
 const AmazonWebServices = z.strictObject({
   region: region("us-west-2"),
   availability_zones: describe(z.optional(z.array(nonEmpty())), "Zones to use."),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  node_provisioning: nodeProvisioning,
+  user_placeholders: userPlaceholders,
   prices: z.optional(Prices),
   efs_file_system_id: describe(
     z.optional(
@@ -569,6 +584,8 @@ const GoogleCloudPlatform = z.strictObject({
   availability_zones: describe(z.optional(z.array(nonEmpty())), "Zones to use."),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  node_provisioning: nodeProvisioning,
+  user_placeholders: userPlaceholders,
   prices: z.optional(Prices),
 });
 
@@ -576,6 +593,8 @@ const Azure = z.strictObject({
   region: region("Central US"),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  node_provisioning: nodeProvisioning,
+  user_placeholders: userPlaceholders,
   prices: z.optional(Prices),
 });
 
@@ -583,6 +602,7 @@ const DigitalOcean = z.strictObject({
   region: region("nyc3"),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
+  node_provisioning: nodeProvisioning,
   prices: z.optional(Prices),
 });
 
@@ -625,6 +645,7 @@ const NodeSelectors = z.strictObject({
 const SelfManaged = (what: string) =>
   z.strictObject({
     kube_context: describe(z.optional(nonEmpty()), `kubectl context of the ${what} cluster.`),
+    node_provisioning: nodeProvisioning,
     node_selectors: describe(
       z.optional(NodeSelectors),
       "Node labels that place pods by role; default `kubernetes.io/os: linux` for all.",

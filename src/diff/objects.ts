@@ -5,6 +5,7 @@ import { createTwoFilesPatch } from "diff";
 import { parseAllDocuments } from "yaml";
 import { REPLACED_EACH_CHANGE } from "../config/names.js";
 import { toYaml } from "../render/emit.js";
+import { capacityChange } from "./capacity.js";
 import { clusterOfPath } from "../ui/tasks.js";
 import type { ClusterCounts } from "../ui/tasks.js";
 
@@ -17,6 +18,8 @@ export interface ObjectChange {
   diff: string;
   /** Why a reviewer should look twice (deletions, identity fields). */
   warning?: string;
+  /** What it changes in the capacity the autoscaler may make (node pools of `node_provisioning: auto`). */
+  capacity?: string;
 }
 
 export interface FileChange {
@@ -120,6 +123,8 @@ export function diffTrees(
     for (const id of [...new Set([...oldById.keys(), ...newById.keys()])].sort()) {
       const o = oldById.get(id);
       const n = newById.get(id);
+      const capacity = capacityChange(o, n);
+      const said = capacity === undefined ? {} : { capacity };
       if (o && n) {
         if (fingerprint(o) === fingerprint(n)) continue;
         const d = patch(path, toYaml(masked(o)), toYaml(masked(n)));
@@ -128,10 +133,12 @@ export function diffTrees(
           file: path,
           change: "changed",
           diff: d || "(only encrypted values changed)",
+          ...said,
         });
-      } else if (n) target.objects.push({ object: id, file: path, change: "added", diff: "" });
+      } else if (n) target.objects.push({ object: id, file: path, change: "added", diff: "", ...said });
       else if (o)
         target.objects.push({
+          ...said,
           object: id,
           file: path,
           change: "removed",

@@ -1,5 +1,10 @@
 // Schema validation of any Kubernetes object QHub renders, by apiVersion and kind, with the
-// typed models of @kubernetes-models (Kubernetes, Flux, cert-manager and prometheus-operator CRDs).
+// typed models of @kubernetes-models (Kubernetes, Flux, cert-manager, prometheus-operator,
+// Karpenter and GKE CRDs), and CRD schemas kept as data (crds/) for kinds no package models.
+import { ComputeClass } from "@kubernetes-models/gke/cloud.google.com/v1/ComputeClass";
+import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
+import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
+import { AKSNodeClass } from "./crd-models.js";
 import { Certificate, ClusterIssuer, Issuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1";
 import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
 import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1";
@@ -73,6 +78,10 @@ const MODELS = [
   ServiceMonitor,
   PodMonitor,
   PrometheusRule,
+  NodePool,
+  EC2NodeClass,
+  ComputeClass,
+  AKSNodeClass,
 ] as unknown as readonly ModelClass[];
 
 const BY_TYPE = new Map(MODELS.map((m) => [`${m.apiVersion}/${m.kind}`, m]));

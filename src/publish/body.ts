@@ -109,7 +109,8 @@ function objectLines(o: ObjectChange | FileChange, detail: Detail): string {
       ? `${code(o.object)} in ${code(o.file)}`
       : code("object" in o ? o.object : o.file);
   const warn = "warning" in o && o.warning ? ` — ⚠️ ${o.warning}` : "";
-  const head = `- ${SIGN[o.change]}: ${name}${warn}`;
+  const capacity = "capacity" in o && o.capacity ? ` — ${o.capacity}` : "";
+  const head = `- ${SIGN[o.change]}: ${name}${warn}${capacity}`;
   if (detail === "objects" || detail === "files" || !o.diff) return head;
   return `${head}\n\n${foldDiff(o.diff, detail)}\n`;
 }

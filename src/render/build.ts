@@ -9,7 +9,13 @@ import { clusterEntryPath, clusterOverlayPath } from "../config/names.js";
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
 import type { Provider } from "../config/schema.js";
 import { checked, kustomization } from "../components/kit.js";
-import { checkedRegistry, COMPONENTS, componentsOf, componentsOfAny } from "../components/registry.js";
+import {
+  checkedRegistry,
+  COMPONENTS,
+  componentsOf,
+  componentsOfAny,
+  layersOf,
+} from "../components/registry.js";
 import type { Component, LayerName, LayerPart } from "../components/types.js";
 import { LAYERS, layerKustomization, SECRETS_LAYER } from "../components/types.js";
 import type { OutputFile } from "./emit.js";
@@ -117,7 +123,7 @@ function clusterParts(
         );
       return digestOf(c, layer, merged(ks, rendered)[layer], files, shared, secrets);
     };
-    rendered.set(k, k.render(c, { config, up: UP, layerDigest }));
+    rendered.set(k, k.render(c, { config, up: UP, layers: layersOf(c, registry), layerDigest }));
   }
   return merged(ks, rendered);
 }
@@ -158,14 +164,18 @@ function digestOf(
   return hash.digest("hex");
 }
 
-/** The layers of a cluster, with what each holds, from its components' parts. */
-function layersOf(parts: Record<LayerName, Required<LayerPart>>, secrets: readonly string[]): Layer[] {
-  return LAYERS.map((name, i) => {
+/** The layers of a cluster (`names`, in order), with what each holds, from its components' parts. */
+function layersWith(
+  names: readonly LayerName[],
+  parts: Record<LayerName, Required<LayerPart>>,
+  secrets: readonly string[],
+): Layer[] {
+  return names.map((name, i) => {
     const decrypts = name === SECRETS_LAYER && secrets.length > 0;
     return {
       name,
       summary: [...parts[name].summary, ...(decrypts ? [`encrypted Secrets (${secrets.join(", ")})`] : [])],
-      dependsOn: i > 0 ? LAYERS[i - 1] : undefined,
+      dependsOn: i > 0 ? names[i - 1] : undefined,
       decrypts: decrypts || undefined,
     };
   });
@@ -243,12 +253,16 @@ function cluster(
         `cluster ${c.name}: encrypted Secret ${f.path} is outside its ${SECRETS_LAYER} layer`,
       );
   const parts = clusterParts(c, config, registry, files, shared, secrets);
-  const layers = layersOf(parts, secretNames(secrets));
+  const names = layersOf(c, registry);
+  for (const l of LAYERS)
+    if (!names.includes(l) && (parts[l].files.length > 0 || parts[l].resources.length > 0))
+      throw new BugError(`cluster ${c.name}: layer ${l} has parts, but no component declares it`);
+  const layers = layersWith(names, parts, secretNames(secrets));
   return {
     layers,
     files: [
       { path: `${clusterEntryPath(c.name)}/qhub.yaml`, content: fluxKustomizations(c, layers) },
-      ...LAYERS.flatMap((l) => layerFiles(c, l, parts[l], files, secrets)),
+      ...names.flatMap((l) => layerFiles(c, l, parts[l], files, secrets)),
     ],
   };
 }

@@ -1,7 +1,7 @@
 // The rendered repository's README: what is where, how to bootstrap Flux on each cluster, and a
 // Mermaid diagram (GitHub renders it) of each cluster's layers in dependsOn order.
 import type { Component, LayerName } from "../components/types.js";
-import { LAYERS, SECRETS_LAYER } from "../components/types.js";
+import { LAYERS, OPTIONAL_LAYERS, SECRETS_LAYER } from "../components/types.js";
 import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
 import { clusterCost, dollars } from "../config/prices.js";
 import type { ClusterCost } from "../config/prices.js";
@@ -87,6 +87,24 @@ function nodeTable(c: ResolvedCluster): string {
   return [...head, ...rows, ...costLines(cost)].join("\n");
 }
 
+/** What the node table means: pools the team creates, or pools the cloud's autoscaler makes. */
+function poolsIntro(c: ResolvedCluster): string[] {
+  if (!c.autoscaling)
+    return [
+      "Node pools: QHub places pods by the cloud's node-pool label. Create the pools with these sizes",
+      "(QHub does not create cloud infrastructure; Flux cannot resize node pools):",
+    ];
+  return [
+    `Node pools (\`node_provisioning: auto\`): the \`capacity\` layer declares one per group for the cloud's autoscaler,`,
+    `which makes nodes of these types for pods that wait and removes empty ones, up to max_nodes (Karpenter's CPU and`,
+    `memory limits; on GKE the cluster's auto-provisioning limits); pods select a group by \`${c.autoscaling.label}\`.`,
+    "min_nodes is not honoured (the autoscaler keeps no minimum; the hub keeps one general node).",
+    `JupyterHub packs users onto the fewest nodes (user scheduler) and keeps ${c.autoscaling.placeholders} user placeholder(s) of`,
+    "warm room on the user group, evicted first (pod priorities) when a real server needs it; with placeholders, at least",
+    "one user node stays up (not in the baseline below):",
+  ];
+}
+
 /** The always-on baseline and where the prices come from. */
 function costLines(cost: ClusterCost | undefined): string[] {
   if (!cost) return [];
@@ -131,9 +149,11 @@ const LAYER_NOTES: Partial<Record<LayerName, string>> = { controllers: " (Helm r
 /** The layout block's lines for the layers and the components' shared folders. */
 function layoutLines(registry: readonly Component[]): string[] {
   return [
-    ...LAYERS.map((l) => {
+    ...LAYERS.flatMap((l) => {
       const words = registry.flatMap((k) => (k.layout[l] === undefined ? [] : [k.layout[l]]));
-      return tree(`  ${l}/`, `${words.join(", ")}${LAYER_NOTES[l] ?? ""}`);
+      // An optional layer no cluster has (no autoscaling anywhere) is not in the tree.
+      if (words.length === 0 && OPTIONAL_LAYERS.includes(l)) return [];
+      return [tree(`  ${l}/`, `${words.join(", ")}${LAYER_NOTES[l] ?? ""}`)];
     }),
     ...registry.flatMap((k) => (k.readme?.tree ?? []).map((t) => tree(t.path, t.about))),
   ];
@@ -153,8 +173,7 @@ export function renderReadme(config: ResolvedConfig, input: ReadmeInput): string
       "",
       mermaid(input.layers.get(c.name) ?? []),
       "",
-      "Node pools: QHub places pods by the cloud's node-pool label. Create the pools with these sizes",
-      "(QHub does not create cloud infrastructure; Flux cannot resize node pools):",
+      ...poolsIntro(c),
       "",
       nodeTable(c),
       "",
@@ -167,7 +186,9 @@ export function renderReadme(config: ResolvedConfig, input: ReadmeInput): string
   // Components no cluster has (monitoring off everywhere) say nothing in the layout or sections.
   const present = componentsOfAny(config, input.registry);
   const sections = present
-    .flatMap((k) => k.readme?.sections?.(config) ?? [])
+    .flatMap(
+      (k) => k.readme?.sections?.(config, (c) => (input.layers.get(c.name) ?? []).map((l) => l.name)) ?? [],
+    )
     .flatMap((s) => [`## ${s.title}`, "", s.body, ""]);
   return `${[
     `# ${config.projectName}: QHub platform repository`,

@@ -17,6 +17,7 @@ import {
 import { SMOKE_SERVICE, SMOKE_TOKEN, smokeHubValues } from "../smoke/index.js";
 import { GRAFANA_SERVICE, GRAFANA_TOKEN_FOR_HUB, grafanaHubService } from "../monitoring/grafana.js";
 import { MONITORING_NAMESPACE } from "../monitoring/index.js";
+import { placeholderTolerations, userScheduling } from "../capacity.js";
 import { STORAGE_CLAIM } from "../storage.js";
 import { tlsSecretName } from "../tls.js";
 import type { CheckContext, Component, SecretNeed } from "../types.js";
@@ -356,6 +357,7 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       singleuser: {
         image: splitImage(c.images.jupyterlab),
         nodeSelector: c.nodeGroups.user.nodeSelector,
+        ...placeholderTolerations(c),
         networkPolicy: { egress: notebookToDaskEgress() },
         profileList: profiles,
         // In a folder Jupyter searches, so the environments show up in JupyterLab's launcher.
@@ -377,7 +379,8 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       },
       cull: { enabled: true, timeout: 3600, every: 600 },
       prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
-      scheduling: { userScheduler: { enabled: false } },
+      // With the autoscaler's nodes: users packed, placeholders for warm room, priorities.
+      scheduling: userScheduling(c),
     },
     [
       platformToken("cookie-secret", "hub.cookieSecret"),
