@@ -146,6 +146,23 @@ const lazyDraft2019Formats = {
   },
 };
 
+/**
+ * @kubernetes-models/gke depends on older copies of @kubernetes-models/base, validate and
+ * apimachinery (nested under it), which brought a second validation runtime (ajv's error
+ * messages in every language among it) into every render. Its imports resolve to the copies the
+ * other models use: the same names and paths, and test/capacity.test.ts validates its objects.
+ */
+const gkeSharedRuntime = {
+  name: "gke-shared-runtime",
+  setup(b) {
+    b.onResolve({ filter: /^@kubernetes-models\/(?:base|validate|apimachinery)(?:\/.*)?$/ }, (args) =>
+      /[\\/]@kubernetes-models[\\/]gke[\\/]/.test(args.importer)
+        ? b.resolve(args.path, { kind: args.kind, resolveDir: rootDir })
+        : undefined,
+    );
+  },
+};
+
 const ageWithoutUndici = {
   name: "age-without-undici",
   setup(b) {
@@ -200,7 +217,13 @@ for (const file of readdirSync(new URL("src/commands/", root)).filter((f) => f.e
     write: false,
     define: { "import.meta.url": "__qhubImportMetaUrl" },
     banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [sharedErrors("./errors.cjs"), ageWithoutUndici, ageX25519Only, lazyDraft2019Formats],
+    plugins: [
+      sharedErrors("./errors.cjs"),
+      ageWithoutUndici,
+      ageX25519Only,
+      lazyDraft2019Formats,
+      gkeSharedRuntime,
+    ],
   });
   const bundle = new URL(`dist/chunks/${name}.js`, root);
   const body = out.outputFiles[0].text;

@@ -1,6 +1,7 @@
 // Models of custom resources no @kubernetes-models package has, from their CRDs' schemas kept as
 // data (crds/, each with its source and date): built and validated as the typed models are.
-import { Ajv } from "ajv";
+import { createRequire } from "node:module";
+import type * as AjvModule from "ajv";
 import type { ValidateFunction } from "ajv";
 import aksNodeClassSchema from "./crds/aks-node-class.v1beta1.schema.json" with { type: "json" };
 
@@ -20,6 +21,8 @@ function crdModel(apiVersion: string, kind: string, schema: object) {
       return Object.fromEntries(Object.entries(this));
     }
     validate(): void {
+      // ajv is required here, when such an object is first validated, not at every start.
+      const { Ajv } = createRequire(import.meta.url)("ajv") as typeof AjvModule;
       compiled ??= new Ajv({ strict: false, allErrors: true }).compile(schema);
       if (compiled(this)) return;
       const errors = (compiled.errors ?? []).map((e) => `data${e.instancePath} ${e.message ?? e.keyword}`);
