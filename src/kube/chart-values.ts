@@ -140,3 +140,18 @@ function aheadOfTime(file: string, digest: string): ((values: unknown) => string
 export function pinnedChartsDir(root: string): string {
   return join(root, "charts");
 }
+
+/**
+ * Validators of the pinned charts (and `extra`'s first) for QHub installed at `root`: the ones the
+ * build precompiled (dist/chunks/charts/) while charts/ holds the bytes they were made from.
+ */
+export function pinnedChartValidators(
+  root: string,
+  extra?: string,
+): (name: string) => ((values: unknown) => string[]) | undefined {
+  const pinned = pinnedChartsDir(root);
+  return chartValidators([...(extra === undefined ? [] : [extra]), pinned], {
+    dir: join(root, "dist", "chunks", "charts"),
+    for: pinned,
+  });
+}
