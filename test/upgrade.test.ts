@@ -750,4 +750,43 @@ describe("qhub upgrade: Nebari configs", () => {
     expect(r.text).toContain("client_secret: { fromEnv: GITHUB_CLIENT_SECRET }");
     expect(r.report.environment.map((e) => e.name)).toEqual(["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"]);
   });
+
+  const small = "project_name: team\nprovider: local\ndomain: team.localhost\n";
+
+  test("without jupyterlab.idle_culler, Nebari's default culling is written; nebari_version becomes qhub_version once", () => {
+    const r = upgradeConfigText(
+      "qhub-config.yaml",
+      `nebari_version: 2023.1.1 # pinned\nqhub_version: 0.4.3\n${small}`,
+    );
+    expect(r.text).toMatch(/^qhub_version: 1 # pinned\n/);
+    expect(r.text?.match(/qhub_version/g)).toHaveLength(1);
+    expect(r.text).not.toContain("nebari_version");
+    const culling = dig(parse(r.text ?? ""), "jupyterhub", "culling");
+    expect(culling).toEqual({
+      server_idle_timeout: 900,
+      kernel_idle_timeout: 900,
+      kernel_check_interval: 300,
+      kernel_cull_connected: true,
+      kernel_cull_busy: false,
+      terminal_idle_timeout: 900,
+      terminal_check_interval: 300,
+    });
+    expect(dig(parse(r.text ?? ""), "monitoring")).toEqual({ enabled: true });
+    expect(r.problems).toEqual([]);
+  });
+
+  test("Nebari's storage types: efs is QHub's cloud storage (naming the file system is a decision), cephfs an NFS server", () => {
+    const efs = upgradeConfigText(
+      "qhub-config.yaml",
+      "nebari_version: 2024.9.1\nproject_name: team\nprovider: aws\ndomain: hub.example.com\nstorage:\n  type: efs\n",
+    );
+    expect(efs.text).toContain("  type: cloud\n");
+    expect(efs.report.review.map((x) => x.path)).toContain("amazon_web_services.efs_file_system_id");
+    const ceph = upgradeConfigText(
+      "qhub-config.yaml",
+      `nebari_version: 2024.9.1\n${small}storage:\n  type: cephfs\n`,
+    );
+    expect(ceph.text).toContain("  type: nfs\n");
+    expect(ceph.report.review.map((x) => x.path)).toContain("storage.type");
+  });
 });

@@ -1,5 +1,5 @@
 // `qhub upgrade`'s pure middle: an old config's text in, the upgraded text and a report out.
-// Detect the format, migrate 0.3 -> 0.4 -> schema version 1 in steps, fix what the new rules
+// Detect the format, migrate 0.3 -> 0.4 -> schema version 1 (Nebari -> 1) in steps, fix what the new rules
 // reject where a safe fix exists, and check that what comes out says what the edits meant.
 import { isDeepStrictEqual } from "node:util";
 import { isAlias, isMap, isNode, isScalar, isSeq, Pair, parse, Scalar, stringify, visit } from "yaml";
@@ -64,6 +64,11 @@ export function upgradeConfigText(file: string, input: string): UpgradeResult {
     upgrade04to1(ed, "Nebari -> 1");
   } else upgrade04to1(ed);
   identityFixes(ed);
+  if (detected.era === "nebari" && ed.has(["qhub_version"]))
+    ed.remove(
+      ["qhub_version"],
+      "the file is Nebari's (nebari_version says so); qhub_version takes its place",
+    );
   setSchemaVersion(ed, detected.era === "nebari" ? null : detected.version);
   finalChecks(ed);
   ed.scrubComments();
