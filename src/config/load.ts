@@ -6,6 +6,7 @@ import { BugError, UserError } from "../errors.js";
 import { kindNamed, listPackageDir, MAX_CONFIG_FILE, readNamed, readPackageText } from "../fs/safe.js";
 import { parseConfigText } from "./document.js";
 import type { ConfigDocument } from "./document.js";
+import { JUPYTERHUB_CHART_VERSION } from "./defaults.js";
 import { writtenOverrides } from "./overrides.js";
 import type { ValuesCheck } from "./overrides.js";
 import { CondaEnvironment } from "./schema.js";
@@ -77,12 +78,8 @@ export async function hubValuesCheck(
   cd: ConfigDocument,
 ): Promise<{ check: ValuesCheck; chart: string } | undefined> {
   if (writtenOverrides(cd.value).length === 0) return undefined;
-  const [{ pinnedChartValidators }, { JUPYTERHUB_CHART }] = await Promise.all([
-    import("../kube/chart-values.js"),
-    import("../components/jupyterhub/index.js"),
-  ]);
-  const check = pinnedChartValidators(packageRoot())(`${JUPYTERHUB_CHART.name}-${JUPYTERHUB_CHART.version}`);
-  if (check === undefined)
-    throw new BugError(`QHub's charts/ has no values schema of the ${JUPYTERHUB_CHART.name} chart`);
-  return { check, chart: `the JupyterHub chart (z2jh ${JUPYTERHUB_CHART.version})` };
+  const { pinnedValuesCheck } = await import("../kube/values-check.js");
+  const check = pinnedValuesCheck(packageRoot(), `jupyterhub-${JUPYTERHUB_CHART_VERSION}`);
+  if (check === undefined) throw new BugError("QHub's charts/ has no values schema of the jupyterhub chart");
+  return { check, chart: `the JupyterHub chart (z2jh ${JUPYTERHUB_CHART_VERSION})` };
 }

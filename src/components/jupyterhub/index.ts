@@ -3,6 +3,7 @@
 // hub's code is Python beside this file (bundled as text into hub.extraConfig); what it reads is
 // data in `custom.qhub` (z2jh's get_config), never spliced into the code.
 import type { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
+import { JUPYTERHUB_CHART_VERSION } from "../../config/defaults.js";
 import { ADMIN_GROUP, passwordEnvName, passwordKey } from "../../config/names.js";
 import type { ResolvedCluster, ResolvedConfig, ResolvedJupyterLabProfile } from "../../config/resolve.js";
 import { githubOrganizations, oauthAppKey } from "../../config/rules.js";
@@ -36,7 +37,11 @@ import passwordAuthenticatorPy from "./password_authenticator.py";
 import profileAudiencePy from "./profile_audience.py";
 import sharedFoldersPy from "./shared_folders.py";
 
-export const JUPYTERHUB_CHART = { name: "jupyterhub", version: "4.4.0", repository: "jupyterhub" } as const;
+export const JUPYTERHUB_CHART = {
+  name: "jupyterhub",
+  version: JUPYTERHUB_CHART_VERSION,
+  repository: "jupyterhub",
+} as const;
 
 /** The Secret, sealed by the secrets stage, that holds OAuth credentials. */
 export const OAUTH_SECRET = "qhub-oauth";
