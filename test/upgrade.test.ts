@@ -789,4 +789,18 @@ describe("qhub upgrade: Nebari configs", () => {
     expect(ceph.text).toContain("  type: nfs\n");
     expect(ceph.report.review.map((x) => x.path)).toContain("storage.type");
   });
+
+  test("a Nebari file without nebari_version is recognised by its keys and upgrades the same", () => {
+    const original = fixture("gcp-nebari-2024-password");
+    const r = upgradeConfigText("qhub-config.yaml", original.replace("nebari_version: 2024.5.1\n", ""));
+    expect(r.report).toMatchObject({ detected: "nebari", detectedBy: "shape", version: null });
+    expect(r.report.evidence).toEqual(expect.arrayContaining(["jupyterlab", "jhub_apps", "telemetry"]));
+    const outcome: UpgradeOutcome = { ...r.report, dryRun: true, written: false, backup: null, problems: [] };
+    expect(formatReport(outcome)[0]).toMatch(
+      /^qhub-config\.yaml: a Nebari config \(no nebari_version; recognised by jupyterlab, jhub_apps, telemetry, .*\) -> schema version 1$/,
+    );
+    // The same file as with nebari_version, but for where qhub_version goes (first, as in 0.x files).
+    const versioned = upgradeConfigText("qhub-config.yaml", original).text ?? "";
+    expect((r.text ?? "").replace("qhub_version: 1\n", "")).toBe(versioned.replace("qhub_version: 1\n", ""));
+  });
 });

@@ -75,7 +75,8 @@ function from(report: UpgradeReport): string {
         : `QHub ${report.detected}`;
   if (report.detectedBy === "qhub_version") return `QHub ${report.version ?? report.detected}`;
   if (report.detectedBy === "nebari_version") return `Nebari ${report.version ?? ""}`.trimEnd();
-  return `${era} (no qhub_version; recognised by ${report.evidence.join(", ")})`;
+  const key = report.detected === "nebari" ? "nebari_version" : "qhub_version";
+  return `${era} (no ${key}; recognised by ${report.evidence.join(", ")})`;
 }
 
 /** The report as lines for people (stderr), without the problems (the command prints those). */
