@@ -15,6 +15,7 @@ export function upgradeNebari(ed: Editor): void {
   jupyterlab(ed);
   storage(ed);
   login(ed);
+  sharedUsersGroup(ed);
   monitoring(ed);
   gpuGroups(ed);
   daskWorkers(ed);
@@ -201,6 +202,16 @@ function login(ed: Editor): void {
       [...config, "auth0_subdomain"],
       "Nebari read the Auth0 tenant from AUTH0_DOMAIN: write it here (TENANT for TENANT.auth0.com)",
     );
+}
+
+/** Nebari's `security.shared_users_group` was on unless set false: its folder stays shared. */
+function sharedUsersGroup(ed: Editor): void {
+  if (ed.has(["security", "shared_users_group"]) || ed.has(["security", "groups", "users"])) return;
+  ed.add(
+    ["security", "groups", "users"],
+    ed.flow({}),
+    "Nebari's shared users group (on unless shared_users_group was false), as a group with a shared folder",
+  );
 }
 
 /**
