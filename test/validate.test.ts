@@ -1,11 +1,11 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
 import { formatProblem, formatWarning } from "../src/config/problems.js";
 import { unsetVariables, validateDocument } from "../src/config/validate.js";
 import { VALID } from "./fixtures.js";
-import { problemLines, runMain, tempDir } from "./helpers.js";
+import { problemLines, ROOT, runMain, tempDir } from "./helpers.js";
 
 /** An AWS GPU node group and a JupyterLab profile on it (lines of the config, after VALID). */
 const GPU_PROFILE = [
@@ -578,6 +578,14 @@ gitops:
       "qhub-config.yaml:17:20: jupyterhub.overrides.proxy.secretToken: is a secret written in jupyterhub.overrides, which goes into the repository's HelmRelease as plain text. Hint: remove it (QHub seals the hub's own secrets and the login's client secret from `security`); rotate the value, it is in your history",
     ]);
     expect(lines.join("\n")).not.toContain("not-shown");
+  });
+
+  test("the validate command's bundle carries no ajv (overrides use the build's precompiled validator)", () => {
+    const bundle = readFileSync(join(ROOT, "dist", "chunks", "validate.js"), "utf8");
+    // Ajv's option names and its messages are in its code, and in no other module QHub bundles.
+    expect(bundle).not.toContain("strictTuples");
+    expect(bundle).not.toContain("must NOT have additional properties");
+    expect(readFileSync(join(ROOT, "dist", "chunks", "check.js"), "utf8")).toContain("strictTuples");
   });
 
   test("without overrides, the chart's schema is not loaded", async () => {
