@@ -1,15 +1,14 @@
-// The migration steps: QHub 0.3 -> 0.4 -> this QHub's schema version 1 (Nebari's files join at
-// the second, after nebari.ts's own step). Each step edits the
-// document in place through the Editor, which records every change for the report. Pure.
+// The migration steps: QHub 0.3 -> 0.4 -> this QHub's schema version 1 (Nebari's files join at the
+// second, after nebari.ts's own step). Each step edits the document in place through the Editor,
+// which records every change for the report. Pure.
 import { envNameFor, NEBARI_KEYS, RETIRED_KEYS, schemasAt } from "../config/issues.js";
 import { isPlainObject } from "../config/merge.js";
-import { DEFAULT_GPU_IMAGE } from "../config/defaults.js";
+import { DEFAULT_GPU_IMAGE, JUPYTERHUB_CHART_VERSION } from "../config/defaults.js";
 import { overrideSecrets } from "../config/rules.js";
 import { PROVIDER_BLOCKS, PROVIDERS, QhubConfig } from "../config/schema.js";
 import type { Provider } from "../config/schema.js";
 import { isScalar, isSeq } from "yaml";
 import { DASK_CLIENT_PINS } from "../components/dask-gateway/index.js";
-import { JUPYTERHUB_CHART } from "../components/jupyterhub/index.js";
 import { NEBARI_IMAGE } from "./detect.js";
 import { isSecretKey, isSecretRef } from "./edit.js";
 import type { Editor, Path } from "./edit.js";
@@ -173,7 +172,7 @@ function hubBlock(ed: Editor): void {
     else
       ed.note(
         overrides,
-        `kept: QHub merges these values over its own for the JupyterHub chart (z2jh ${JUPYTERHUB_CHART.version}), and \`qhub validate\` checks them against the chart's values schema; review them, as ${era(ed, "QHub 0.4")} ran another chart version and set other values`,
+        `kept: QHub merges these values over its own for the JupyterHub chart (z2jh ${JUPYTERHUB_CHART_VERSION}), and \`qhub validate\` checks them against the chart's values schema; review them, as ${era(ed, "QHub 0.4")} ran another chart version and set other values`,
       );
   }
   if (ed.keys(hub).length === 0) ed.remove(hub, "nothing left", false);
