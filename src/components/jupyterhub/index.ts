@@ -30,8 +30,10 @@ import {
   platformTokens,
   splitImage,
 } from "../kit.js";
+import { cull, serverCulling } from "./culling.js";
 import loginTemplate from "./login.html.jinja";
 import oauthGroupsPy from "./oauth_groups.py";
+import { mergeOverrides } from "./overrides.js";
 import pageTemplate from "./page.html.jinja";
 import passwordAuthenticatorPy from "./password_authenticator.py";
 import profileAudiencePy from "./profile_audience.py";
@@ -50,12 +52,6 @@ export const PASSWORDS_SECRET = "qhub-passwords";
 
 /** Where the hub finds QHub's page templates (hub.extraFiles), before JupyterHub's own. */
 const HUB_TEMPLATES = "/usr/local/etc/jupyterhub/qhub-templates";
-/**
- * The user server's jupyter-server config QHub writes (kernel and terminal culling): a JSON config
- * file in a folder of jupyter_config_path (jupyter_core's SYSTEM_CONFIG_PATH), which jupyter-server
- * loads beside the image's own (docker-stacks' is /etc/jupyter/jupyter_server_config.py).
- */
-export const SERVER_CONFIG_PATH = "/usr/local/etc/jupyter/jupyter_server_config.json";
 /** Where conda-store's environments are mounted in user pods (read-only). */
 const CONDA_MOUNT = "/home/conda";
 
@@ -280,57 +276,6 @@ function monitoredHub() {
   };
 }
 
-/** The hub's culler of idle servers (z2jh's `cull`, jupyterhub-idle-culler). */
-function cull(c: ResolvedCluster): Record<string, unknown> {
-  const { server_idle_timeout: timeout, server_check_interval: every } = c.culling;
-  return timeout > 0 ? { enabled: true, timeout, every } : { enabled: false };
-}
-
-/**
- * Kernel and terminal culling in each user server: jupyter-server's traits (the names of
- * jupyter_server/services/kernels/kernelmanager.py and terminals/terminalmanager.py), as the
- * singleuser.extraFiles entry that writes them; undefined when none is set.
- */
-export function serverCulling(c: ResolvedCluster): Record<string, unknown> | undefined {
-  const k = c.culling;
-  const pick = (entries: [string, number | boolean | undefined][]) =>
-    Object.fromEntries(entries.filter(([, v]) => v !== undefined));
-  const kernels = pick([
-    ["cull_idle_timeout", k.kernel_idle_timeout],
-    ["cull_interval", k.kernel_check_interval],
-    ["cull_connected", k.kernel_cull_connected],
-    ["cull_busy", k.kernel_cull_busy],
-  ]);
-  const terminals = pick([
-    ["cull_inactive_timeout", k.terminal_idle_timeout],
-    ["cull_interval", k.terminal_check_interval],
-  ]);
-  const data = {
-    ...(Object.keys(kernels).length > 0 ? { MappingKernelManager: kernels } : {}),
-    ...(Object.keys(terminals).length > 0 ? { TerminalManager: terminals } : {}),
-  };
-  return Object.keys(data).length > 0 ? { mountPath: SERVER_CONFIG_PATH, data } : undefined;
-}
-
-/**
- * `jupyterhub.overrides` over QHub's values, as Helm merges values files: maps merge key by key,
- * lists and scalars replace (a `null` stays, and makes Helm drop the chart's default).
- */
-export function mergeOverrides(values: unknown, overrides: unknown): unknown {
-  const isMap = (v: unknown): v is Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v);
-  if (!isMap(values) || !isMap(overrides)) return overrides === undefined ? values : overrides;
-  const out: Record<string, unknown> = { ...values };
-  for (const [key, value] of Object.entries(overrides))
-    Object.defineProperty(out, key, {
-      value: Object.hasOwn(values, key) ? mergeOverrides(values[key], value) : value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  return out;
-}
-
 export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
   const auth = authentication(c);
   const tls = tlsSecretName(c);
@@ -361,89 +306,87 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
   const themed = Object.keys(c.theme).length > 0;
   const general = c.nodeGroups.general.nodeSelector;
   const culling = serverCulling(c);
-  const values = {
-    hub: {
-      image: splitImage(c.images.jupyterhub),
-      nodeSelector: general,
-      // The sqlite-pvc claim names its class: EKS >= 1.30 has no default StorageClass.
-      ...(c.storage.blockClass ? { db: { pvc: { storageClassName: c.storage.blockClass } } } : {}),
-      config: auth.config,
-      ...(auth.env.length > 0 ? { extraEnv: auth.env } : {}),
-      ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
-      ...(c.monitoring.enabled ? monitoredHub() : {}),
-      // The gateway's token comes from qhub-platform-tokens (valuesFrom). The smoke test
-      // (components/smoke) calls the API as its own service, with a role of the narrowest
-      // scopes; Grafana (components/monitoring) logs users in through the hub as an OAuth client.
-      services: {
-        "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` },
-        ...smokeHubValues().services,
-        ...(c.monitoring.enabled ? { [GRAFANA_SERVICE]: grafanaHubService(c) } : {}),
-      },
-      loadRoles: smokeHubValues().loadRoles,
-      // The theme: QHub's templates over JupyterHub's own, reading theme.jupyterhub's values.
-      ...(themed
-        ? {
-            templateVars: c.theme,
-            templatePaths: [HUB_TEMPLATES],
-            extraFiles: {
-              "qhub-template-login": {
-                mountPath: `${HUB_TEMPLATES}/login.html`,
-                stringData: loginTemplate,
-              },
-              "qhub-template-page": { mountPath: `${HUB_TEMPLATES}/page.html`, stringData: pageTemplate },
-            },
-          }
-        : {}),
-    },
-    // Data the hub's code (hub.extraConfig) reads with z2jh's get_config("custom.qhub...").
-    custom: {
-      qhub: {
-        ...auth.custom,
-        ...(Object.keys(audience).length > 0 ? { profileAudience: audience } : {}),
-      },
-    },
-    proxy: {
-      // Traefik (the cluster's ingress) terminates TLS; the hub's own proxy stays inside.
-      service: { type: "ClusterIP" },
-      chp: { nodeSelector: general },
-    },
-    ingress: {
-      enabled: true,
-      ingressClassName: "traefik",
-      hosts: [c.domain],
-      ...(tls ? { tls: [{ hosts: [c.domain], secretName: tls }] } : {}),
-    },
-    singleuser: {
-      image: splitImage(c.images.jupyterlab),
-      nodeSelector: c.nodeGroups.user.nodeSelector,
-      networkPolicy: { egress: notebookToDaskEgress() },
-      profileList: profiles,
-      // In a folder Jupyter searches, so the environments show up in JupyterLab's launcher.
-      extraFiles: { ...kernels(c), ...(culling ? { "qhub-culling": culling } : {}) },
-      storage: {
-        type: "static",
-        static: { pvcName: STORAGE_CLAIM, subPath: "home/{username}" },
-        extraVolumes: [{ name: "qhub-shared", persistentVolumeClaim: { claimName: STORAGE_CLAIM } }],
-        extraVolumeMounts: [
-          { name: "qhub-shared", mountPath: CONDA_MOUNT, subPath: "conda", readOnly: true },
-        ],
-      },
-      extraEnv: {
-        DASK_GATEWAY__ADDRESS: `http://proxy-public${GATEWAY_PREFIX}`,
-        DASK_GATEWAY__PROXY_ADDRESS: `gateway://${GATEWAY_PROXY_SERVICE}.${c.namespace}:80`,
-        DASK_GATEWAY__PUBLIC_ADDRESS: `${GATEWAY_PREFIX}/`,
-        DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
-      },
-    },
-    cull: cull(c),
-    prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
-    scheduling: { userScheduler: { enabled: false } },
-  };
-  return helmRelease(
+  const release = helmRelease(
     c,
     JUPYTERHUB_CHART,
-    // The config's overrides come last: an escape hatch into the chart's values.
-    mergeOverrides(values, c.hubOverrides) as Record<string, unknown>,
+    {
+      hub: {
+        image: splitImage(c.images.jupyterhub),
+        nodeSelector: general,
+        // The sqlite-pvc claim names its class: EKS >= 1.30 has no default StorageClass.
+        ...(c.storage.blockClass ? { db: { pvc: { storageClassName: c.storage.blockClass } } } : {}),
+        config: auth.config,
+        ...(auth.env.length > 0 ? { extraEnv: auth.env } : {}),
+        ...(Object.keys(extraConfig).length > 0 ? { extraConfig } : {}),
+        ...(c.monitoring.enabled ? monitoredHub() : {}),
+        // The gateway's token comes from qhub-platform-tokens (valuesFrom). The smoke test
+        // (components/smoke) calls the API as its own service, with a role of the narrowest
+        // scopes; Grafana (components/monitoring) logs users in through the hub as an OAuth client.
+        services: {
+          "dask-gateway": { display: false, url: `http://${GATEWAY_PROXY_SERVICE}` },
+          ...smokeHubValues().services,
+          ...(c.monitoring.enabled ? { [GRAFANA_SERVICE]: grafanaHubService(c) } : {}),
+        },
+        loadRoles: smokeHubValues().loadRoles,
+        // The theme: QHub's templates over JupyterHub's own, reading theme.jupyterhub's values.
+        ...(themed
+          ? {
+              templateVars: c.theme,
+              templatePaths: [HUB_TEMPLATES],
+              extraFiles: {
+                "qhub-template-login": {
+                  mountPath: `${HUB_TEMPLATES}/login.html`,
+                  stringData: loginTemplate,
+                },
+                "qhub-template-page": { mountPath: `${HUB_TEMPLATES}/page.html`, stringData: pageTemplate },
+              },
+            }
+          : {}),
+      },
+      // Data the hub's code (hub.extraConfig) reads with z2jh's get_config("custom.qhub...").
+      custom: {
+        qhub: {
+          ...auth.custom,
+          ...(Object.keys(audience).length > 0 ? { profileAudience: audience } : {}),
+        },
+      },
+      proxy: {
+        // Traefik (the cluster's ingress) terminates TLS; the hub's own proxy stays inside.
+        service: { type: "ClusterIP" },
+        chp: { nodeSelector: general },
+      },
+      ingress: {
+        enabled: true,
+        ingressClassName: "traefik",
+        hosts: [c.domain],
+        ...(tls ? { tls: [{ hosts: [c.domain], secretName: tls }] } : {}),
+      },
+      singleuser: {
+        image: splitImage(c.images.jupyterlab),
+        nodeSelector: c.nodeGroups.user.nodeSelector,
+        networkPolicy: { egress: notebookToDaskEgress() },
+        profileList: profiles,
+        // In a folder Jupyter searches, so the environments show up in JupyterLab's launcher.
+        extraFiles: { ...kernels(c), ...(culling ? { "qhub-culling": culling } : {}) },
+        storage: {
+          type: "static",
+          static: { pvcName: STORAGE_CLAIM, subPath: "home/{username}" },
+          extraVolumes: [{ name: "qhub-shared", persistentVolumeClaim: { claimName: STORAGE_CLAIM } }],
+          extraVolumeMounts: [
+            { name: "qhub-shared", mountPath: CONDA_MOUNT, subPath: "conda", readOnly: true },
+          ],
+        },
+        extraEnv: {
+          DASK_GATEWAY__ADDRESS: `http://proxy-public${GATEWAY_PREFIX}`,
+          DASK_GATEWAY__PROXY_ADDRESS: `gateway://${GATEWAY_PROXY_SERVICE}.${c.namespace}:80`,
+          DASK_GATEWAY__PUBLIC_ADDRESS: `${GATEWAY_PREFIX}/`,
+          DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
+        },
+      },
+      cull: cull(c),
+      prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
+      scheduling: { userScheduler: { enabled: false } },
+    },
     [
       platformToken("cookie-secret", "hub.cookieSecret"),
       platformToken("proxy-token", "proxy.secretToken"),
@@ -452,6 +395,10 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       ...(c.monitoring.enabled ? [GRAFANA_TOKEN_FOR_HUB] : []),
     ],
   );
+  // The config's overrides come last: an escape hatch into the chart's values.
+  if (release.spec)
+    release.spec.values = mergeOverrides(release.spec.values, c.hubOverrides) as Record<string, unknown>;
+  return release;
 }
 
 function secrets(c: ResolvedCluster): SecretNeed[] {
