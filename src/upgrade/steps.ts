@@ -480,7 +480,11 @@ function providerBlocks(ed: Editor): void {
 function providerBlock(ed: Editor, block: string): void {
   const allowed = schemaKeys(ed, [block]);
   for (const key of ed.keys([block]))
-    if (!allowed.has(key)) ed.remove([block, key], PROVIDER_KEY_REASONS[key] ?? GENERIC_INFRA);
+    if (!allowed.has(key))
+      ed.remove(
+        [block, key],
+        (PROVIDER_KEY_REASONS[key] ?? GENERIC_INFRA).replace("QHub 0.x", era(ed, "QHub 0.x")),
+      );
 
   const version = [block, "kubernetes_version"];
   const node = ed.node(version);
