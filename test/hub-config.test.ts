@@ -3,7 +3,8 @@
 // in (password, GitHub with organisations and teams, Auth0 with a groups claim), and their servers
 // start twice. See test/hub-harness.ts for what is checked and test/python/ for the harness.
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { basename, dirname, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, test } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
@@ -16,6 +17,7 @@ import pageTemplate from "../src/components/jupyterhub/page.html.jinja";
 import { hubTest, hubValues, loginsFor, problemsOf, runHarness } from "./hub-harness.js";
 import type { Expected } from "./hub-harness.js";
 import { renderFixture, ROOT, runMain, tempDir } from "./helpers.js";
+import { testNeeding } from "./kustomize.js";
 
 type Json = Record<string, unknown>;
 
@@ -526,5 +528,55 @@ describe("monitoring: Grafana logs in through the hub, and the hub serves its me
       delete (values.hub as { services: Record<string, Json> }).services.grafana!.oauth_redirect_uri;
     });
     expect(result.services!.grafana).toBeNull();
+  });
+});
+
+describe("kernel and terminal culling in the user server", () => {
+  const HAS_NOTEBOOK =
+    spawnSync("/usr/bin/python3", ["-c", "import notebook.terminal, traitlets"], { stdio: "ignore" })
+      .status === 0;
+  const serverTest = testNeeding(
+    HAS_NOTEBOOK,
+    "Debian's notebook 6 (/usr/bin/python3 -c 'import notebook'), whose kernel and terminal managers jupyter-server copied",
+    "apt-get install python3-notebook",
+  );
+
+  serverTest("jupyterhub.culling's settings are what the user server's managers load", async () => {
+    const [c] = await renderText(
+      "project_name: team\nprovider: local\ndomain: team.localhost\nsecrets:\n  sops:\n    age_recipients: [age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29]\njupyterhub:\n  culling:\n    server_idle_timeout: 1800\n    kernel_idle_timeout: 900\n    kernel_check_interval: 120\n    kernel_cull_connected: true\n    terminal_idle_timeout: 600\n    terminal_check_interval: 60\n",
+    );
+    const values = c!.values as {
+      cull: Json;
+      singleuser: { extraFiles: Record<string, { mountPath: string; data: Json }> };
+    };
+    expect(values.cull).toMatchObject({ enabled: true, timeout: 1800, every: 600 });
+    const file = values.singleuser.extraFiles["qhub-culling"]!;
+    const dir = tempDir();
+    // z2jh writes `data` as JSON for a .json mountPath.
+    writeFileSync(join(dir, basename(file.mountPath)), JSON.stringify(file.data));
+    const r = spawnSync("/usr/bin/python3", [join(ROOT, "test", "python", "server_culling.py"), dir], {
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = JSON.parse(r.stdout) as { config_path: string[]; kernels: Json; terminals: Json };
+    // The file's folder is one the server searches (jupyter_core's SYSTEM_CONFIG_PATH).
+    expect(loaded.config_path).toContain(dirname(file.mountPath));
+    expect(basename(file.mountPath)).toBe("jupyter_server_config.json");
+    expect(loaded.kernels).toEqual({
+      cull_idle_timeout: 900,
+      cull_interval: 120,
+      cull_connected: true,
+      cull_busy: false,
+    });
+    expect(loaded.terminals).toEqual({ cull_inactive_timeout: 600, cull_interval: 60 });
+  });
+
+  test("no kernel or terminal setting: no server config file; a timeout of 0 turns the hub's culler off", async () => {
+    const [c] = await renderText(
+      "project_name: team\nprovider: local\ndomain: team.localhost\nsecrets:\n  sops:\n    age_recipients: [age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29]\njupyterhub:\n  culling:\n    server_idle_timeout: 0\n",
+    );
+    const values = c!.values as { cull: Json; singleuser: { extraFiles: Json } };
+    expect(values.cull.enabled).toBe(false);
+    expect(values.singleuser.extraFiles["qhub-culling"]).toBeUndefined();
   });
 });

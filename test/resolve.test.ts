@@ -393,6 +393,10 @@ describe("resolveConfig: what every provider shares", () => {
           "type": "self-signed",
         },
         "cloud": undefined,
+        "culling": {
+          "server_check_interval": 600,
+          "server_idle_timeout": 3600,
+        },
         "daskWorkerProfiles": [
           {
             "cores": 1.5,
@@ -473,6 +477,7 @@ describe("resolveConfig: what every provider shares", () => {
           "prWorkflow": false,
         },
         "groups": [],
+        "hubOverrides": {},
         "images": {
           "daskWorker": "ghcr.io/dask/dask-gateway:2026.3.0",
           "jupyterhub": "quay.io/jupyterhub/k8s-hub:4.4.0",

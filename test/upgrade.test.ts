@@ -64,7 +64,7 @@ describe("qhub upgrade: golden upgraded configs", () => {
     );
     for (const type of ["password", "github", "auth0", "custom"]) expect(auth).toContain(type);
     const eras = NAMES.map((n) => upgradeConfigText("qhub-config.yaml", fixture(n)).report.detected);
-    expect(new Set(eras)).toEqual(new Set(["0.3", "0.4"]));
+    expect(new Set(eras)).toEqual(new Set(["0.3", "0.4", "nebari"]));
     expect(NAMES.length).toBeGreaterThanOrEqual(8);
   });
 
@@ -287,10 +287,10 @@ describe("qhub upgrade: the command", () => {
       "hint: qhub upgrade migrates QHub 0.3.x and 0.4.x configs",
     ],
     [
-      "a Nebari config",
-      "nebari_version: 2023.1.1\nproject_name: x\n",
-      "error: this is a Nebari config",
-      "hint: start a new config",
+      "a Nebari version it does not know",
+      "nebari_version: 2021.1.1\nproject_name: x\n",
+      'error: nebari_version "2021.1.1" is not a Nebari release qhub upgrade can migrate',
+      "hint: qhub upgrade migrates configs of Nebari's releases 2022.x to 2026.x",
     ],
     ["an empty file", "", "error: qhub-config.yaml cannot be upgraded: ", "hint: fix the YAML first"],
   ])("%s is a user error with a hint, exit 1, no stack trace", (_name, text, error, hint) => {
@@ -337,6 +337,17 @@ describe("qhub upgrade: version detection", () => {
     ],
     ["security:\n  users:\n    ada: {password: x}\n", ["0.3", null, "shape", "security.users.ada.password"]],
     ["project_name: x\nsecurity:\n  users:\n    ada: {uid: 1000}\n", ["current", null, "shape", ""]],
+    ["nebari_version: 2024.11.1\n", ["nebari", "2024.11.1", "nebari_version", ""]],
+    ["nebari_version: 2026.1.1rc2\nqhub_version: 0.4.3\n", ["nebari", "2026.1.1rc2", "nebari_version", ""]],
+    // A Nebari file whose nebari_version was deleted: its own keys, or its images, give it away.
+    ["jupyterlab:\n  idle_culler: {}\nsecurity:\n  keycloak: {}\n", ["nebari", null, "shape", "jupyterlab"]],
+    [
+      "default_images:\n  jupyterlab: quay.io/nebari/nebari-jupyterlab:2025.2.1\n",
+      ["nebari", null, "shape", "default_images.jupyterlab"],
+    ],
+    // The current schema's jupyterhub block is no sign of QHub 0.4; its other keys are.
+    ["project_name: x\njupyterhub:\n  overrides: {}\n", ["current", null, "shape", ""]],
+    ["jupyterhub:\n  overrides: {}\n  image: x\n", ["0.4", null, "shape", "jupyterhub.image"]],
   ])("%j", (text, expected) => {
     expect(era(text)).toEqual(expected);
   });
@@ -499,5 +510,297 @@ describe("qhub upgrade: the Dask pins it writes", () => {
     const out = upgradeConfigText("qhub-config.yaml", fixture("aws-0.3-github")).text ?? "";
     for (const pin of DASK_PINS) expect(out).toContain(`- ${pin}\n`);
     expect(out).not.toContain("qhub-dask");
+  });
+});
+
+/** The value at `path` inside parsed YAML or JSON, or undefined. */
+function dig(value: unknown, ...path: (string | number)[]): unknown {
+  let v = value;
+  for (const seg of path)
+    v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[seg] : undefined;
+  return v;
+}
+
+interface Profile {
+  display_name: string;
+  kubespawner_override: Record<string, unknown>;
+}
+
+/** The parts of the JupyterHub HelmRelease's values these tests read. */
+interface HubValues {
+  cull: Record<string, unknown>;
+  hub: Record<string, unknown>;
+  proxy: Record<string, unknown>;
+  custom: { qhub: Record<string, unknown> };
+  singleuser: {
+    profileList: Profile[];
+    extraFiles: Record<string, { mountPath: string; data: unknown }>;
+    extraEnv: Record<string, unknown>;
+    startTimeout?: unknown;
+  };
+}
+
+describe("qhub upgrade: Nebari configs", () => {
+  const NEBARI = NAMES.filter((n) => n.includes("-nebari-"));
+
+  test("the fixtures cover Nebari 2023.x, 2024.x and 2025.x on three clouds with three login types", () => {
+    const docs = NEBARI.map((n) => parse(fixture(n)) as Record<string, unknown>);
+    expect(docs.map((d) => String(d.nebari_version).slice(0, 4)).sort()).toEqual(["2023", "2024", "2025"]);
+    expect(new Set(docs.map((d) => d.provider))).toEqual(new Set(["aws", "gcp", "azure"]));
+    const logins = docs.map((d) => (d.security as { authentication: { type: string } }).authentication.type);
+    expect(new Set(logins)).toEqual(new Set(["GitHub", "password", "Auth0"]));
+  });
+
+  /** Upgrades, names the age recipient (and a GitHub organisation), renders; the outputs. */
+  async function upgradeAndRender(name: string) {
+    const { dir, config } = inTempDir(fixture(name));
+    const up = await runMain(["upgrade", "--config", config]);
+    const json = await runMain(["upgrade", "--config", config, "--dry-run", "--json"]);
+    let text = readFileSync(config, "utf8");
+    if (/type: GitHub/.test(text) && !text.includes("allowed_organizations"))
+      text = text.replace(
+        /^( +)client_secret: .*$/m,
+        (line, indent: string) => `${line}\n${indent}allowed_organizations: [dsteam]`,
+      );
+    writeFileSync(config, `${text}secrets:\n  sops:\n    age_recipients: [${TEST_RECIPIENT}]\n`);
+    for (const m of text.matchAll(/fromEnv: ([A-Za-z_][A-Za-z0-9_]*)/g))
+      process.env[m[1]!] = `canary-${m[1]!}`;
+    const validate = await runMain(["validate", "--config", config]);
+    const out = join(dir, "out");
+    const render = await runMain(["render", "--config", config, "--output", out]);
+    const check = await runMain(["check", out]);
+    const cluster = readdirSync(join(out, "clusters"))[0]!;
+    const platform = join(out, "cluster-overlays", cluster, "platform");
+    const hub = (
+      parse(readFileSync(join(platform, "jupyterhub.yaml"), "utf8")) as {
+        spec: { values: HubValues };
+      }
+    ).spec.values;
+    return { dir, config, out, up, json, validate, render, check, platform, hub };
+  }
+
+  test.each(NEBARI)(
+    "%s: upgrades, then validates, renders and passes qhub check; no secret value in any output",
+    async (name) => {
+      const r = await upgradeAndRender(name);
+      expect(r.up.stderr).toMatch(/: Nebari 20[0-9.]+ -> schema version 1\n/);
+      expect(r.validate.code, r.validate.stderr).toBe(0);
+      expect(r.render.code, r.render.stderr).toBe(0);
+      expect(r.check.code, r.check.stdout + r.check.stderr).toBe(0);
+      // The upgraded file and every output; the backup is the user's own original file.
+      const outputs = [
+        r.up.stdout,
+        r.up.stderr,
+        r.json.stdout,
+        r.json.stderr,
+        r.validate.stderr,
+        r.check.stderr,
+      ];
+      for (const out of outputs) expect(out).not.toMatch(/canary-[a-z]+-nebari/);
+      expect(readFileSync(r.config, "utf8")).not.toMatch(/canary/);
+      for (const file of readdirSync(r.out, { recursive: true }) as string[])
+        if (statSync(join(r.out, file)).isFile())
+          expect(readFileSync(join(r.out, file), "utf8"), file).not.toMatch(/canary-[a-z]+-nebari/);
+      expect(readFileSync(`${r.config}.bak`, "utf8")).toBe(fixture(name));
+      const doc = JSON.parse(r.json.stdout) as UpgradeOutcome;
+      expect(doc).toMatchObject({ detected: "current", upToDate: true });
+    },
+  );
+
+  test("aws 2023.x: profiles, GPU pool, Dask workers, environments, theme, culling, monitoring and overrides reach the rendered values", async () => {
+    const r = await upgradeAndRender("aws-nebari-2023-github");
+    const hub = r.hub;
+    const profiles = hub.singleuser.profileList;
+    expect(profiles.map((p) => p.display_name)).toEqual([
+      "Small Instance",
+      "Medium Instance",
+      "G4 GPU Instance 1x",
+    ]);
+    const gpu = profiles[2]!.kubespawner_override;
+    expect(gpu.node_selector).toEqual({ "eks.amazonaws.com/nodegroup": "gpu-tesla-g4" });
+    expect(gpu.extra_resource_limits).toEqual({ "nvidia.com/gpu": 1 });
+    expect(gpu.tolerations).toContainEqual({
+      key: "nvidia.com/gpu",
+      operator: "Equal",
+      value: "present",
+      effect: "NoSchedule",
+    });
+    expect(gpu.image).toBe(DEFAULT_GPU_IMAGE);
+    expect(dig(hub, "custom", "qhub", "profileAudience", "medium-instance", "groups")).toContain(
+      "dsteam:developer",
+    );
+    // Nebari's idle_culler counted minutes: servers stop after 60, kernels and terminals after 30.
+    expect(hub.cull).toEqual({ enabled: true, timeout: 3600, every: 600 });
+    expect(hub.singleuser.extraFiles["qhub-culling"]).toEqual({
+      mountPath: "/usr/local/etc/jupyter/jupyter_server_config.json",
+      data: {
+        MappingKernelManager: {
+          cull_idle_timeout: 1800,
+          cull_interval: 300,
+          cull_connected: true,
+          cull_busy: false,
+        },
+        TerminalManager: { cull_inactive_timeout: 1800, cull_interval: 300 },
+      },
+    });
+    // jupyterhub.overrides, merged over QHub's values; the proxy token written there is gone.
+    expect(hub.hub.concurrentSpawnLimit).toBe(20);
+    expect(hub.singleuser.startTimeout).toBe(600);
+    expect(hub.proxy.secretToken).toBeUndefined();
+    expect(dig(hub, "hub", "templateVars")).toMatchObject({
+      hub_title: "Nebari - dsteam",
+      primary_color: "#4f4173",
+    });
+    const gateway = readFileSync(join(r.platform, "dask-gateway.yaml"), "utf8");
+    expect(gateway).toContain('"name": "GPU Worker"');
+    expect(gateway).toContain('"eks.amazonaws.com/nodegroup": "gpu-tesla-g4"');
+    const env = readFileSync(join(r.out, "environments", "environment-dask.yaml"), "utf8");
+    for (const pin of DASK_PINS) expect(env).toContain(pin);
+    expect(env).not.toContain("nebari-dask");
+    expect(readdirSync(r.platform)).toContain("monitoring.yaml");
+    expect(readFileSync(join(r.out, "README.md"), "utf8")).toContain("## Moving over from Nebari");
+  });
+
+  test("gcp 2024.x: a tainted GPU pool with guest accelerators, profile_options and partial idle_culler", async () => {
+    const r = await upgradeAndRender("gcp-nebari-2024-password");
+    const profiles = r.hub.singleuser.profileList;
+    expect(
+      dig(profiles[1], "profile_options", "image", "choices", "r", "kubespawner_override", "image"),
+    ).toBe("quay.io/jupyter/r-notebook:2024-05-27");
+    const gpu = profiles[2]!.kubespawner_override;
+    expect(gpu.node_selector).toMatchObject({ "cloud.google.com/gke-nodepool": "gpu-t4" });
+    expect(gpu.tolerations).toEqual([
+      { key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" },
+    ]);
+    // Given: servers 30 minutes, kernels and terminals 20; the rest are Nebari's defaults.
+    expect(r.hub.cull).toMatchObject({ timeout: 1800 });
+    expect(r.hub.singleuser.extraFiles["qhub-culling"]?.data).toEqual({
+      MappingKernelManager: {
+        cull_idle_timeout: 1200,
+        cull_interval: 300,
+        cull_connected: true,
+        cull_busy: false,
+      },
+      TerminalManager: { cull_inactive_timeout: 1200, cull_interval: 300 },
+    });
+    expect(r.hub.singleuser.extraEnv.TZ).toBe("Europe/Berlin");
+    // Nebari ran monitoring by default: the upgrade keeps it on.
+    expect(readdirSync(r.platform)).toContain("monitoring.yaml");
+    expect(readFileSync(join(r.out, "environments", "environment-ml.yaml"), "utf8")).toContain(
+      "scikit-learn==1.4.2",
+    );
+  });
+
+  test("azure 2025.x: `key=value:Effect` taints, a GPU instance type and the Auth0 tenant", async () => {
+    const r = await upgradeAndRender("azure-nebari-2025-auth0");
+    const upgraded: unknown = parse(readFileSync(r.config, "utf8"));
+    expect(dig(upgraded, "azure", "node_groups", "worker", "taints")).toEqual([
+      { key: "dedicated", value: "worker", effect: "NoSchedule" },
+    ]);
+    expect(dig(upgraded, "azure", "node_groups", "gpu", "gpu")).toBe(true);
+    expect(dig(upgraded, "security", "authentication", "config", "auth0_subdomain")).toBe(
+      "analytics-corp.us",
+    );
+    const gpu = r.hub.singleuser.profileList[1]!.kubespawner_override;
+    expect(gpu.node_selector).toMatchObject({ "kubernetes.azure.com/agentpool": "gpu" });
+    expect(gpu.extra_resource_limits).toEqual({ "nvidia.com/gpu": 1 });
+    expect(r.hub.cull).toEqual({ enabled: true, timeout: 900, every: 600 });
+    const gateway = readFileSync(join(r.platform, "dask-gateway.yaml"), "utf8");
+    expect(gateway).toContain('"key": "dedicated"');
+  });
+
+  test("a Nebari file's report: Keycloak's users and the secrets it held are decisions, never values", () => {
+    const r = upgradeConfigText("qhub-config.yaml", fixture("azure-nebari-2025-auth0"));
+    const paths = r.report.review.map((x) => x.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "security.users",
+        "security.keycloak.initial_root_password",
+        "monitoring.overrides.minio.rootPassword",
+        "jupyterlab.gallery_settings.exhibits[0].token",
+      ]),
+    );
+    expect(r.report.environment.map((e) => e.name)).toEqual(["AUTH0_CLIENT_SECRET"]);
+    expect(JSON.stringify(r.report)).not.toMatch(/canary/);
+    for (const key of [
+      "keycloak",
+      "ci_cd",
+      "terraform_state",
+      "argo_workflows",
+      "jhub_apps",
+      "helm_extensions",
+      "tf_extensions",
+      "jupyterlab",
+      "conda_store",
+    ])
+      expect(
+        r.report.changes.some(
+          (c) => c.path === key || c.path.startsWith(`${key}.`) || c.path === `security.${key}`,
+        ),
+        key,
+      ).toBe(true);
+  });
+
+  test("a GitHub or Auth0 login without credentials in the file reads them where Nebari did", () => {
+    const r = upgradeConfigText(
+      "qhub-config.yaml",
+      "nebari_version: 2024.7.1\nproject_name: team\nprovider: local\ndomain: team.localhost\nsecurity:\n  authentication:\n    type: GitHub\n",
+    );
+    expect(r.text).toContain("client_id: { fromEnv: GITHUB_CLIENT_ID }");
+    expect(r.text).toContain("client_secret: { fromEnv: GITHUB_CLIENT_SECRET }");
+    expect(r.report.environment.map((e) => e.name)).toEqual(["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"]);
+  });
+
+  const small = "project_name: team\nprovider: local\ndomain: team.localhost\n";
+
+  test("without jupyterlab.idle_culler, Nebari's default culling is written; nebari_version becomes qhub_version once", () => {
+    const r = upgradeConfigText(
+      "qhub-config.yaml",
+      `nebari_version: 2023.1.1 # pinned\nqhub_version: 0.4.3\n${small}`,
+    );
+    expect(r.text).toMatch(/^qhub_version: 1 # pinned\n/);
+    expect(r.text?.match(/qhub_version/g)).toHaveLength(1);
+    expect(r.text).not.toContain("nebari_version");
+    const culling = dig(parse(r.text ?? ""), "jupyterhub", "culling");
+    expect(culling).toEqual({
+      server_idle_timeout: 900,
+      kernel_idle_timeout: 900,
+      kernel_check_interval: 300,
+      kernel_cull_connected: true,
+      kernel_cull_busy: false,
+      terminal_idle_timeout: 900,
+      terminal_check_interval: 300,
+    });
+    expect(dig(parse(r.text ?? ""), "monitoring")).toEqual({ enabled: true });
+    expect(r.problems).toEqual([]);
+  });
+
+  test("Nebari's storage types: efs is QHub's cloud storage (naming the file system is a decision), cephfs an NFS server", () => {
+    const efs = upgradeConfigText(
+      "qhub-config.yaml",
+      "nebari_version: 2024.9.1\nproject_name: team\nprovider: aws\ndomain: hub.example.com\nstorage:\n  type: efs\n",
+    );
+    expect(efs.text).toContain("  type: cloud\n");
+    expect(efs.report.review.map((x) => x.path)).toContain("amazon_web_services.efs_file_system_id");
+    const ceph = upgradeConfigText(
+      "qhub-config.yaml",
+      `nebari_version: 2024.9.1\n${small}storage:\n  type: cephfs\n`,
+    );
+    expect(ceph.text).toContain("  type: nfs\n");
+    expect(ceph.report.review.map((x) => x.path)).toContain("storage.type");
+  });
+
+  test("a Nebari file without nebari_version is recognised by its keys and upgrades the same", () => {
+    const original = fixture("gcp-nebari-2024-password");
+    const r = upgradeConfigText("qhub-config.yaml", original.replace("nebari_version: 2024.5.1\n", ""));
+    expect(r.report).toMatchObject({ detected: "nebari", detectedBy: "shape", version: null });
+    expect(r.report.evidence).toEqual(expect.arrayContaining(["jupyterlab", "jhub_apps", "telemetry"]));
+    const outcome: UpgradeOutcome = { ...r.report, dryRun: true, written: false, backup: null, problems: [] };
+    expect(formatReport(outcome)[0]).toMatch(
+      /^qhub-config\.yaml: a Nebari config \(no nebari_version; recognised by jupyterlab, jhub_apps, telemetry, .*\) -> schema version 1$/,
+    );
+    // The same file as with nebari_version, but for where qhub_version goes (first, as in 0.x files).
+    const versioned = upgradeConfigText("qhub-config.yaml", original).text ?? "";
+    expect((r.text ?? "").replace("qhub_version: 1\n", "")).toBe(versioned.replace("qhub_version: 1\n", ""));
   });
 });

@@ -1,11 +1,11 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
 import { formatProblem, formatWarning } from "../src/config/problems.js";
 import { unsetVariables, validateDocument } from "../src/config/validate.js";
 import { VALID } from "./fixtures.js";
-import { problemLines, runMain, tempDir } from "./helpers.js";
+import { problemLines, ROOT, runMain, tempDir } from "./helpers.js";
 
 /** An AWS GPU node group and a JupyterLab profile on it (lines of the config, after VALID). */
 const GPU_PROFILE = [
@@ -526,5 +526,79 @@ describe("monitoring", () => {
       "qhub-config.yaml:14:17: monitoring.storage_size: must be a storage size with a unit, such as 100Gi. Hint: use Ki, Mi, Gi, Ti (or k, M, G, T)",
     ]);
     expect(problemLines(`${VALID}monitoring:\n  enabled: true\n  retention: 4w2d\n`)).toEqual([]);
+  });
+});
+
+describe("jupyterhub.overrides: checked against the JupyterHub chart's values schema", () => {
+  const withOverrides = `${VALID}jupyterhub:
+  overrides:
+    hub:
+      concurrentSpawnLimit: 20
+      concurentSpawnLimit: 20
+    singleuser:
+      startTimeout: soon
+    cull:
+      timeout: 600
+gitops:
+  repository: acme/platform
+  clusters:
+    blue:
+      jupyterhub:
+        overrides:
+          proxy:
+            chp:
+              nodeSelector: [a]
+    green: {}
+`;
+
+  test("`qhub validate` reports each refused override at its own line, in the top level and in a cluster", async () => {
+    const dir = tempDir();
+    const config = join(dir, "qhub-config.yaml");
+    writeFileSync(config, withOverrides);
+    const r = await runMain(["validate", "--config", config]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.split("\n").filter((l) => l.includes("jupyterhub.overrides"));
+    expect(lines).toEqual([
+      `${config}:15:7: jupyterhub.overrides.hub.concurentSpawnLimit: the values schema of the JupyterHub chart (z2jh 4.4.0) refuses it: must NOT have additional properties (concurentSpawnLimit). Hint: overrides are chart values (z2jh's values.yaml); check the key's spelling and type against the chart's reference`,
+      `${config}:17:7: jupyterhub.overrides.singleuser.startTimeout: the values schema of the JupyterHub chart (z2jh 4.4.0) refuses it: must be integer,null. Hint: overrides are chart values (z2jh's values.yaml); check the key's spelling and type against the chart's reference`,
+      `${config}:28:15: gitops.clusters.blue.jupyterhub.overrides.proxy.chp.nodeSelector: the values schema of the JupyterHub chart (z2jh 4.4.0) refuses it: must be object. Hint: overrides are chart values (z2jh's values.yaml); check the key's spelling and type against the chart's reference`,
+    ]);
+    // render refuses what validate refuses.
+    const render = await runMain(["render", "--config", config, "--output", join(dir, "out")]);
+    expect(render.code).toBe(1);
+    expect(render.stderr).toContain("concurentSpawnLimit");
+  });
+
+  test("a credential written in the overrides is refused, never echoed", () => {
+    const lines = problemLines(
+      `${VALID}jupyterhub:\n  overrides:\n    hub:\n      cookieSecret: 0123abcd-not-shown\n      existingSecret: my-secret\n    proxy:\n      secretToken: 99-not-shown\n`,
+    );
+    expect(lines).toEqual([
+      "qhub-config.yaml:14:21: jupyterhub.overrides.hub.cookieSecret: is a secret written in jupyterhub.overrides, which goes into the repository's HelmRelease as plain text. Hint: remove it (QHub seals the hub's own secrets and the login's client secret from `security`); rotate the value, it is in your history",
+      "qhub-config.yaml:17:20: jupyterhub.overrides.proxy.secretToken: is a secret written in jupyterhub.overrides, which goes into the repository's HelmRelease as plain text. Hint: remove it (QHub seals the hub's own secrets and the login's client secret from `security`); rotate the value, it is in your history",
+    ]);
+    expect(lines.join("\n")).not.toContain("not-shown");
+  });
+
+  test("the validate command's bundle carries no ajv (overrides use the build's precompiled validator)", () => {
+    const bundle = readFileSync(join(ROOT, "dist", "chunks", "validate.js"), "utf8");
+    // Ajv's option names and its messages are in its code, and in no other module QHub bundles.
+    expect(bundle).not.toContain("strictTuples");
+    expect(bundle).not.toContain("must NOT have additional properties");
+    expect(readFileSync(join(ROOT, "dist", "chunks", "check.js"), "utf8")).toContain("strictTuples");
+  });
+
+  test("without overrides, the chart's schema is not loaded", async () => {
+    const { hubValuesCheck } = await import("../src/config/load.js");
+    expect(await hubValuesCheck(parseConfigText("qhub-config.yaml", VALID))).toBeUndefined();
+    expect(
+      await hubValuesCheck(
+        parseConfigText("qhub-config.yaml", `${VALID}jupyterhub:\n  culling: { server_idle_timeout: 60 }\n`),
+      ),
+    ).toBeUndefined();
+    const check = await hubValuesCheck(
+      parseConfigText("qhub-config.yaml", `${VALID}jupyterhub:\n  overrides: { hub: {} }\n`),
+    );
+    expect(check?.check({ hub: { concurrentSpawnLimit: 5 } })).toEqual([]);
   });
 });

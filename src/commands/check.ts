@@ -1,5 +1,5 @@
 import { kindNamed } from "../fs/safe.js";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Io } from "../io.js";
 import { tasksOf } from "../ui/tasks.js";
 import { UserError } from "../errors.js";
@@ -7,7 +7,7 @@ import { analyzeCluster } from "../check/analyze.js";
 import type { Finding } from "../check/analyze.js";
 import { clustersOf, collectCluster } from "../check/collect.js";
 import { assertKustomize } from "../check/kustomize.js";
-import { chartValidators, pinnedChartsDir } from "../kube/chart-values.js";
+import { pinnedChartValidators } from "../kube/chart-values.js";
 import { packageRoot } from "../config/load.js";
 
 export interface CheckOptions {
@@ -30,11 +30,7 @@ function chartValues(dir: string | undefined) {
       `--chart-schemas ${dir} does not exist or is not a folder`,
       "pass a folder of <chart>-<version>.schema.json files",
     );
-  const pinned = pinnedChartsDir(packageRoot());
-  const validators = chartValidators([...(dir === undefined ? [] : [dir]), pinned], {
-    dir: join(packageRoot(), "dist", "chunks", "charts"),
-    for: pinned,
-  });
+  const validators = pinnedChartValidators(packageRoot(), dir);
   return (chart: string, version: string, values: unknown) => validators(`${chart}-${version}`)?.(values);
 }
 

@@ -34,8 +34,8 @@ interface Target {
   clusters: ClusterConfig[];
 }
 
-function target(opts: PrOptions, io: Io): Target | undefined {
-  const clusters = validConfig(opts.config, io);
+async function target(opts: PrOptions, io: Io): Promise<Target | undefined> {
+  const clusters = await validConfig(opts.config, io);
   if (!clusters?.[0]) return undefined;
   const { project_name: project, gitops } = clusters[0].config;
   // In GitHub Actions, the repository the workflow runs in.
@@ -105,7 +105,7 @@ export async function runPr(opts: PrOptions, io: Io): Promise<number> {
   // Flags, then the environment, then the config: each refused before any work.
   checkBranchFlags(opts);
   const github = githubEnv(process.env);
-  const t = target(opts, io);
+  const t = await target(opts, io);
   if (!t) return 1;
   const published = await publishPullRequest(
     {

@@ -18,7 +18,7 @@ export interface UpgradeOptions {
   dryRun?: boolean;
 }
 
-/** Whether the upgraded config names at least one age recipient (QHub 0.3/0.4 files never do). */
+/** Whether the upgraded config names at least one age recipient (QHub 0.3/0.4 and Nebari files never do). */
 function hasAgeRecipient(text: string): boolean {
   const value: unknown = parse(text);
   const recipients = (value as { secrets?: { sops?: { age_recipients?: unknown } } } | null)?.secrets?.sops
@@ -51,7 +51,7 @@ function writeAtomic(path: string, text: string): void {
   writeNamed(path, text, { keepMode: true });
 }
 
-/** `qhub upgrade`: migrates a QHub 0.3/0.4 config in place; 0 done, 1 problems or decisions left. */
+/** `qhub upgrade`: migrates a QHub 0.3/0.4 or Nebari config in place; 0 done, 1 problems or decisions left. */
 export function runUpgrade(opts: UpgradeOptions, io: Io): number {
   const dryRun = opts.dryRun ?? false;
   const bytes = readConfig(opts.config);

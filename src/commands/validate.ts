@@ -1,5 +1,5 @@
 import type { Io } from "../io.js";
-import { loadConfigDocument, loadDefaultEnvironments } from "../config/load.js";
+import { hubValuesCheck, loadConfigDocument, loadDefaultEnvironments } from "../config/load.js";
 import { formatProblem, formatWarning, sortProblems } from "../config/problems.js";
 import { unsetVariables, validateDocument } from "../config/validate.js";
 
@@ -11,11 +11,12 @@ export interface ValidateOptions {
 }
 
 /** `qhub validate`: every problem at once; 0 valid, 1 invalid. Warnings do not change the status. */
-export function runValidate(opts: ValidateOptions, io: Io): number {
+export async function runValidate(opts: ValidateOptions, io: Io): Promise<number> {
   const cd = loadConfigDocument(opts.config);
   const result = validateDocument(cd, {
     shippedEnvironments: loadDefaultEnvironments(),
     requireAgeRecipients: true,
+    hubValues: await hubValuesCheck(cd),
   });
   // The rules' warnings, and the variables the config names that are not set.
   const warnings = sortProblems([...result.warnings, ...unsetVariables(cd, process.env)]);

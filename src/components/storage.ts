@@ -5,7 +5,7 @@
 // 1.30 has no default one); `qhub-block` (the per-cloud overlay) is the block class.
 import { PersistentVolume, PersistentVolumeClaim } from "kubernetes-models/v1";
 import { StorageClass } from "kubernetes-models/storage.k8s.io/v1";
-import type { ResolvedCluster } from "../config/resolve.js";
+import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.js";
 import { BugError } from "../errors.js";
 import { toYaml, toYamlDocuments } from "../render/emit.js";
 import type { Component } from "./types.js";
@@ -78,6 +78,49 @@ function sharedStorageClass(c: ResolvedCluster): StorageClass {
         `provider ${c.provider} has no shared file storage class (validation should have said so)`,
       );
   }
+}
+
+/**
+ * How a team that ran Nebari (or QHub 0.x, whose layout Nebari kept) keeps its cluster and data.
+ * Nebari's shared claim `jupyterhub-<namespace>-share` held `home/<user>` and `shared/<group>`,
+ * the layout of `qhub-storage`; its conda-store kept environments on `conda-store-<namespace>-share`
+ * as `<conda-store namespace>/envs/<name>` (Nebari's 03-profiles.py and conda-store module).
+ */
+function fromNebari(config: ResolvedConfig): string {
+  const namespaces = [...new Set(config.clusters.map((c) => c.namespace))].sort();
+  const ns = namespaces.length === 1 ? namespaces[0]! : "NAMESPACE";
+  return [
+    "`qhub upgrade` turns a `nebari-config.yaml` (Nebari 2022.x to 2026.x) into this config. QHub creates no cluster:",
+    "keep the one Nebari built. The config names Nebari's node groups, and QHub places pods on them by the",
+    "node-pool label each cloud gives its nodes (EKS node group, GKE node pool, AKS agent pool name), so the",
+    "pools stay as they are. Never run `nebari destroy`: it deletes the cluster and its disks.",
+    "",
+    `1. Stop Nebari's services in namespace \`${ns}\` before Flux applies the platform there: \`helm list -n ${ns}\``,
+    "   shows them (JupyterHub, Dask Gateway, conda-store, Keycloak, Traefik, monitoring); `helm uninstall` each.",
+    "   Their PersistentVolumeClaims stay: `kubectl get pvc -n " +
+      ns +
+      "` lists `jupyterhub-" +
+      ns +
+      "-share`",
+    "   (home and shared folders) and `conda-store-" +
+      ns +
+      "-share` (conda environments). Keep them, and the",
+    "   volumes behind them, until the data is copied (a claim's volume with reclaim policy Delete goes with",
+    '   the claim: `kubectl patch pv NAME -p \'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\'` first).',
+    "2. Home folders and group folders: Nebari kept `home/<user>` and `shared/<group>` on its shared claim,",
+    "   exactly where QHub keeps them on `qhub-storage`. Once Flux has made `qhub-storage`, copy them with a",
+    "   pod that mounts both claims (e.g. at /from and /to) and runs",
+    "   `cp -a /from/home /from/shared /to/` (or `rsync -a`), as user 1000 or root. QHub's own volume is a",
+    "   new disk (`storage.type: nfs`) or a folder QHub's storage class makes on the cloud's file service",
+    "   (`storage.type: cloud`; Nebari's EFS file system can be the one `amazon_web_services.efs_file_system_id`",
+    "   names, and the copy then stays on it); it cannot take over Nebari's volume in place.",
+    "3. Conda environments: QHub's conda-store builds the config's `environments` (the upgrade kept Nebari's)",
+    "   into `conda/envs/<name>` on `qhub-storage`; they need no copy. Environments users built in",
+    "   Nebari's conda-store (`conda-store-" + ns + "-share`, as `<namespace>/envs/<name>`) are not",
+    "   rebuilt: export each (`conda env export -p PATH`, or conda-store's UI) and add it to `environments`.",
+    "4. Users and groups lived in Nebari's Keycloak: `security.users` and `security.groups` (or the",
+    "   GitHub organisations / Auth0 tenant) decide who logs in now; a user's files are theirs by name.",
+  ].join("\n");
 }
 
 /** The NFS server's own folder, so that Kustomize's namespace transformer touches only it. */
@@ -257,7 +300,7 @@ export const storage: Component = {
       },
     };
   },
-  readme: { needs },
+  readme: { needs, sections: (config) => [{ title: "Moving over from Nebari", body: fromNebari(config) }] },
   check(ctx) {
     // The NFS server's Service must be where the shared volume's CSI attributes say.
     for (const { object, file, id } of ctx.objects) {

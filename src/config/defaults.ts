@@ -51,6 +51,9 @@ export const DEFAULT_REGIONS: Partial<Record<Provider, string>> = {
   do: "nyc3",
 };
 
+/** The pinned Zero to JupyterHub chart's version (components/jupyterhub pins it). */
+export const JUPYTERHUB_CHART_VERSION = "4.4.0";
+
 // Images that match the pinned charts (Zero to JupyterHub 4.4.0, Dask Gateway 2026.3.0).
 export const DEFAULT_IMAGES = {
   jupyterhub: "quay.io/jupyterhub/k8s-hub:4.4.0",

@@ -24,7 +24,6 @@ export const RETIRED_KEYS: Record<string, string> = {
   terraform_overrides: "add Kustomize patches to the rendered repository instead",
   helm_extensions: "add your own HelmRelease to the rendered repository instead",
   argo_workflows: "Argo Workflows is not part of this QHub",
-  jupyterhub: "JupyterHub settings come from `profiles`, `theme` and `security`",
   conda_store: "conda-store settings come from `environments` and `storage`",
   keycloak: "users and groups are in `security.users` and `security.groups`",
   prevent_deploy: "deployment is a reviewed pull request now",
@@ -34,6 +33,17 @@ export const RETIRED_KEYS: Record<string, string> = {
   extensions: "add your own manifests to the rendered repository instead",
   ingress:
     "Traefik's settings are in the rendered repository; change them with a Kustomize patch of its HelmRelease",
+};
+
+/** Keys only Nebari's configs had that this QHub replaces; `qhub upgrade` removes them. */
+export const NEBARI_KEYS: Record<string, string> = {
+  jhub_apps:
+    "JHub Apps (apps launched from the hub's home page) is not part of this QHub; profiles and their profile_options choose what a server runs",
+  telemetry: "JupyterLab Pioneer telemetry is not part of this QHub",
+  dns: "QHub creates no DNS records: point the domain at the ingress's load balancer, as the rendered README says",
+  rook_ceph: "there is no Ceph: shared storage is an NFS server or the cloud's file service (`storage.type`)",
+  jupyterlab:
+    "idle culling is `jupyterhub.culling`; JupyterLab's settings, repositories and galleries go into your image or `jupyterhub.overrides`",
 };
 
 // Just enough of zod's internal definition to walk a schema.
@@ -322,13 +332,16 @@ export function problemsFromIssues(
         for (const key of issue.keys) {
           const close = suggest(key, valid);
           const retired = logical.length === 0 ? RETIRED_KEYS[key] : undefined;
+          const nebari = logical.length === 0 ? NEBARI_KEYS[key] : undefined;
           const hint = retired
             ? `this QHub 0.3/0.4 key has no place here: ${retired}; run \`qhub upgrade\` to migrate the file`
-            : close
-              ? `did you mean "${close}"?`
-              : valid.length > 0 && valid.length <= 16
-                ? `valid keys here: ${valid.join(", ")}`
-                : "run `qhub schema` for the valid keys";
+            : nebari
+              ? `this Nebari key has no place here: ${nebari}; run \`qhub upgrade\` to migrate the file`
+              : close
+                ? `did you mean "${close}"?`
+                : valid.length > 0 && valid.length <= 16
+                  ? `valid keys here: ${valid.join(", ")}`
+                  : "run `qhub schema` for the valid keys";
           // Relocated with the key: an override's typo is at the override, not at the top.
           out.push(at("key", `unknown key "${key}"`, hint, relocate([...logical, key])));
         }

@@ -6,6 +6,9 @@ import { BugError, UserError } from "../errors.js";
 import { kindNamed, listPackageDir, MAX_CONFIG_FILE, readNamed, readPackageText } from "../fs/safe.js";
 import { parseConfigText } from "./document.js";
 import type { ConfigDocument } from "./document.js";
+import { JUPYTERHUB_CHART_VERSION } from "./defaults.js";
+import { writtenOverrides } from "./overrides.js";
+import type { ValuesCheck } from "./overrides.js";
 import { CondaEnvironment } from "./schema.js";
 
 export const DEFAULT_CONFIG = "qhub-config.yaml";
@@ -65,4 +68,18 @@ export function loadDefaultEnvironments(root = packageRoot()): Record<string, Co
     out[file] = parsed.data;
   }
   return out;
+}
+
+/**
+ * The JupyterHub chart's values validator for `qhub validate` and `qhub render`, when the file
+ * writes `jupyterhub.overrides`; undefined otherwise, without loading the chart's schema or ajv.
+ */
+export async function hubValuesCheck(
+  cd: ConfigDocument,
+): Promise<{ check: ValuesCheck; chart: string } | undefined> {
+  if (writtenOverrides(cd.value).length === 0) return undefined;
+  const { pinnedValuesCheck } = await import("../kube/values-check.js");
+  const check = pinnedValuesCheck(packageRoot(), `jupyterhub-${JUPYTERHUB_CHART_VERSION}`);
+  if (check === undefined) throw new BugError("QHub's charts/ has no values schema of the jupyterhub chart");
+  return { check, chart: `the JupyterHub chart (z2jh ${JUPYTERHUB_CHART_VERSION})` };
 }

@@ -14,6 +14,16 @@ export function passwordKey(user: string): string {
   return user.replace(/[^-._a-zA-Z0-9]/g, "_");
 }
 
+// Key names under which configs (QHub 0.x's, Nebari's, their extension blocks, chart values) hold
+// credentials; names and IDs of secrets (`certificate.secret_name`) are not secrets themselves.
+const SECRET_KEY = /(secret|password|passwd|token|credential|api_?key|private_?key|access_key)/i;
+const NOT_SECRET = /_(name|names|id|ref|file|path)$/i;
+
+/** True when a key of this name holds a credential. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key) && !NOT_SECRET.test(key);
+}
+
 const MAX_SLUG = 63;
 
 /**

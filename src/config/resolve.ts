@@ -17,6 +17,7 @@ import type {
   Authentication,
   Certificate,
   CondaEnvironment,
+  Culling,
   NodeGroupRole,
   ParsedConfig,
   Provider,
@@ -76,6 +77,8 @@ export interface ResolvedJupyterLabProfile {
   memGuarantee?: string;
   /** Further KubeSpawner traits, as written. */
   extra: Record<string, unknown>;
+  /** KubeSpawner's profile options, as written. */
+  profileOptions?: Record<string, Record<string, unknown>>;
 }
 
 export interface ResolvedDaskWorkerProfile {
@@ -133,6 +136,10 @@ export interface ResolvedCluster {
   theme: Record<string, unknown>;
   /** Prometheus, Grafana and alerts (`monitoring`). */
   monitoring: { enabled: boolean; retention: string; storageSize: string };
+  /** Idle culling (`jupyterhub.culling`), as written with its defaults. */
+  culling: Culling;
+  /** `jupyterhub.overrides`: chart values merged over QHub's, as written; {} when none. */
+  hubOverrides: Record<string, unknown>;
   jupyterlabProfiles: ResolvedJupyterLabProfile[];
   daskWorkerProfiles: ResolvedDaskWorkerProfile[];
   environments: ResolvedEnvironment[];
@@ -367,6 +374,7 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       memLimit: mem_limit === undefined ? undefined : String(mem_limit),
       memGuarantee: mem_guarantee === undefined ? undefined : String(mem_guarantee),
       extra,
+      profileOptions: p.profile_options,
     });
   });
   // In the order written: the first is the default worker size.
@@ -431,6 +439,8 @@ export function resolveCluster(cluster: ClusterConfig, defaults: ResolveDefaults
       retention: c.monitoring.retention,
       storageSize: c.monitoring.storage_size,
     },
+    culling: c.jupyterhub.culling,
+    hubOverrides: c.jupyterhub.overrides ?? {},
     jupyterlabProfiles,
     daskWorkerProfiles,
     environments,

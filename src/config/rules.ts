@@ -1,6 +1,6 @@
 // Rules about meaning across fields, checked after the schema accepts the shape. Each rule is a
 // named pure function of one cluster's settings; it returns findings, it does not throw.
-import { passwordEnvName, passwordKey, slugify } from "./names.js";
+import { isSecretKey, passwordEnvName, passwordKey, slugify } from "./names.js";
 import { QUANTITY, NODE_GROUP_ROLES, PROVIDER_BLOCKS, PROVIDERS } from "./schema.js";
 import type {
   Authentication,
@@ -13,6 +13,7 @@ import type {
 import { DEFAULT_NODE_GROUPS, NODE_POOL_LABEL } from "./defaults.js";
 import { allocatable, instanceType } from "./instances.js";
 import { secretSources } from "./secret-sources.js";
+import { isPlainObject } from "./merge.js";
 
 export interface Finding {
   path: PropertyKey[];
@@ -946,6 +947,36 @@ export const commitStatusToken: Rule = ({ config }) => {
   return out;
 };
 
+/**
+ * Paths under `jupyterhub.overrides` whose key names a credential and whose value is written out
+ * (z2jh's `hub.cookieSecret`, `proxy.secretToken`, a service's `apiToken`, an authenticator's
+ * `client_secret`): the overrides go into the repository as they are. Names of Secrets
+ * (`existingSecret`, `secretName`) are not credentials.
+ */
+export function overrideSecrets(overrides: unknown, base: PropertyKey[] = []): PropertyKey[][] {
+  const found: PropertyKey[][] = [];
+  const walk = (v: unknown, path: PropertyKey[]): void => {
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, i]));
+    else if (isPlainObject(v))
+      for (const [k, child] of Object.entries(v)) {
+        const credential = isSecretKey(k) && !/^existing|name$|ref$/i.test(k);
+        if (credential && (typeof child === "string" || typeof child === "number")) found.push([...path, k]);
+        else walk(child, [...path, k]);
+      }
+  };
+  walk(overrides, base);
+  return found;
+}
+
+const overridesHoldNoSecrets: Rule = ({ config }) =>
+  overrideSecrets(config.jupyterhub.overrides, ["jupyterhub", "overrides"]).map((path) => ({
+    path,
+    prefer: "value",
+    message:
+      "is a secret written in jupyterhub.overrides, which goes into the repository's HelmRelease as plain text",
+    hint: "remove it (QHub seals the hub's own secrets and the login's client secret from `security`); rotate the value, it is in your history",
+  }));
+
 /** Every rule, in the order their findings are reported. */
 export const RULES: readonly Rule[] = [
   projectNameConvention,
@@ -973,6 +1004,7 @@ export const RULES: readonly Rule[] = [
   daskEnvironments,
   commitStatusToken,
   nodeProvisioning,
+  overridesHoldNoSecrets,
 ];
 
 export function runRules(ctx: RuleContext): Finding[] {

@@ -353,6 +353,10 @@ const JupyterLabProfile = describe(
       "Node group the servers run on (default `user`); QHub 0.4's `kubespawner_override.node_selector` naming a group's pool is honoured.",
     ),
     kubespawner_override: z.optional(KubeSpawnerOverride),
+    profile_options: describe(
+      z.optional(z.record(nonEmpty(), z.looseObject({}))),
+      "KubeSpawner's profile options, by name, as written (`display_name`, `choices` each with its `kubespawner_override`, `unlisted_choice`): choices offered under the profile, such as an image or a size.",
+    ),
   }),
   "A JupyterLab server size users can choose.",
 );
@@ -760,6 +764,56 @@ const JupyterHubTheme = describe(
   "JupyterHub page theme; further template variables pass through.",
 );
 
+const secondsInt = () => z.int().check(z.gte(0)).check(z.lte(31536000));
+const seconds = (fallback: number, description: string) =>
+  describe(z._default(secondsInt(), fallback), description);
+const someSeconds = (description: string) => describe(z.optional(secondsInt()), description);
+
+const Culling = describe(
+  z.strictObject({
+    server_idle_timeout: seconds(
+      3600,
+      "Seconds without activity after which the hub stops a user's server (z2jh `cull.timeout`); 0 never stops idle servers.",
+    ),
+    server_check_interval: seconds(
+      600,
+      "Seconds between the hub's checks for idle servers (z2jh `cull.every`).",
+    ),
+    kernel_idle_timeout: someSeconds(
+      "Seconds after which the user's server shuts down an idle kernel (jupyter-server's `MappingKernelManager.cull_idle_timeout`); unset or 0: kernels are not culled.",
+    ),
+    kernel_check_interval: someSeconds(
+      "Seconds between the server's checks for idle kernels (`MappingKernelManager.cull_interval`; jupyter-server's default 300).",
+    ),
+    kernel_cull_connected: describe(
+      z.optional(z.boolean()),
+      "Also cull idle kernels a browser tab is still connected to (`MappingKernelManager.cull_connected`).",
+    ),
+    kernel_cull_busy: describe(
+      z.optional(z.boolean()),
+      "Also cull kernels that are busy (`MappingKernelManager.cull_busy`).",
+    ),
+    terminal_idle_timeout: someSeconds(
+      "Seconds after which the user's server closes an inactive terminal (`TerminalManager.cull_inactive_timeout`); unset or 0: terminals are not culled.",
+    ),
+    terminal_check_interval: someSeconds(
+      "Seconds between the server's checks for inactive terminals (`TerminalManager.cull_interval`; jupyter-server's default 300).",
+    ),
+  }),
+  "Idle culling: the hub stops idle servers; each server shuts idle kernels and terminals down.",
+);
+
+const JupyterHub = describe(
+  z.strictObject({
+    culling: z._default(Culling, { server_idle_timeout: 3600, server_check_interval: 600 }),
+    overrides: describe(
+      z.optional(z.record(nonEmpty(), z.unknown())),
+      "Values for the JupyterHub chart (z2jh 4.4.0), deep-merged over the values QHub writes (maps merge, lists and scalars replace) and checked against the chart's values schema. An escape hatch, as in QHub 0.4 and Nebari: it is written to the repository as is, so it must hold no secret.",
+    ),
+  }),
+  "JupyterHub settings beyond logins, profiles and theme.",
+);
+
 /** Everything a cluster may override; also the top-level settings. */
 const settings = {
   namespace: describe(
@@ -789,6 +843,7 @@ const settings = {
   default_images: z.optional(DefaultImages),
   storage: z._default(Storage, { type: "nfs", conda_store: "60Gi", shared_filesystem: "100Gi" }),
   monitoring: z._default(Monitoring, { enabled: false, retention: "15d", storage_size: "50Gi" }),
+  jupyterhub: z._default(JupyterHub, { culling: { server_idle_timeout: 3600, server_check_interval: 600 } }),
   theme: describe(
     z.optional(z.strictObject({ jupyterhub: z.optional(JupyterHubTheme) })),
     "Look of the hub.",
@@ -1030,5 +1085,6 @@ export type JupyterLabProfile = z.output<typeof JupyterLabProfile>;
 export type DaskWorkerProfile = z.output<typeof DaskWorkerProfile>;
 export type NodeGroup = z.output<typeof NodeGroup>;
 export type Taint = z.output<typeof Taint>;
+export type Culling = z.output<typeof Culling>;
 export type Prices = z.output<typeof Prices>;
 export type SelfManagedNodeGroup = z.output<typeof SelfManagedNodeGroup>;

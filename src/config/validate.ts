@@ -8,6 +8,8 @@ import { problemsFromIssues } from "./issues.js";
 import { deepMerge, isPlainObject } from "./merge.js";
 import type { Problem } from "./problems.js";
 import { pathToString, sortProblems } from "./problems.js";
+import { overrideProblems } from "./overrides.js";
+import type { ValuesCheck } from "./overrides.js";
 import { runRules } from "./rules.js";
 import type { Finding } from "./rules.js";
 import { QhubConfig, SECRET_REF_ERROR } from "./schema.js";
@@ -84,6 +86,11 @@ export interface ValidateOptions {
    * @default false
    */
   requireAgeRecipients?: boolean;
+  /**
+   * The JupyterHub chart's values validator, which `jupyterhub.overrides` must satisfy; the caller
+   * loads it only for a file that writes overrides (see load.ts's hubValuesCheck). Unset: not checked.
+   */
+  hubValues?: { check: ValuesCheck; chart: string };
 }
 
 export function validateDocument(cd: ConfigDocument, options: ValidateOptions = {}): ValidationResult {
@@ -151,6 +158,9 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
       everywhere ? problem : { ...problem, message: `cluster ${clusters.join(", ")}: ${problem.message}` },
     );
   }
+
+  if (options.hubValues)
+    problems.push(...overrideProblems(cd, options.hubValues.check, options.hubValues.chart));
 
   const sorted = sortProblems(problems);
   const warned = sortProblems(warnings);

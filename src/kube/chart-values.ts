@@ -1,27 +1,15 @@
 // Helm values checked as Helm checks them: the release's values merged over the chart's default
-// values, validated against the chart's values schema (values.schema.json).
+// values, validated against the chart's values schema (values.schema.json). The light half, which
+// needs no ajv, is values-check.ts.
 import { Ajv } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import type { ErrorObject, ValidateFunction } from "ajv";
 import ajvStandalone from "ajv/dist/standalone/index.js";
-import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
 import { kindNamed, MAX_TREE_FILE, readNamed } from "../fs/safe.js";
+import { aheadOfTime, AJV_OPTIONS, chartDigest, problemsOf, schemaBody } from "./values-check.js";
 import { join } from "node:path";
 import { parse } from "yaml";
 
-/** Helm's merge of user values over chart defaults: maps merge, `null` deletes, the rest replaces. */
-export function helmMerge(defaults: unknown, values: unknown): unknown {
-  const isMap = (v: unknown): v is Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v);
-  if (!isMap(defaults) || !isMap(values)) return values === undefined ? defaults : values;
-  const out: Record<string, unknown> = { ...defaults };
-  for (const [k, v] of Object.entries(values)) {
-    if (v === null) delete out[k];
-    else out[k] = k in defaults ? helmMerge(defaults[k], v) : v;
-  }
-  return out;
-}
+export { chartDigest, helmMerge } from "./values-check.js";
 
 export interface ChartSchema {
   /** The parsed values.schema.json. */
@@ -32,41 +20,15 @@ export interface ChartSchema {
 
 /** An Ajv for the schema's draft, and the schema without its `$schema` key. */
 function compiler(schema: Record<string, unknown>, source: boolean) {
-  // Some published schemas carry a malformed `$schema` key; the draft is all it says.
-  const body = Object.fromEntries(Object.entries(schema).filter(([k]) => !k.startsWith("$schema")));
-  const declared = schema.$schema;
-  const draft2020 = typeof declared === "string" && declared.includes("2020-12");
-  const options = { strict: false, allErrors: true, validateFormats: false, code: { source } };
+  const { body, draft2020 } = schemaBody(schema);
+  const options = { ...AJV_OPTIONS, code: { source } };
   return { ajv: draft2020 ? new Ajv2020(options) : new Ajv(options), body };
-}
-
-/** Problems as `path: message` lines, from a compiled schema run over the merged values. */
-function problemsOf(validate: ValidateFunction, defaults: unknown): (values: unknown) => string[] {
-  return (values) => {
-    if (validate(helmMerge(defaults, values))) return [];
-    return (validate.errors ?? []).map((e: ErrorObject) => {
-      const extra =
-        e.keyword === "additionalProperties"
-          ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})`
-          : "";
-      return `${e.instancePath || "/"}: ${e.message ?? e.keyword}${extra}`;
-    });
-  };
 }
 
 /** `(values) => problems`, one line per problem as `path: message`. */
 export function valuesValidator(chart: ChartSchema): (values: unknown) => string[] {
   const { ajv, body } = compiler(chart.schema, false);
   return problemsOf(ajv.compile(body), chart.defaults);
-}
-
-/** What identifies a chart's schema and defaults: a precompiled validator is used only for these bytes. */
-export function chartDigest(schemaText: string, defaultsText: string | undefined): string {
-  return createHash("sha256")
-    .update(schemaText)
-    .update("\0")
-    .update(defaultsText ?? "")
-    .digest("hex");
 }
 
 /**
@@ -125,18 +87,22 @@ export function chartValidators(
   };
 }
 
-/** The precompiled validator at `file` when it was made from these bytes (digest), else undefined. */
-function aheadOfTime(file: string, digest: string): ((values: unknown) => string[]) | undefined {
-  if (kindNamed(file) !== "file") return undefined;
-  const module = createRequire(import.meta.url)(file) as {
-    default: ValidateFunction;
-    digest: string;
-    defaults: unknown;
-  };
-  return module.digest === digest ? problemsOf(module.default, module.defaults) : undefined;
-}
-
 /** The values schemas and defaults of the charts QHub pins, shipped with QHub (`charts/`). */
 export function pinnedChartsDir(root: string): string {
   return join(root, "charts");
+}
+
+/**
+ * Validators of the pinned charts (and `extra`'s first) for QHub installed at `root`: the ones the
+ * build precompiled (dist/chunks/charts/) while charts/ holds the bytes they were made from.
+ */
+export function pinnedChartValidators(
+  root: string,
+  extra?: string,
+): (name: string) => ((values: unknown) => string[]) | undefined {
+  const pinned = pinnedChartsDir(root);
+  return chartValidators([...(extra === undefined ? [] : [extra]), pinned], {
+    dir: join(root, "dist", "chunks", "charts"),
+    for: pinned,
+  });
 }

@@ -3,7 +3,7 @@
 // edges (reading the config, the shipped files and the previous encrypted Secrets).
 import { dirname, resolve } from "node:path";
 import type { Io } from "../io.js";
-import { loadConfigDocument, loadDefaultEnvironments } from "../config/load.js";
+import { hubValuesCheck, loadConfigDocument, loadDefaultEnvironments } from "../config/load.js";
 import { formatProblem } from "../config/problems.js";
 import { resolveConfig } from "../config/resolve.js";
 import type { ResolvedConfig } from "../config/resolve.js";
@@ -42,10 +42,12 @@ export async function readmeOf(explicit: string | undefined, read: ReadFile): Pr
 }
 
 /** The config's clusters, or undefined (problems printed) when the config is invalid. */
-export function validConfig(config: string, io: Io): ClusterConfig[] | undefined {
-  const validation = validateDocument(loadConfigDocument(config), {
+export async function validConfig(config: string, io: Io): Promise<ClusterConfig[] | undefined> {
+  const cd = loadConfigDocument(config);
+  const validation = validateDocument(cd, {
     shippedEnvironments: loadDefaultEnvironments(),
     requireAgeRecipients: true,
+    hubValues: await hubValuesCheck(cd),
   });
   if (!validation.clusters) {
     for (const p of validation.problems) io.stderr(formatProblem(p));
@@ -70,7 +72,7 @@ export async function planRender(
     unsealedNote?: (line: string) => void;
   } = {},
 ): Promise<RenderPlan | undefined> {
-  const clusters = opts.clusters ?? validConfig(config, io);
+  const clusters = opts.clusters ?? (await validConfig(config, io));
   if (!clusters) return undefined;
   const resolved = resolveConfig(clusters, { environments: loadDefaultEnvironments() });
   const root = resolve(output ?? dirname(config));

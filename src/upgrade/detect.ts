@@ -1,5 +1,6 @@
-// Which format a config is in: QHub 0.3, QHub 0.4 or the current schema. `qhub_version` says so
-// when it is there; older files had none, and then their keys give the format away.
+// Which format a config is in: QHub 0.3, QHub 0.4, Nebari (2022.x-2026.x) or the current schema.
+// `qhub_version` (Nebari's `nebari_version`) says so when it is there; older files had none, and
+// then their keys give the format away.
 import { UserError } from "../errors.js";
 import { isPlainObject } from "../config/merge.js";
 import { RETIRED_KEYS } from "../config/issues.js";
@@ -11,22 +12,46 @@ export interface Detected {
   era: Era;
   /** `qhub_version` as written (its source text), or null. */
   version: string | null;
-  by: "qhub_version" | "shape";
+  by: "qhub_version" | "nebari_version" | "shape";
   evidence: string[];
 }
 
-// Keys only QHub 0.4 wrote (Keycloak arrived in 0.4, and with it these blocks).
+// Keys only QHub 0.4 wrote (Keycloak arrived in 0.4, and with it these blocks). `jupyterhub` is
+// the current schema's too: only its other keys tell (see jupyterhubEvidence).
 const ONLY_04 = [
   "security.keycloak",
   "security.shared_users_group",
   "helm_extensions",
   "argo_workflows",
   "kbatch",
-  "jupyterhub",
   "conda_store",
   "tf_extensions",
   "prevent_deploy",
 ];
+
+// Keys only Nebari wrote (from its InputSchema classes in src/_nebari/stages/*/__init__.py).
+const ONLY_NEBARI = [
+  "jupyterlab",
+  "jhub_apps",
+  "telemetry",
+  "dns",
+  "rook_ceph",
+  "security.keycloak.realm_display_name",
+  "security.keycloak.themes",
+  "certificate.acme_challenge_type",
+  "monitoring.minio_enabled",
+  "monitoring.overrides",
+  "monitoring.healthchecks",
+  "argo_workflows.nebari_workflow_controller",
+  "conda_store.default_namespace",
+  "conda_store.worker",
+];
+
+/** Nebari's own images (quay.io/nebari/nebari-jupyterlab:2024.5.1 and the like). */
+export const NEBARI_IMAGE = /^(quay\.io\/)?nebari\/nebari-[a-z-]+:/;
+
+// Nebari's versions are calendar versions: 2023.7.2, 2024.11.1, 2025.2.1rc1.
+const NEBARI_VERSION = /^v?(202[2-6])\.([0-9]+)(?:[.\-a-z0-9]*)$/i;
 
 // Keys of QHub 0.3 (most lived on in 0.4, so they mean "0.3 unless a 0.4-only key is there").
 const OLD = [
@@ -53,6 +78,24 @@ function getPath(data: unknown, dotted: string): unknown {
   return v;
 }
 
+/** `jupyterhub` keys the current schema does not have (QHub 0.4's block held more). */
+function jupyterhubEvidence(data: Record<string, unknown>): string[] {
+  const hub = data.jupyterhub;
+  if (!isPlainObject(hub)) return hub === undefined ? [] : ["jupyterhub"];
+  return Object.keys(hub)
+    .filter((k) => k !== "culling" && k !== "overrides")
+    .map((k) => `jupyterhub.${k}`);
+}
+
+/** Nebari's images named in default_images: a Nebari file that lost its nebari_version. */
+function nebariImages(data: Record<string, unknown>): string[] {
+  const images = data.default_images;
+  if (!isPlainObject(images)) return [];
+  return Object.entries(images)
+    .filter(([, v]) => typeof v === "string" && NEBARI_IMAGE.test(v))
+    .map(([k]) => `default_images.${k}`);
+}
+
 /** Literal secrets where the current schema takes references: a sign of a 0.x file. */
 function literalSecrets(data: Record<string, unknown>): string[] {
   const out: string[] = [];
@@ -74,11 +117,16 @@ const OLD_VERSION = /^v?0\.([0-9]+)(?:[.\-a-z0-9]*)$/i;
  * `0.40` into 0.4). Versions this QHub cannot migrate are a UserError.
  */
 export function detectEra(data: Record<string, unknown>, versionSource: string | undefined): Detected {
-  if ("nebari_version" in data)
-    throw new UserError(
-      "this is a Nebari config (it has nebari_version); qhub upgrade migrates QHub 0.3 and 0.4 configs",
-      "start a new config with `qhub init PROVIDER` and carry your settings over by hand",
-    );
+  if ("nebari_version" in data) {
+    const raw = data.nebari_version;
+    const version = typeof raw === "string" || typeof raw === "number" ? String(raw) : JSON.stringify(raw);
+    if (!NEBARI_VERSION.test(version.trim()))
+      throw new UserError(
+        `nebari_version ${JSON.stringify(version)} is not a Nebari release qhub upgrade can migrate`,
+        "qhub upgrade migrates configs of Nebari's releases 2022.x to 2026.x (nebari_version: 2024.11.1 and the like); check the value",
+      );
+    return { era: "nebari", version, by: "nebari_version", evidence: [] };
+  }
   const raw = data.qhub_version;
   if (raw !== undefined && raw !== null) {
     const version =
@@ -96,7 +144,9 @@ export function detectEra(data: Record<string, unknown>, versionSource: string |
     );
   }
   const present = (keys: string[]) => keys.filter((k) => getPath(data, k) !== undefined);
-  const only04 = present(ONLY_04);
+  const nebari = [...present(ONLY_NEBARI), ...nebariImages(data)];
+  if (nebari.length > 0) return { era: "nebari", version: null, by: "shape", evidence: nebari };
+  const only04 = [...present(ONLY_04), ...jupyterhubEvidence(data)];
   const authType = getPath(data, "security.authentication.type");
   if (only04.length > 0) return { era: "0.4", version: null, by: "shape", evidence: only04 };
   const old = [

@@ -4,19 +4,12 @@
 import { isMap, isNode, isPair, isScalar, isSeq, Scalar, visit } from "yaml";
 import type { Document, Node, Pair, YAMLMap } from "yaml";
 import { pathToString } from "../config/problems.js";
+import { isSecretKey } from "../config/names.js";
 import type { Change, Era, EnvVar, Review, StepName } from "./report.js";
 
+export { isSecretKey };
+
 export type Path = readonly (string | number)[];
-
-// Key names under which QHub 0.x configs (and the extension blocks they carried) held credentials;
-// names and IDs of secrets (`certificate.secret_name`) are not secrets themselves.
-const SECRET_KEY = /(secret|password|passwd|token|credential|api_?key|private_?key|access_key)/i;
-const NOT_SECRET = /_(name|names|id|ref|file|path)$/i;
-
-/** True when a key of this name holds a credential. */
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) && !NOT_SECRET.test(key);
-}
 
 /** A `{ fromEnv: NAME }` or `{ fromFile: PATH }` reference, as data. */
 export function isSecretRef(value: unknown): boolean {

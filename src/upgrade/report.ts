@@ -2,11 +2,11 @@
 // secret ever reaches a report: entries are built from paths, names and fixed wording only.
 import type { Problem } from "../config/problems.js";
 
-/** The config formats `qhub upgrade` tells apart. */
-export type Era = "0.3" | "0.4" | "current";
+/** The config formats `qhub upgrade` tells apart: QHub's, and Nebari's (QHub's successor, 2022-2026). */
+export type Era = "0.3" | "0.4" | "nebari" | "current";
 
 /** A migration step, named by the formats it goes between. */
-export type StepName = "0.3 -> 0.4" | "0.4 -> 1";
+export type StepName = "0.3 -> 0.4" | "0.4 -> 1" | "Nebari -> 1";
 
 export interface Change {
   step: StepName;
@@ -38,10 +38,10 @@ export interface UpgradeReport {
   file: string;
   /** The format the file was in. */
   detected: Era;
-  /** `qhub_version` as written, or null when the file had none. */
+  /** `qhub_version` (or Nebari's `nebari_version`) as written, or null when the file had none. */
   version: string | null;
   /** What the format was recognised by. */
-  detectedBy: "qhub_version" | "shape";
+  detectedBy: "qhub_version" | "nebari_version" | "shape";
   /** The keys that gave the format away (for `shape`). */
   evidence: string[];
   /** The schema version the upgraded file is in. */
@@ -67,9 +67,16 @@ export interface UpgradeOutcome extends UpgradeReport {
 }
 
 function from(report: UpgradeReport): string {
-  const era = report.detected === "current" ? "the current format" : `QHub ${report.detected}`;
+  const era =
+    report.detected === "current"
+      ? "the current format"
+      : report.detected === "nebari"
+        ? "a Nebari config"
+        : `QHub ${report.detected}`;
   if (report.detectedBy === "qhub_version") return `QHub ${report.version ?? report.detected}`;
-  return `${era} (no qhub_version; recognised by ${report.evidence.join(", ")})`;
+  if (report.detectedBy === "nebari_version") return `Nebari ${report.version ?? ""}`.trimEnd();
+  const key = report.detected === "nebari" ? "nebari_version" : "qhub_version";
+  return `${era} (no ${key}; recognised by ${report.evidence.join(", ")})`;
 }
 
 /** The report as lines for people (stderr), without the problems (the command prints those). */

@@ -1,14 +1,18 @@
-// The migration steps: QHub 0.3 -> 0.4 -> this QHub's schema version 1. Each step edits the
-// document in place through the Editor, which records every change for the report. Pure.
-import { envNameFor, RETIRED_KEYS, schemasAt } from "../config/issues.js";
+// The migration steps: QHub 0.3 -> 0.4 -> this QHub's schema version 1 (Nebari's files join at the
+// second, after nebari.ts's own step). Each step edits the document in place through the Editor,
+// which records every change for the report. Pure.
+import { envNameFor, NEBARI_KEYS, RETIRED_KEYS, schemasAt } from "../config/issues.js";
 import { isPlainObject } from "../config/merge.js";
-import { DEFAULT_GPU_IMAGE } from "../config/defaults.js";
+import { DEFAULT_GPU_IMAGE, JUPYTERHUB_CHART_VERSION } from "../config/defaults.js";
+import { overrideSecrets } from "../config/rules.js";
 import { PROVIDER_BLOCKS, PROVIDERS, QhubConfig } from "../config/schema.js";
 import type { Provider } from "../config/schema.js";
-import { isSeq } from "yaml";
+import { isScalar, isSeq } from "yaml";
 import { DASK_CLIENT_PINS } from "../components/dask-gateway/index.js";
+import { NEBARI_IMAGE } from "./detect.js";
 import { isSecretKey, isSecretRef } from "./edit.js";
 import type { Editor, Path } from "./edit.js";
+import type { StepName } from "./report.js";
 
 /** Keys of the current schema at `path` (empty when the schema has no mapping there). */
 function schemaKeys(ed: Editor, path: Path): Set<string> {
@@ -20,6 +24,9 @@ function schemaKeys(ed: Editor, path: Path): Set<string> {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** The old format's name in messages: `old` (QHub 0.4, QHub 0.x) for QHub files, or Nebari. */
+const era = (ed: Editor, old: string): string => (ed.from === "nebari" ? "Nebari" : old);
 
 // ---------------------------------------------------------------------------------------------
 // QHub 0.3 -> 0.4: what QHub 0.4 itself dropped. Users and groups stay: QHub 0.4 moved them into
@@ -79,9 +86,13 @@ const PROVIDER_KEY_REASONS: Record<string, string> = {
 };
 
 const QHUB_IMAGE = /^(docker\.io\/)?quansight\/(qhub-[a-z-]+|conda-store-server):v?0\.[0-4]\./;
+const OLD_IMAGE = (image: string) => QHUB_IMAGE.test(image) || NEBARI_IMAGE.test(image);
 
-export function upgrade04to1(ed: Editor): void {
-  ed.step = "0.4 -> 1";
+/** QHub 0.4 -> schema version 1; also the second half of a Nebari file's upgrade (`step`). */
+export function upgrade04to1(ed: Editor, step: StepName = "0.4 -> 1"): void {
+  ed.step = step;
+  hubBlock(ed);
+  condaStore(ed);
   retiredKeys(ed);
   monitoring(ed);
   // Before security(): groups that `access: all` profiles named are not wanted any more.
@@ -100,7 +111,7 @@ function retiredKeys(ed: Editor): void {
     const branch = str(ciCd.branch);
     ed.note(
       ["gitops"],
-      `QHub 0.x's ci_cd is gone: to have \`qhub pr\` open pull requests, add \`gitops: { repository: OWNER/NAME${
+      `${era(ed, "QHub 0.x")}'s ci_cd is gone: to have \`qhub pr\` open pull requests, add \`gitops: { repository: OWNER/NAME${
         branch ? `, branch: ${branch}` : ""
       } }\` naming the GitHub repository for the rendered tree`,
     );
@@ -111,9 +122,84 @@ function retiredKeys(ed: Editor): void {
       );
   }
   for (const key of ed.keys([])) {
-    const reason = RETIRED_KEYS[key];
+    const reason = RETIRED_KEYS[key] ?? (ed.from === "nebari" ? NEBARI_KEYS[key] : undefined);
     if (reason !== undefined) ed.remove([key], reason);
   }
+}
+
+/**
+ * `jupyterhub`: QHub 0.4's and Nebari's `overrides` (values for the JupyterHub chart) are kept, as
+ * QHub merges them over its own; a credential written there is taken out (overrides reach the
+ * repository as they are) and flagged for rotation. Other keys have no place.
+ */
+function hubBlock(ed: Editor): void {
+  const hub = ["jupyterhub"];
+  if (!ed.has(hub)) return;
+  if (!isPlainObject(ed.get(hub))) {
+    ed.remove(hub, "it takes `culling` and `overrides`");
+    return;
+  }
+  for (const key of ed.keys(hub)) {
+    if (key === "overrides" || key === "culling") continue;
+    ed.remove(
+      [...hub, key],
+      key === "allow_unauthenticated_prometheus_access"
+        ? "with `monitoring.enabled`, QHub lets Prometheus read the hub's metrics without a token (from the monitoring namespace only)"
+        : "`jupyterhub` takes `culling` and `overrides`",
+    );
+  }
+  const overrides = [...hub, "overrides"];
+  const value = ed.get(overrides);
+  if (value !== undefined && (!isPlainObject(value) || Object.keys(value).length === 0)) {
+    ed.remove(overrides, "nothing to override");
+  } else if (value !== undefined) {
+    for (const path of overrideSecrets(value, overrides) as (string | number)[][]) {
+      ed.remove(
+        path,
+        "a credential in the chart's values would be written to the repository in plain text; QHub seals the hub's own secrets",
+      );
+      ed.note(
+        path,
+        "held a secret value; it is no longer in the config, but it is still in the backup and in your repository's history: rotate it",
+      );
+      // Mappings the removal emptied go too: `proxy: {}` would only say nothing.
+      for (let up = path.slice(0, -1); up.length > overrides.length; up = up.slice(0, -1)) {
+        if (ed.keys(up).length > 0) break;
+        ed.remove(up, "", false);
+      }
+    }
+    if (ed.keys(overrides).length === 0) ed.remove(overrides, "", false);
+    else
+      ed.note(
+        overrides,
+        `kept: QHub merges these values over its own for the JupyterHub chart (z2jh ${JUPYTERHUB_CHART_VERSION}), and \`qhub validate\` checks them against the chart's values schema; review them, as ${era(ed, "QHub 0.4")} ran another chart version and set other values`,
+      );
+  }
+  if (ed.keys(hub).length === 0) ed.remove(hub, "nothing left", false);
+}
+
+// What each of conda-store's settings was, and why it has no place here.
+const CONDA_STORE_KEYS: Record<string, string> = {
+  extra_settings:
+    "QHub configures conda-store itself (builds the config's `environments` onto shared storage)",
+  extra_config: "QHub configures conda-store itself; its Python config is not read",
+  image: "QHub pins conda-store's image",
+  image_tag: "QHub pins conda-store's image",
+  default_namespace:
+    "QHub's conda-store builds the `environments` of this file; environments users built in other namespaces are not carried over (the rendered README says how to keep them)",
+  object_storage:
+    "conda-store keeps its builds on the shared storage's conda volume (`storage.conda_store` sizes it)",
+  worker: "QHub sizes conda-store's worker",
+};
+
+/** `conda_store`: QHub 0.4's and Nebari's settings, each removed with its reason. */
+function condaStore(ed: Editor): void {
+  const base = ["conda_store"];
+  if (!ed.has(base)) return;
+  const keys = ed.keys(base);
+  const general = RETIRED_KEYS.conda_store ?? "";
+  for (const key of keys) ed.remove([...base, key], CONDA_STORE_KEYS[key] ?? general);
+  ed.remove(base, general, keys.length === 0);
 }
 
 /**
@@ -139,14 +225,14 @@ function security(ed: Editor): void {
   ed.remove(
     [...sec, "shared_users_group"],
     shared === true
-      ? "every group in security.groups has a shared folder; the group `users` stands for QHub 0.4's shared users group"
+      ? `every group in security.groups has a shared folder; the group \`users\` stands for ${era(ed, "QHub 0.4")}'s shared users group`
       : "every group in security.groups has a shared folder",
   );
   if (shared === true && !ed.has([...sec, "groups", "users"]))
     ed.add(
       [...sec, "groups", "users"],
       ed.flow({}),
-      "QHub 0.4's shared users group, as a group with a shared folder",
+      `${era(ed, "QHub 0.4")}'s shared users group, as a group with a shared folder`,
     );
 
   authentication(ed);
@@ -250,13 +336,18 @@ function users(ed: Editor): void {
   }
   if (names.length > 0) return;
   const type = ed.get(["security", "authentication", "type"]);
-  const keycloak = ed.from === "0.4" ? "QHub 0.4 kept users in Keycloak; " : "";
+  const keycloak =
+    ed.from === "0.4"
+      ? "QHub 0.4 kept users in Keycloak; "
+      : ed.from === "nebari"
+        ? "Nebari kept users, their groups and passwords in Keycloak (export them from Keycloak's admin console, realm nebari, before you retire it); "
+        : "";
   if (type === undefined || type === "password")
     ed.note(
       base,
       `password login, but no users: ${keycloak}add them here (with \`password: { fromEnv: NAME }\`) or no one can log in`,
     );
-  else if (ed.from === "0.4")
+  else if (ed.from === "0.4" || ed.from === "nebari")
     ed.note(
       base,
       `${keycloak}members of the group admin are JupyterHub admins: add your admins here with \`primary_group: admin\``,
@@ -312,8 +403,8 @@ function profileAccess(ed: Editor): void {
       ed.note(
         [...base, "groups"],
         access === "keycloak"
-          ? "QHub 0.4 gave this profile to the Keycloak groups whose jupyterlab_profiles attribute named it: list those groups here (or the users), or everyone sees it"
-          : `access: ${String(access)} is not one QHub 0.4 knew: list the profile's users or groups here, or everyone sees it`,
+          ? `${era(ed, "QHub 0.4")} gave this profile to the Keycloak groups whose jupyterlab_profiles attribute named it: list those groups here (or the users), or everyone sees it`
+          : `access: ${String(access)} is not one ${era(ed, "QHub 0.4")} knew: list the profile's users or groups here, or everyone sees it`,
       );
     }
   }
@@ -328,10 +419,10 @@ function images(ed: Editor): void {
         [...di, key],
         `only the ${[...allowed].join(", ")} images can be chosen; QHub pins the others with their charts`,
       );
-    else if (QHUB_IMAGE.test(str(ed.get([...di, key])) ?? ""))
+    else if (OLD_IMAGE(str(ed.get([...di, key])) ?? ""))
       ed.remove(
         [...di, key],
-        "QHub 0.x's own image does not fit the pinned charts; the matching default is used",
+        `${era(ed, "QHub 0.x")}'s own image does not fit the pinned charts; the matching default is used`,
       );
   }
   if (ed.has(di) && ed.keys(di).length === 0) ed.remove(di, "nothing left to choose", false);
@@ -339,24 +430,24 @@ function images(ed: Editor): void {
   // A profile's own QHub 0.x image goes too; a GPU one becomes QHub's GPU image.
   const dropImage = (path: (string | number)[], reason: string) => {
     const image = str(ed.get(path));
-    if (!image || !QHUB_IMAGE.test(image)) return;
+    if (!image || !OLD_IMAGE(image)) return;
     if (image.includes("-gpu") && path[1] === "jupyterlab")
       ed.replace(
         path,
         DEFAULT_GPU_IMAGE,
-        "QHub 0.x's GPU image does not fit the pinned charts; QHub's GPU image (PyTorch, CUDA 12) replaces it",
+        `${era(ed, "QHub 0.x")}'s GPU image does not fit the pinned charts; QHub's GPU image (PyTorch, CUDA 12) replaces it`,
       );
     else ed.remove(path, reason);
   };
   for (let i = 0; i < ed.length(["profiles", "jupyterlab"]); i++)
     dropImage(
       ["profiles", "jupyterlab", i, "kubespawner_override", "image"],
-      "QHub 0.x's own image does not fit the pinned charts; the default image is used",
+      `${era(ed, "QHub 0.x")}'s own image does not fit the pinned charts; the default image is used`,
     );
   for (const name of ed.keys(["profiles", "dask_worker"]))
     dropImage(
       ["profiles", "dask_worker", name, "image"],
-      "QHub 0.x's own image does not fit the pinned Dask Gateway; the default image is used",
+      `${era(ed, "QHub 0.x")}'s own image does not fit the pinned Dask Gateway; the default image is used`,
     );
 }
 
@@ -379,7 +470,7 @@ function providerBlocks(ed: Editor): void {
     const block = PROVIDER_BLOCKS[p];
     if (!ed.has([block])) continue;
     if (mine !== undefined && block !== mine && !ed.has(["gitops", "clusters"])) {
-      ed.remove([block], `provider is ${String(provider)}; QHub 0.x ignored this block`);
+      ed.remove([block], `provider is ${String(provider)}; ${era(ed, "QHub 0.x")} ignored this block`);
       continue;
     }
     providerBlock(ed, block);
@@ -389,7 +480,11 @@ function providerBlocks(ed: Editor): void {
 function providerBlock(ed: Editor, block: string): void {
   const allowed = schemaKeys(ed, [block]);
   for (const key of ed.keys([block]))
-    if (!allowed.has(key)) ed.remove([block, key], PROVIDER_KEY_REASONS[key] ?? GENERIC_INFRA);
+    if (!allowed.has(key))
+      ed.remove(
+        [block, key],
+        (PROVIDER_KEY_REASONS[key] ?? GENERIC_INFRA).replace("QHub 0.x", era(ed, "QHub 0.x")),
+      );
 
   const version = [block, "kubernetes_version"];
   const node = ed.node(version);
@@ -413,8 +508,9 @@ function providerBlock(ed: Editor, block: string): void {
       ed.add([...path, "gpu"], true, "the pool has guest accelerators (GPUs)");
     const preemptible = ed.get([...path, "preemptible"]);
     if (typeof preemptible === "boolean" && !ed.has([...path, "spot"])) {
-      ed.add([...path, "spot"], preemptible, "QHub 0.4's `preemptible`, by its name here");
+      ed.add([...path, "spot"], preemptible, `${era(ed, "QHub 0.4")}'s \`preemptible\`, by its name here`);
     }
+    taintStrings(ed, [...path, "taints"]);
     const known = schemaKeys(ed, path);
     for (const key of ed.keys(path))
       if (!known.has(key))
@@ -425,6 +521,19 @@ function providerBlock(ed: Editor, block: string): void {
             : "create the pool with it yourself; QHub needs instance, min_nodes, max_nodes, gpu, guest_accelerators, spot, labels and taints",
         );
   }
+}
+
+/** Nebari's taints written as `key=value:Effect` strings (its Taint.from_string), as mappings. */
+function taintStrings(ed: Editor, path: Path): void {
+  const seq = ed.node(path);
+  if (!isSeq(seq)) return;
+  seq.items.forEach((item, i) => {
+    const text = isScalar(item) && typeof item.value === "string" ? item.value.trim() : undefined;
+    const m = text && /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(text);
+    if (!m) return;
+    seq.items[i] = ed.flow({ key: m[1], ...(m[2] ? { value: m[2] } : {}), effect: m[3] });
+    ed.record("changed", [...path, i], "Nebari's `key=value:Effect` form, as key, value and effect");
+  });
 }
 
 const CERTIFICATE_KEYS: Record<string, string[]> = {
@@ -443,7 +552,11 @@ function certificate(ed: Editor): void {
     const owner = Object.keys(CERTIFICATE_KEYS).find((t) => CERTIFICATE_KEYS[t]?.includes(key));
     ed.remove(
       ["certificate", key],
-      owner ? `only used with \`type: ${owner}\`, and this certificate is ${type}` : `not used with ${type}`,
+      key === "acme_challenge_type"
+        ? "cert-manager answers Let's Encrypt's HTTP-01 challenge through Traefik"
+        : owner
+          ? `only used with \`type: ${owner}\`, and this certificate is ${type}`
+          : `not used with ${type}`,
     );
   }
   if (type === "lets-encrypt" && !ed.has(["certificate", "acme_email"]))
@@ -464,7 +577,8 @@ function environments(ed: Editor): void {
     // QHub 0.x's qhub-dask metapackage pinned its own dask-gateway client: swap in the pins that
     // match this QHub's gateway, in its place (the rest of the list keeps its order and style).
     const names = (seq.toJS(ed.doc) as unknown[]).map((d) => (typeof d === "string" ? d.trim() : ""));
-    const at = names.findIndex((d) => /^qhub-dask\b/.test(d));
+    // Nebari's nebari-dask metapackage did the same for Nebari's gateway.
+    const at = names.findIndex((d) => /^(qhub|nebari)-dask\b/.test(d));
     if (at !== -1) {
       const pinned = (pkg: string) => names.some((d) => new RegExp(`^${pkg}(?![\\w-])`).test(d));
       const add = DASK_PINS.filter((pin) => !pinned(pin.split("=")[0]!));
@@ -472,7 +586,7 @@ function environments(ed: Editor): void {
       ed.record(
         "changed",
         [...path, at],
-        `${names[at]} belongs to QHub 0.x and cannot talk to this QHub's Dask Gateway: replaced by ${add.length > 0 ? add.join(" and ") : "the dask-gateway and distributed pins already listed"}`,
+        `${names[at]} belongs to ${era(ed, "QHub 0.x")} and cannot talk to this QHub's Dask Gateway: replaced by ${add.length > 0 ? add.join(" and ") : "the dask-gateway and distributed pins already listed"}`,
       );
     }
     const old = names.filter((d) => /^cdsdashboards/.test(d));

@@ -1,5 +1,5 @@
 // `qhub upgrade`'s pure middle: an old config's text in, the upgraded text and a report out.
-// Detect the format, migrate 0.3 -> 0.4 -> schema version 1 in steps, fix what the new rules
+// Detect the format, migrate 0.3 -> 0.4 -> schema version 1 (Nebari -> 1) in steps, fix what the new rules
 // reject where a safe fix exists, and check that what comes out says what the edits meant.
 import { isDeepStrictEqual } from "node:util";
 import { isAlias, isMap, isNode, isScalar, isSeq, Pair, parse, Scalar, stringify, visit } from "yaml";
@@ -15,6 +15,7 @@ import { detectEra } from "./detect.js";
 import { Editor } from "./edit.js";
 import type { Path } from "./edit.js";
 import type { UpgradeReport } from "./report.js";
+import { upgradeNebari } from "./nebari.js";
 import { finalChecks, upgrade03to04, upgrade04to1 } from "./steps.js";
 
 export interface UpgradeResult {
@@ -55,12 +56,20 @@ export function upgradeConfigText(file: string, input: string): UpgradeResult {
   if (report.upToDate) return { report, problems: [] };
 
   const ed = new Editor(cd.doc, detected.era);
-  ed.step = detected.era === "0.3" ? "0.3 -> 0.4" : "0.4 -> 1";
+  ed.step = detected.era === "0.3" ? "0.3 -> 0.4" : detected.era === "nebari" ? "Nebari -> 1" : "0.4 -> 1";
   expandAliases(ed);
   if (detected.era === "0.3") upgrade03to04(ed);
-  upgrade04to1(ed);
+  if (detected.era === "nebari") {
+    upgradeNebari(ed);
+    upgrade04to1(ed, "Nebari -> 1");
+  } else upgrade04to1(ed);
   identityFixes(ed);
-  setSchemaVersion(ed, detected.version);
+  if (detected.era === "nebari" && ed.has(["qhub_version"]))
+    ed.remove(
+      ["qhub_version"],
+      "the file is Nebari's (nebari_version says so); qhub_version takes its place",
+    );
+  setSchemaVersion(ed, detected.era === "nebari" ? null : detected.version);
   finalChecks(ed);
   ed.scrubComments();
 
@@ -253,6 +262,22 @@ function setSchemaVersion(ed: Editor, written: string | null): void {
   // New nodes have no source range, which the parsed document's types insist on.
   const map: YAMLMap<unknown, unknown> = root;
   const key = new Scalar("qhub_version");
+  // Nebari's `nebari_version` becomes `qhub_version` in its place, with its comments.
+  const nebari = map.items.find((p) => isScalar(p.key) && p.key.value === "nebari_version");
+  if (nebari && isScalar(nebari.key)) {
+    const was = isScalar(nebari.value) ? String(nebari.value.source ?? nebari.value.value) : "?";
+    key.commentBefore = nebari.key.commentBefore;
+    key.spaceBefore = nebari.key.spaceBefore;
+    if (isNode(nebari.value) && nebari.value.comment) node.comment = nebari.value.comment;
+    nebari.key = key;
+    nebari.value = node;
+    ed.record(
+      "changed",
+      ["nebari_version"],
+      `now qhub_version: ${CURRENT_SCHEMA_VERSION}, this QHub's schema version (the file was Nebari ${was}'s)`,
+    );
+    return;
+  }
   const pair = new Pair(key, node);
   // The file's header comment stays at the top. Where a blank line parts it from a comment on the
   // first key, that comment stays with the key.

@@ -3,6 +3,7 @@
 // hub's code is Python beside this file (bundled as text into hub.extraConfig); what it reads is
 // data in `custom.qhub` (z2jh's get_config), never spliced into the code.
 import type { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
+import { JUPYTERHUB_CHART_VERSION } from "../../config/defaults.js";
 import { ADMIN_GROUP, passwordEnvName, passwordKey } from "../../config/names.js";
 import type { ResolvedCluster, ResolvedConfig, ResolvedJupyterLabProfile } from "../../config/resolve.js";
 import { githubOrganizations, oauthAppKey } from "../../config/rules.js";
@@ -31,14 +32,20 @@ import {
   platformTokens,
   splitImage,
 } from "../kit.js";
+import { cull, serverCulling } from "./culling.js";
 import loginTemplate from "./login.html.jinja";
 import oauthGroupsPy from "./oauth_groups.py";
+import { mergeOverrides } from "./overrides.js";
 import pageTemplate from "./page.html.jinja";
 import passwordAuthenticatorPy from "./password_authenticator.py";
 import profileAudiencePy from "./profile_audience.py";
 import sharedFoldersPy from "./shared_folders.py";
 
-export const JUPYTERHUB_CHART = { name: "jupyterhub", version: "4.4.0", repository: "jupyterhub" } as const;
+export const JUPYTERHUB_CHART = {
+  name: "jupyterhub",
+  version: JUPYTERHUB_CHART_VERSION,
+  repository: "jupyterhub",
+} as const;
 
 /** The Secret, sealed by the secrets stage, that holds OAuth credentials. */
 export const OAUTH_SECRET = "qhub-oauth";
@@ -279,6 +286,7 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
     slug: p.slug,
     description: p.description,
     ...(p.default ? { default: true } : {}),
+    ...(p.profileOptions ? { profile_options: p.profileOptions } : {}),
     kubespawner_override: {
       ...placement(c, p),
       ...p.extra,
@@ -299,7 +307,8 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
   };
   const themed = Object.keys(c.theme).length > 0;
   const general = c.nodeGroups.general.nodeSelector;
-  return helmRelease(
+  const culling = serverCulling(c);
+  const release = helmRelease(
     c,
     JUPYTERHUB_CHART,
     {
@@ -361,7 +370,7 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
         networkPolicy: { egress: notebookToDaskEgress() },
         profileList: profiles,
         // In a folder Jupyter searches, so the environments show up in JupyterLab's launcher.
-        extraFiles: kernels(c),
+        extraFiles: { ...kernels(c), ...(culling ? { "qhub-culling": culling } : {}) },
         storage: {
           type: "static",
           static: { pvcName: STORAGE_CLAIM, subPath: "home/{username}" },
@@ -377,7 +386,7 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
           DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
         },
       },
-      cull: { enabled: true, timeout: 3600, every: 600 },
+      cull: cull(c),
       prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
       // With the autoscaler's nodes: users packed, placeholders for warm room, priorities.
       scheduling: userScheduling(c),
@@ -390,6 +399,10 @@ export function jupyterhubRelease(c: ResolvedCluster): HelmRelease {
       ...(c.monitoring.enabled ? [GRAFANA_TOKEN_FOR_HUB] : []),
     ],
   );
+  // The config's overrides come last: an escape hatch into the chart's values.
+  if (release.spec)
+    release.spec.values = mergeOverrides(release.spec.values, c.hubOverrides) as Record<string, unknown>;
+  return release;
 }
 
 function secrets(c: ResolvedCluster): SecretNeed[] {
