@@ -309,11 +309,16 @@ function findingToProblem(
   relocate: (p: PropertyKey[]) => PropertyKey[],
 ): Problem {
   const path = relocate(f.path);
-  return {
-    file: cd.file,
-    ...locate(cd, path, f.prefer),
-    path: pathToString(path),
-    message: f.message,
-    hint: f.hint,
-  };
+  const at = pathToString(path);
+  // The same finding comes from every cluster: the document is walked once per path.
+  const key = `${f.prefer}:${at}`;
+  let position = located.get(cd)?.get(key);
+  if (position === undefined) {
+    position = locate(cd, path, f.prefer);
+    if (!located.has(cd)) located.set(cd, new Map());
+    located.get(cd)!.set(key, position);
+  }
+  return { file: cd.file, ...position, path: at, message: f.message, hint: f.hint };
 }
+
+const located = new WeakMap<ConfigDocument, Map<string, { line: number; col: number }>>();

@@ -156,12 +156,23 @@ function digestOf(
   );
   const hash = createHash("sha256");
   for (const f of [...own, ...outside].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)))
-    // The same bytes as one `${path}\n${length}\n${content}\n` string, without copying the content.
-    hash
-      .update(`${JSON.stringify(f.path)}\n${f.content.length}\n`)
-      .update(f.content)
-      .update("\n");
+    hash.update(`${JSON.stringify(f.path)}\n${f.content.length}\n${contentDigest(f)}\n`);
   return hash.digest("hex");
+}
+
+/**
+ * A file's SHA-256, kept per file object: the shared files (blueprints, overlays, environments)
+ * are the same objects for every cluster, and hashing them again for each cluster's digest was
+ * most of a many-cluster render's hashing.
+ */
+const contentDigests = new WeakMap<OutputFile, string>();
+function contentDigest(f: OutputFile): string {
+  let digest = contentDigests.get(f);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(f.content).digest("hex");
+    contentDigests.set(f, digest);
+  }
+  return digest;
 }
 
 /** The layers of a cluster (`names`, in order), with what each holds, from its components' parts. */
