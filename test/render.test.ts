@@ -79,6 +79,18 @@ describe("qhub render: golden trees", () => {
       expect(content, p).toBe(readFileSync(join(golden, p), "utf8"));
   });
 
+  // The bundle (dist/qhub.js and its chunks) is built with plugins that change what is loaded and
+  // when (scripts/build.mjs): it must render exactly what the sources render.
+  test.each(CASES)("the built binary renders the same golden tree for %s", (name, config) => {
+    const out = tempDir();
+    const r = runBin(["render", "--config", config, "--output", out], ROOT, { ...process.env });
+    expect(r.code, r.stderr).toBe(0);
+    const tree = comparable(readTree(out, copied));
+    expect(Object.keys(tree)).toEqual(listFiles(join(GOLDEN, name)));
+    for (const [p, content] of Object.entries(tree))
+      expect(content, p).toBe(readFileSync(join(GOLDEN, name, p), "utf8"));
+  });
+
   test("blueprints and the clusters' clouds' overlays are copied byte for byte; no other cloud's", async () => {
     const out = await renderInto(CASES[0]![1]);
     expect(readTree(join(out, "blueprints"))).toEqual(readTree(join(ROOT, "blueprints")));

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { BugError, UserError } from "../errors.js";
 import { kindNamed, listPackageDir, MAX_CONFIG_FILE, readNamed, readPackageText } from "../fs/safe.js";
+import { SHIPPED_ENVIRONMENTS } from "./shipped-environments.js";
 import { parseConfigText } from "./document.js";
 import type { ConfigDocument } from "./document.js";
 import { JUPYTERHUB_CHART_VERSION } from "./defaults.js";
@@ -62,7 +63,11 @@ export function loadDefaultEnvironments(root = packageRoot()): Record<string, Co
   for (const file of listPackageDir(dir)
     .map((e) => e.name)
     .filter((f) => /\.ya?ml$/.test(f))) {
-    const parsed = CondaEnvironment.safeParse(parse(readPackageText(join(dir, file))));
+    const text = readPackageText(join(dir, file));
+    const shipped = Object.hasOwn(SHIPPED_ENVIRONMENTS, file) ? SHIPPED_ENVIRONMENTS[file] : undefined;
+    const parsed = CondaEnvironment.safeParse(
+      shipped?.text === text ? (JSON.parse(shipped.json) as unknown) : parse(text),
+    );
     if (!parsed.success)
       throw new BugError(`shipped environment ${file} is invalid: ${parsed.error.message}`);
     out[file] = parsed.data;
