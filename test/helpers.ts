@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
-import { afterEach } from "vitest";
+import { afterAll, afterEach } from "vitest";
 import { parseConfigText } from "../src/config/document.js";
 import { formatProblem } from "../src/config/problems.js";
 import { validateDocument } from "../src/config/validate.js";
@@ -12,7 +12,11 @@ import { main } from "../src/main.js";
 export const ROOT = resolve(import.meta.dirname, "..");
 
 // `qhub init` writes an age identity to SOPS's key file under XDG_CONFIG_HOME: never the real one.
-process.env.XDG_CONFIG_HOME = mkdtempSync(join(tmpdir(), "qhub-test-xdg-"));
+// One folder per test file, removed after it (left behind, thousands of them in the temp folder
+// made every file created there ten times slower on this machine's ext4).
+const xdg = mkdtempSync(join(tmpdir(), "qhub-test-xdg-"));
+process.env.XDG_CONFIG_HOME = xdg;
+afterAll(() => rmSync(xdg, { recursive: true, force: true }));
 export const BIN = join(ROOT, "dist", "qhub.js");
 
 const dirs: string[] = [];

@@ -29,15 +29,19 @@ beforeAll(async () => {
   github = await startGitHubDouble({ token: TOKEN, git });
   await git.createRepo(REPO, { "NOTES.md": "# Our platform\n" });
 });
+// The users' folders (workdir() below): removed after the file's tests (a hook added while a test
+// runs is never called, which left one folder in the temp dir per call).
+const userDirs: string[] = [];
 afterAll(async () => {
   await github?.close();
   await git?.close();
+  for (const d of userDirs) rmSync(d, { recursive: true, force: true });
 });
 
 /** The folder a user runs `qhub pr` in, kept across the tests of this file: just the config. */
 function workdir(config = CONFIG): { dir: string; config: string } {
   const dir = mkdtempSync(join(tmpdir(), "qhub-pr-user-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  userDirs.push(dir);
   writeFileSync(join(dir, "qhub-config.yaml"), config);
   return { dir, config: join(dir, "qhub-config.yaml") };
 }
