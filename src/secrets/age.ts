@@ -51,6 +51,12 @@ export function identityFileText(pair: AgeKeyPair, created: Date): string {
  * a file). The value is public, so it may be quoted in the message.
  */
 export function validateRecipient(recipient: string, where = "age recipient"): string {
+  checkedRecipientKey(recipient, where);
+  return recipient;
+}
+
+/** validateRecipient's checks; returns the recipient's 32-byte X25519 public key. */
+function checkedRecipientKey(recipient: string, where: string): Uint8Array {
   if (/^age1(pq|tag|tagpq)1/.test(recipient))
     throw new UserError(
       `${where}: ${JSON.stringify(recipient)} is a post-quantum or tag age recipient`,
@@ -70,14 +76,13 @@ export function validateRecipient(recipient: string, where = "age recipient"): s
   if (!RECIPIENT_SHAPE.test(recipient))
     throw new UserError(`${where}: ${JSON.stringify(recipient)} is not an age recipient`, RECIPIENT_HINT);
   try {
-    recipientKey(recipient);
+    return recipientKey(recipient);
   } catch {
     throw new UserError(
       `${where}: ${JSON.stringify(recipient)} has a bad checksum (a typo?)`,
       "copy the public key again from the identity file's `# public key:` line or from `age-keygen -y FILE`",
     );
   }
-  return recipient;
 }
 
 /** Checks a list of recipients: at least one, each valid, no duplicates. */
@@ -190,13 +195,13 @@ const CHUNK = 64 * 1024;
  * Written with node:crypto to the age v1 format (https://age-encryption.org/v1): a random file
  * key; one X25519 stanza (an ephemeral key pair, HKDF-SHA256 of the shared secret salted with both
  * public keys, ChaCha20-Poly1305 over the file key); the header's HMAC-SHA256; the payload in
- * STREAM chunks under a key derived from a random nonce; ASCII armor in 64 columns. The
+ * STREAM chunks under a key derived from a random nonce; age-encryption's ASCII armor. The
  * age-encryption package did the same in JavaScript (noble's curves and ciphers, web streams),
  * which took ~5 ms per file in a process that runs each of them once. Tests open every file this
  * writes with Debian's age CLI and with age-encryption's decrypter.
  */
 export function wrapKey(key: Uint8Array, recipient: string): string {
-  const theirs = Buffer.from(recipientKey(validateRecipient(recipient)));
+  const theirs = Buffer.from(checkedRecipientKey(recipient, "age recipient"));
   const fileKey = randomBytes(16);
 
   const ephemeral = generateKeyPairSync("x25519");
@@ -227,11 +232,7 @@ export function wrapKey(key: Uint8Array, recipient: string): string {
     if (last) break;
   }
   const file = Buffer.concat([Buffer.from(`${header} ${unpadded64(mac)}\n`), nonce, ...chunks]);
-
-  const lines = ["-----BEGIN AGE ENCRYPTED FILE-----"];
-  for (let at = 0; at < file.length; at += 48) lines.push(file.subarray(at, at + 48).toString("base64"));
-  lines.push("-----END AGE ENCRYPTED FILE-----", "");
-  return lines.join("\n");
+  return armor.encode(file);
 }
 
 /**
