@@ -2,7 +2,7 @@
 // when there are none. Pure: no file system, no environment.
 import { partial } from "zod/mini";
 import type * as z from "zod/mini";
-import type { ConfigDocument } from "./document.js";
+import type { ConfigDocument, Position } from "./document.js";
 import { hasPath, locate, problemAt } from "./document.js";
 import { problemsFromIssues } from "./issues.js";
 import { deepMerge, isPlainObject } from "./merge.js";
@@ -131,6 +131,8 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
   const providersInUse = new Set<Provider>(checked.map((p) => p.config.provider));
   // A rule finding that holds for every cluster is reported once, without a cluster name.
   const byKey = new Map<string, { problem: Problem; clusters: string[]; warning: boolean }>();
+  // Where each finding's path is in the document, for all clusters' findings.
+  const located = new Map<string, Position>();
   for (const { input, config } of checked) {
     const relocate = relocator(cd, input);
     const clusters = checked.map((p) => ({ name: p.input.name, config: p.config }));
@@ -145,7 +147,7 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
       defaultEnvironments: options.shippedEnvironments,
       requireAgeRecipients: options.requireAgeRecipients ?? false,
     })) {
-      const problem = findingToProblem(cd, f, f.missing && !written(f) ? (p) => p : relocate);
+      const problem = findingToProblem(cd, f, f.missing && !written(f) ? (p) => p : relocate, located);
       const key = `${f.severity ?? "error"}:${problem.line}:${problem.col}:${problem.message}`;
       const entry = byKey.get(key);
       if (entry) entry.clusters.push(input.name);
@@ -307,18 +309,16 @@ function findingToProblem(
   cd: ConfigDocument,
   f: Finding,
   relocate: (p: PropertyKey[]) => PropertyKey[],
+  located: Map<string, Position>,
 ): Problem {
   const path = relocate(f.path);
   const at = pathToString(path);
   // The same finding comes from every cluster: the document is walked once per path.
   const key = `${f.prefer}:${at}`;
-  let position = located.get(cd)?.get(key);
+  let position = located.get(key);
   if (position === undefined) {
     position = locate(cd, path, f.prefer);
-    if (!located.has(cd)) located.set(cd, new Map());
-    located.get(cd)!.set(key, position);
+    located.set(key, position);
   }
   return { file: cd.file, ...position, path: at, message: f.message, hint: f.hint };
 }
-
-const located = new WeakMap<ConfigDocument, Map<string, { line: number; col: number }>>();
