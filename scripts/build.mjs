@@ -61,11 +61,6 @@ function sharedErrors(path) {
 }
 
 /**
- * age-encryption collects its output streams with `new Response(stream)`: the first use of
- * `Response` makes Node load undici (about 20 ms of a render). The same bytes are read here with
- * the stream's own reader. The test suite checks the output against the age CLI either way.
- */
-/**
  * age-encryption's post-quantum (ML-KEM hybrid) and P-256 tag recipients, left out of the bundle:
  * QHub accepts X25519 recipients and identities only (secrets/age.ts refuses the others), and
  * loading those curves and ML-KEM cost every render ~8 ms of start-up. Any use of them throws.
@@ -188,6 +183,11 @@ const shippedEnvironments = {
   },
 };
 
+/**
+ * age-encryption collects its output streams with `new Response(stream)` (QHub still decrypts
+ * through it): the first use of `Response` makes Node load undici (about 20 ms of a render). The
+ * same bytes are read here with the stream's own reader. The tests check decryption either way.
+ */
 const ageWithoutUndici = {
   name: "age-without-undici",
   setup(b) {
