@@ -12,6 +12,7 @@
 // (measure with `npm run bench`).
 import { build } from "esbuild";
 import { parse as parseYaml } from "yaml";
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
@@ -233,14 +234,13 @@ await build({ ...common, entryPoints: ["src/errors.ts"], outfile: "dist/chunks/e
 // Each command as a CommonJS module wrapped in a function expression: a script, which node:vm can
 // compile with a code cache. CommonJS has no import.meta.url, which load.ts needs to find the package.
 const commands = new Map();
-for (const file of readdirSync(new URL("src/commands/", root)).filter((f) => f.endsWith(".ts"))) {
-  const name = file.replace(/\.ts$/, "");
+async function bundleCommand(name, define = {}) {
   const out = await build({
     ...common,
-    entryPoints: [`src/commands/${file}`],
+    entryPoints: [`src/commands/${name}.ts`],
     format: "cjs",
     write: false,
-    define: { "import.meta.url": "__qhubImportMetaUrl" },
+    define: { "import.meta.url": "__qhubImportMetaUrl", ...define },
     banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
     plugins: [
       sharedErrors("./errors.cjs"),
@@ -256,7 +256,20 @@ for (const file of readdirSync(new URL("src/commands/", root)).filter((f) => f.e
   writeFileSync(bundle, `(function (exports, require, module, __filename) {\n${body}})\n`);
   // Loaded here for the names it exports, and for its code cache.
   commands.set(name, { bundle, ...loadCommand(bundle) });
+  return body;
 }
+// up-to-date.js answers for the render when nothing changed since its last run (its stamp): it
+// carries the render bundle's digest, so that a stamp another build left is not trusted.
+const STAMP_READER = "up-to-date";
+const names = readdirSync(new URL("src/commands/", root))
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => f.replace(/\.ts$/, ""))
+  .filter((n) => n !== STAMP_READER);
+const bodies = new Map();
+for (const name of names) bodies.set(name, await bundleCommand(name));
+await bundleCommand(STAMP_READER, {
+  __QHUB_RENDER_BUILD__: JSON.stringify(createHash("sha256").update(bodies.get("render")).digest("hex")),
+});
 
 const esm = {
   ...common,

@@ -11,11 +11,13 @@ import { main } from "../src/main.js";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 
-// `qhub init` writes an age identity to SOPS's key file under XDG_CONFIG_HOME: never the real one.
-// One folder per test file, removed after it (left behind, thousands of them in the temp folder
-// made every file created there ten times slower on this machine's ext4).
+// `qhub init` writes an age identity to SOPS's key file under XDG_CONFIG_HOME, and `qhub render`
+// its record of the last render under XDG_CACHE_HOME: never the real ones. One folder per test
+// file, removed after it (left behind, thousands of them in the temp folder made every file
+// created there ten times slower on this machine's ext4).
 const xdg = mkdtempSync(join(tmpdir(), "qhub-test-xdg-"));
 process.env.XDG_CONFIG_HOME = xdg;
+process.env.XDG_CACHE_HOME = join(xdg, "cache");
 afterAll(() => rmSync(xdg, { recursive: true, force: true }));
 export const BIN = join(ROOT, "dist", "qhub.js");
 
@@ -68,17 +70,18 @@ export async function renderFixture(name: string, cluster: string): Promise<stri
   return join(out, "cluster-overlays", cluster);
 }
 
-/** A user's environment: only PATH, HOME and the test's XDG_CONFIG_HOME, plus `env`. */
-const binEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
+/** A user's environment: only PATH, HOME and the test's XDG folders, plus `env`. */
+export const binEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
   HOME: process.env.HOME,
   XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME,
+  XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
   ...env,
 });
 
-/** Runs the built binary as a user would. */
-export function runBin(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+/** Runs the built binary (or another installation's, `bin`) as a user would. */
+export function runBin(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, bin = BIN): RunResult {
+  const r = spawnSync(process.execPath, [bin, ...args], {
     cwd,
     encoding: "utf8",
     env: binEnv(env),
@@ -92,15 +95,7 @@ export function runBin(args: string[], cwd: string, env: NodeJS.ProcessEnv = {})
  */
 export function runBinAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME,
-        ...env,
-      },
-    });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: binEnv(env) });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));

@@ -21,7 +21,7 @@ import {
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { BIN, listFiles, ROOT, tempDir } from "./helpers.js";
+import { BIN, binEnv, listFiles, ROOT, tempDir } from "./helpers.js";
 import { isolatedGitEnv, startGitServer } from "./support/git-server.js";
 import type { GitServer } from "./support/git-server.js";
 import { startGitHubDouble } from "./support/github-double.js";
@@ -56,13 +56,7 @@ function run(
     const [exe, ...pre] = command;
     const child = spawn(exe!, [...pre, ...args], {
       cwd,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME,
-        QHUB_ENV_CANARY: ENV_CANARY,
-        ...env,
-      },
+      env: binEnv({ QHUB_ENV_CANARY: ENV_CANARY, ...env }),
     });
     let stdout = "";
     let stderr = "";

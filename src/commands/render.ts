@@ -1,8 +1,15 @@
-import { dirname } from "node:path";
+import { resolve } from "node:path";
+import { withJournal } from "../fs/safe.js";
 import type { Io } from "../io.js";
 import { compileStage } from "../render/plan.js";
-import { writeTree } from "../render/write.js";
-import { countByCluster, tasksOf } from "../ui/tasks.js";
+import { reportRender } from "../render/report.js";
+import { recordingEnv, saveStamp } from "../render/stamp.js";
+import type { StampStore } from "../render/stamp.js";
+import { manifestText } from "../render/manifest.js";
+import { sha256, writeTree } from "../render/write.js";
+import { tasksOf } from "../ui/tasks.js";
+
+export { EXIT_DIFFERENT } from "../render/report.js";
 
 export interface RenderOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
@@ -14,12 +21,17 @@ export interface RenderOptions {
   json: boolean;
 }
 
-export const EXIT_DIFFERENT = 3;
-
-/** `qhub render`: load -> validate -> resolve -> seal secrets (edge) -> build -> emit -> write. */
-export async function runRender(opts: RenderOptions, io: Io): Promise<number> {
+/**
+ * `qhub render`: load -> validate -> resolve -> seal secrets (edge) -> build -> emit -> write.
+ * With `store`, the render keeps a journal of its reads and leaves a stamp for the next run
+ * (src/render/stamp.ts); src/commands/up-to-date.ts reads it before this runs.
+ */
+export async function runRender(opts: RenderOptions, io: Io, store?: StampStore): Promise<number> {
   const tasks = tasksOf(io);
-  const plan = await compileStage(opts.config, opts.output, io);
+  const env = recordingEnv(process.env);
+  const { value: plan, reads } = await withJournal(() =>
+    compileStage(opts.config, opts.output, io, { env: store ? env.env : process.env }),
+  );
   if (!plan) return 1;
   const { root, resolved, files } = plan;
   const fault = process.env.QHUB_FAULT_AFTER_OPS;
@@ -35,49 +47,18 @@ export async function runRender(opts: RenderOptions, io: Io): Promise<number> {
         faultAfterOps: fault === undefined ? undefined : Number.parseInt(fault, 10),
       }),
   );
-  const differs = result.added.length + result.changed.length + result.removed.length > 0;
-  tasks.summary({
-    title: opts.check
-      ? differs
-        ? `${root} differs from what ${opts.config} compiles to`
-        : `${root} is up to date`
-      : differs
-        ? `Rendered ${resolved.clusters.length} cluster${resolved.clusters.length === 1 ? "" : "s"} into ${root}`
-        : `Nothing to write: ${root} is up to date`,
-    ok: !(opts.check && differs),
-    clusters: countByCluster(result),
-  });
-  if (opts.json) {
-    io.stdout(
-      JSON.stringify(
-        {
-          output: opts.output ?? dirname(opts.config),
-          check: opts.check,
-          clusters: resolved.clusters.map((c) => c.name),
-          ...result,
-        },
-        null,
-        2,
-      ),
-    );
-  } else {
-    if (plan.readme.besideForeign)
-      io.stderr(
-        `note: ${plan.readme.besideForeign} is not QHub's; QHub's guide to the repository is ${plan.readme.path}`,
-      );
-    const verb = opts.check ? "would be " : "";
-    for (const p of result.added) io.stderr(`${verb}added    ${p}`);
-    for (const p of result.changed) io.stderr(`${verb}changed  ${p}`);
-    for (const p of result.removed) io.stderr(`${verb}removed  ${p}`);
-    // On a terminal the summary below the task list says it.
-    if (!io.tasks)
-      io.stderr(
-        opts.check
-          ? differs
-            ? `the tree differs from what ${opts.config} compiles to; run \`qhub render\``
-            : "up to date"
-          : `${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed, ${result.unchanged} unchanged`,
-      );
-  }
-  return opts.check && differs ? EXIT_DIFFERENT : 0;
+  const clusters = resolved.clusters.map((c) => c.name);
+  const code = reportRender({ ...opts, root, clusters, result, readme: plan.readme }, io);
+  // The tree now holds exactly these files (written, or found so by --check).
+  if (store && code === 0 && fault === undefined)
+    saveStamp(store, {
+      config: resolve(opts.config),
+      root,
+      reads,
+      env: process.env,
+      envNames: env.names(),
+      manifest: manifestText(Object.fromEntries(files.map((f) => [f.path, sha256(f.content)]))),
+      result: { clusters, files: files.length, readme: plan.readme },
+    });
+  return code;
 }

@@ -15,6 +15,9 @@
 //   followed as named, but must be a regular file of bounded size outside the kernel's pseudo
 //   file systems (/proc, /sys, ...): never a FIFO, a device or /proc/self/environ.
 // - QHub's own installed files (blueprints, environments, chart schemas): trusted, read plainly.
+// - QHub's private state (the render's record, src/render/stamp.ts): a folder of the user's own,
+//   mode 0700, files mode 0600, never through a link. Anything else found there (another owner,
+//   other permissions, a link) is not used: the state is a cache, and QHub works without it.
 //
 // Errors people can fix (a full disk, a read-only folder, no permission, a file where a folder
 // belongs) become one-line UserErrors with a hint; only the unexpected stays a bug.
@@ -41,7 +44,7 @@ import {
 } from "node:fs";
 import type { Stats } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, isAbsolute, join, posix } from "node:path";
+import { basename, dirname, isAbsolute, join, posix, resolve } from "node:path";
 import { BugError, UserError } from "../errors.js";
 
 /** The most QHub reads of one file in a rendered tree or working copy. */
@@ -173,7 +176,7 @@ function assertRelative(rel: string): string[] {
  * is named by the person, so it is looked at as kindNamed looks at a named path.
  */
 export function rootKind(root: string): Kind {
-  return kindNamed(root);
+  return statKind(root);
 }
 
 /**
@@ -571,6 +574,10 @@ export function isKernelFile(path: string): boolean {
 
 /** What is at a named path (links followed, as the person named it). */
 export function kindNamed(path: string): Kind {
+  return note({ op: "kind", path }, statKind(path));
+}
+
+function statKind(path: string): Kind {
   try {
     const st = statSync(path);
     return st.isFile() ? "file" : st.isDirectory() ? "dir" : "other";
@@ -586,6 +593,11 @@ export function kindNamed(path: string): Kind {
  * device, process file or a file over `max` bytes is a UserError naming `what` (e.g. "--config").
  */
 export function readNamed(path: string, what: string, max: number): Buffer | undefined {
+  const bytes = readNamedFile(path, what, max);
+  return note({ op: "named", path, what, max }, bytes ?? MISSING) === MISSING ? undefined : bytes;
+}
+
+function readNamedFile(path: string, what: string, max: number): Buffer | undefined {
   let st: Stats;
   try {
     st = statSync(path);
@@ -666,14 +678,16 @@ export function writeNamed(
 
 /** A file of QHub's own installation (trusted: it came with QHub), as text. */
 export function readPackageText(path: string): string {
-  return readFileSync(path, "utf8");
+  return note({ op: "package-text", path }, readFileSync(path, "utf8"));
 }
 
 /** The entries of a folder of QHub's own installation, sorted. */
 export function listPackageDir(path: string): Entry[] {
-  return readdirSync(path, { withFileTypes: true })
+  const entries = readdirSync(path, { withFileTypes: true })
     .map((e): Entry => ({ name: e.name, kind: e.isDirectory() ? "dir" : e.isFile() ? "file" : "other" }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (journal) note({ op: "package-dir", path }, JSON.stringify(entries));
+  return entries;
 }
 
 /** Writes a file of QHub's own source tree (`npm run gen`: the committed generated copies). */
@@ -692,4 +706,163 @@ export function makeTempDir(prefix: string): string {
 /** Removes a temp folder QHub made (rm never follows links inside it). */
 export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The journal: what a render read outside its tree, so that a later run can read it again and
+// know whether anything it depends on changed (src/render/stamp.ts).
+
+/** A read QHub can repeat: a named file, a file or folder of its own installation, a path's kind. */
+export type Probe =
+  | { op: "named"; path: string; what: string; max: number }
+  | { op: "package-text"; path: string }
+  | { op: "package-dir"; path: string }
+  | { op: "kind"; path: string };
+
+/** A probe and what it found: the bytes or text read, a listing, a kind, or MISSING. */
+export interface JournalEntry {
+  probe: Probe;
+  seen: string | Buffer;
+}
+
+/** What a named file that does not exist reads as in the journal. */
+export const MISSING = "\0missing";
+
+let journal: JournalEntry[] | undefined;
+
+function note<T extends string | Buffer>(probe: Probe, seen: T): T {
+  // By absolute path: a later run may start in another folder.
+  journal?.push({ probe: { ...probe, path: resolve(probe.path) }, seen });
+  return seen;
+}
+
+/**
+ * Runs `fn` and returns, with its result, every read it made through the probes above, in order.
+ * One journal at a time: a render runs one plan.
+ */
+export async function withJournal<T>(fn: () => Promise<T>): Promise<{ value: T; reads: JournalEntry[] }> {
+  if (journal) throw new BugError("a journal is already being kept");
+  const reads: JournalEntry[] = [];
+  journal = reads;
+  try {
+    return { value: await fn(), reads };
+  } finally {
+    journal = undefined;
+  }
+}
+
+/** Makes a probe's read again, as the render made it: what it finds now (a read may throw). */
+export function repeatProbe(probe: Probe): string | Buffer {
+  switch (probe.op) {
+    case "named":
+      return readNamedFile(probe.path, probe.what, probe.max) ?? MISSING;
+    case "package-text":
+      return readFileSync(probe.path, "utf8");
+    case "package-dir":
+      return JSON.stringify(listPackageDir(probe.path));
+    case "kind":
+      return statKind(probe.path);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// QHub's private state: a folder only its user can enter (0700), files only its user can read
+// (0600). Nothing here is ever an error: a folder or file that is not private is not used.
+
+const PRIVATE_MAX = 64 * 1024 * 1024;
+
+/** Whether `st` belongs to this process's user and no one else may read or write it. */
+function isPrivate(st: Stats): boolean {
+  return process.getuid !== undefined && st.uid === process.getuid() && (st.mode & 0o077) === 0;
+}
+
+function privateDirOk(dir: string): boolean {
+  const st = lstatOrUndefinedQuietly(dir);
+  return st !== undefined && st.isDirectory() && isPrivate(st);
+}
+
+function lstatOrUndefinedQuietly(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A private file's bytes; undefined when missing, not private, reached through a link, or unreadable. */
+export function readPrivate(dir: string, name: string): Buffer | undefined {
+  if (!privateDirOk(dir)) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || !isPrivate(st)) return undefined;
+    return readOpenedFile(fd, name, PRIVATE_MAX);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes a private file atomically (a temp file of this process, then rename), making the folder
+ * (0700) when missing. With `exclusive`, only when no file has the name yet (false otherwise).
+ * False, and nothing written, when the folder is not private or the write fails.
+ */
+export function writePrivate(
+  dir: string,
+  name: string,
+  content: string | Buffer,
+  opts: { exclusive?: boolean } = {},
+): boolean {
+  if (process.getuid === undefined || name.includes("/")) return false;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    return false;
+  }
+  if (!privateDirOk(dir)) return false;
+  const tmp = join(dir, `.${name}.${process.pid}.qhub-new`);
+  try {
+    const fd = openSync(
+      tmp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+    try {
+      writeAll(fd, tmp, content);
+    } finally {
+      closeSync(fd);
+    }
+    // link() fails when the name exists; rename() replaces it. Neither follows a link at the name.
+    if (opts.exclusive) linkSync(tmp, join(dir, name));
+    else renameSync(tmp, join(dir, name));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    unlinkQuietly(tmp);
+  }
+}
+
+/** Removes the oldest private files named `prefix…` beyond the newest `keep` (by modification time). */
+export function prunePrivate(dir: string, prefix: string, keep: number): void {
+  if (!privateDirOk(dir)) return;
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(prefix));
+  } catch {
+    return;
+  }
+  if (names.length <= keep) return;
+  const aged = names
+    .map((name) => ({ name, st: lstatOrUndefinedQuietly(join(dir, name)) }))
+    .filter((e) => e.st?.isFile())
+    .sort((a, b) => b.st!.mtimeMs - a.st!.mtimeMs || (a.name < b.name ? -1 : 1));
+  for (const e of aged.slice(keep)) unlinkQuietly(join(dir, e.name));
 }

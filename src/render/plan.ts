@@ -70,6 +70,8 @@ export async function planRender(
     existing?: ReadFile;
     /** `qhub diff`: compare Secrets whose values are unavailable as they are, saying so here. */
     unsealedNote?: (line: string) => void;
+    /** Where secret values and age identities come from (default: process.env). */
+    env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<RenderPlan | undefined> {
   const clusters = opts.clusters ?? (await validConfig(config, io));
@@ -80,7 +82,7 @@ export async function planRender(
     clusters: resolved.clusters,
     configPath: config,
     outputRoot: root,
-    env: process.env,
+    env: opts.env ?? process.env,
     now: new Date(),
     previous: opts.previousSecret,
     unsealedNote: opts.unsealedNote,
@@ -99,7 +101,7 @@ export function compileStage(
   config: string,
   output: string | undefined,
   io: Io,
-  opts: Pick<NonNullable<Parameters<typeof planRender>[3]>, "existing" | "unsealedNote"> = {},
+  opts: Pick<NonNullable<Parameters<typeof planRender>[3]>, "existing" | "unsealedNote" | "env"> = {},
 ): Promise<RenderPlan | undefined> {
   return tasksOf(io).task(
     `Compile ${config}`,

@@ -19,5 +19,9 @@ export const renderCommand: CommandSpec<RenderOptions, []> = {
     "qhub render --check",
   ],
   showsStages: true,
-  run: async ({ flags, io }) => (await import("../render.js")).runRender(flags, io),
+  // Up to date by the last render's record, or render (src/commands/up-to-date.ts).
+  run: async ({ flags, io }) => {
+    const stale = await (await import("../up-to-date.js")).renderIfStale(flags, io);
+    return "code" in stale ? stale.code : (await import("../render.js")).runRender(flags, io, stale.store);
+  },
 };
