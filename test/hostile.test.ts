@@ -6,6 +6,7 @@
 // appears in any output, PR body or pushed tree, base64 included), written nor deleted; no token.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
+  chmodSync,
   cpSync,
   existsSync,
   lstatSync,
@@ -690,5 +691,55 @@ describe("the file-system door (src/fs/safe.ts) itself", () => {
     // Paths that climb out are a bug of the caller, never a read.
     expect(() => safe.readUnder(root, "../x")).toThrow(/outside the root/);
     outside.check();
+  });
+
+  test("reads every size whole, and no more than its cap", async () => {
+    const safe = await import("../src/fs/safe.js");
+    const root = tempDir();
+    for (const size of [0, 1, 4095, 4096, 65535, 65536, 65537, 200_001]) {
+      const bytes = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) bytes[i] = 32 + ((i * 7 + size) % 95);
+      writeFileSync(join(root, `f${size}`), bytes);
+      expect(safe.readNamed(join(root, `f${size}`), "file", 1 << 20)?.equals(bytes)).toBe(true);
+      const r = safe.readUnder(root, `f${size}`);
+      expect(r).toEqual({ kind: "file", text: bytes.toString("latin1") });
+    }
+    expect(() => safe.readNamed(join(root, "f65537"), "file", 65536)).toThrow(/larger than/);
+    expect(() => safe.readUnder(root, "f200001", 200_000)).toThrow(/larger than/);
+  });
+
+  test("private state: only a folder and files of this user that no one else may read", async () => {
+    const safe = await import("../src/fs/safe.js");
+    const base = tempDir();
+    const dir = join(base, "state");
+    expect(safe.writePrivate(dir, "a", "one")).toBe(true);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "a")).mode & 0o777).toBe(0o600);
+    expect(safe.readPrivate(dir, "a")?.toString()).toBe("one");
+    // Exclusive: the first writer wins.
+    expect(safe.writePrivate(dir, "k", "first", { exclusive: true })).toBe(true);
+    expect(safe.writePrivate(dir, "k", "second", { exclusive: true })).toBe(false);
+    expect(safe.readPrivate(dir, "k")?.toString()).toBe("first");
+    // A file others may read, a link, a FIFO: not used.
+    chmodSync(join(dir, "a"), 0o644);
+    expect(safe.readPrivate(dir, "a")).toBeUndefined();
+    const outside = canaryFolder();
+    symlinkSync(join(outside.dir, "secret.txt"), join(dir, "link"));
+    expect(safe.readPrivate(dir, "link")).toBeUndefined();
+    mkfifo(join(dir, "pipe"));
+    chmodSync(join(dir, "pipe"), 0o600);
+    expect(safe.readPrivate(dir, "pipe")).toBeUndefined();
+    // Writing over a link replaces the name, never what it points at.
+    expect(safe.writePrivate(dir, "link", "x")).toBe(true);
+    outside.check();
+    // A folder others may enter: neither read nor written.
+    chmodSync(dir, 0o755);
+    expect(safe.readPrivate(dir, "k")).toBeUndefined();
+    expect(safe.writePrivate(dir, "b", "x")).toBe(false);
+    // A folder that is a link to a private folder: not used.
+    chmodSync(dir, 0o700);
+    symlinkSync(dir, join(base, "linked-state"));
+    expect(safe.readPrivate(join(base, "linked-state"), "k")).toBeUndefined();
+    expect(safe.writePrivate(join(base, "linked-state"), "c", "x")).toBe(false);
   });
 });

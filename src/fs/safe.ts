@@ -203,17 +203,26 @@ export type ReadResult = { kind: "file"; text: string } | { kind: Exclude<Kind, 
 function readOpenedFile(fd: number, path: string, max: number): Buffer {
   const st = fstatSync(fd);
   if (st.size > max) throw tooLarge(path, max);
+  // Sized by fstat, one byte more to see the end; a file that grows meanwhile is read on in chunks
+  // up to `max` (fstat's size is where reading starts, not a promise).
   const chunks: Buffer[] = [];
   let total = 0;
-  const chunk = Buffer.alloc(64 * 1024);
+  let chunk = Buffer.allocUnsafe(st.size + 1);
+  let used = 0;
   for (;;) {
-    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (used === chunk.length) {
+      chunks.push(chunk);
+      chunk = Buffer.allocUnsafe(64 * 1024);
+      used = 0;
+    }
+    const n = readSync(fd, chunk, used, chunk.length - used, null);
     if (n === 0) break;
+    used += n;
     total += n;
     if (total > max) throw tooLarge(path, max);
-    chunks.push(Buffer.from(chunk.subarray(0, n)));
   }
-  return Buffer.concat(chunks, total);
+  chunks.push(chunk.subarray(0, used));
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }
 
 function tooLarge(path: string, max: number): UserError {
