@@ -55,18 +55,28 @@ export const processIo: Io = {
  * `--verbose` makes its own Io (plain lines with stage times), so it is never interactive.
  */
 export function interactive(io: Io): boolean {
-  return io === processIo && stderrIsTerminal() && !process.env.CI && process.env.TERM !== "dumb";
+  return io === processIo && isTerminal(2) && !process.env.CI && process.env.TERM !== "dumb";
 }
 
 /**
- * Whether descriptor 2 is a terminal. node:tty decides, but it loads node:net (~1.5 ms): it is
+ * The width to wrap help to: the terminal's that `io` writes `fd` to, else 80 (commander's own for
+ * a file, a pipe or a test's buffers). Only a terminal gets process.stdout/stderr made (commander's
+ * own check made them for every `--help`, with node:stream under them).
+ */
+export function terminalColumns(io: Io, fd: 1 | 2): number {
+  if (io !== processIo || !isTerminal(fd)) return 80;
+  return (fd === 1 ? process.stdout : process.stderr).columns;
+}
+
+/**
+ * Whether a descriptor is a terminal. node:tty decides, but it loads node:net (~1.5 ms): it is
  * asked only about a character device that is not one of Linux's memory devices (/dev/null, which
  * CI and benchmarks give), never about a file, pipe or socket.
  */
-function stderrIsTerminal(): boolean {
-  const stat = fstatSync(2);
+function isTerminal(fd: 1 | 2): boolean {
+  const stat = fstatSync(fd);
   if (!stat.isCharacterDevice()) return false;
   if (process.platform === "linux" && stat.rdev >> 8 === 1) return false;
   const { isatty } = createRequire(import.meta.url)("node:tty") as typeof Tty;
-  return isatty(2);
+  return isatty(fd);
 }

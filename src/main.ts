@@ -12,7 +12,7 @@ import type { CommandSpec } from "./commands/specs/spec.js";
 import { upgradeCommand } from "./commands/specs/upgrade.js";
 import { validateCommand } from "./commands/specs/validate.js";
 import { reportError, UsageError } from "./errors.js";
-import { interactive, processIo } from "./io.js";
+import { interactive, processIo, terminalColumns } from "./io.js";
 import type { Io } from "./io.js";
 import { VERSION } from "./version.js";
 
@@ -39,7 +39,15 @@ function program(io: Io, setExit: (code: number) => void): Command {
     )
     .showHelpAfterError("(run `qhub --help` for usage)")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => io.stderr(s), writeOut: (s) => io.stdout(s) })
+    .configureOutput({
+      writeErr: (s) => io.stderr(s),
+      writeOut: (s) => io.stdout(s),
+      // QHub's help has no colours to keep or strip; the width is the terminal's, when there is one.
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+      getOutHelpWidth: () => terminalColumns(io, 1),
+      getErrHelpWidth: () => terminalColumns(io, 2),
+    })
     .addHelpText(
       "after",
       `
