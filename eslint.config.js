@@ -42,7 +42,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: "^(?!(commander|node:path|\\./[\\w-]+\\.js|\\.\\./\\.\\./(errors|io)\\.js)$)",
+              regex: "^(?!(commander|node:path|\\./[\\w-]+\\.js|\\.\\./\\.\\./(errors|io|ui/load)\\.js)$)",
               allowTypeImports: true,
               message: "A spec stays light for `qhub --help`: import command code when it runs.",
             },

@@ -1,6 +1,7 @@
 // Bundles the CLI into dist/ with esbuild:
-//   qhub.js            the entry (CommonJS): flags, help and error reports; all `qhub --help` loads
+//   qhub.js            the entry (CommonJS): the loader (scripts/commands-loader.mjs), which runs main.js
 //   package.json       `"type": "commonjs"` for the .js files here
+//   chunks/main.js     the CLI (main.ts): flags, help and error reports; all `qhub --help` loads
 //   chunks/NAME.js     each command of src/commands/ with all it uses, loaded when it runs
 //   chunks/NAME.cache  V8's code cache for NAME.js, made here (see scripts/commands-loader.mjs)
 //   chunks/errors.cjs  the error classes, one copy for all, so that `instanceof` holds
@@ -253,7 +254,7 @@ async function bundleCommand(name, define = {}) {
   });
   const bundle = new URL(`dist/chunks/${name}.js`, root);
   const body = out.outputFiles[0].text;
-  writeFileSync(bundle, `(function (exports, require, module, __filename) {\n${body}})\n`);
+  writeFileSync(bundle, `(function (exports, require, module, __filename, __qhubLoader) {\n${body}})\n`);
   // Loaded here for the names it exports, and for its code cache.
   commands.set(name, { bundle, ...loadCommand(bundle) });
   return body;
@@ -300,11 +301,87 @@ await build({
   ],
 });
 
-const inkJs = fileURLToPath(new URL("src/ui/ink.js", root));
 const commandsDir = fileURLToPath(new URL("src/commands", root));
-// The entry is CommonJS (dist/package.json says so): Node starts a CommonJS main module several
-// milliseconds sooner than an ES module, which is most of what `qhub --help` adds to Node's own
-// start. CommonJS has no import.meta.url; the banner stands in for it, as in the command bundles.
+const mainTs = fileURLToPath(new URL("src/main.ts", root));
+
+/**
+ * Imports of `./NAME.js` from the file `module` (a .ts path) load dist/chunks/NAME.js (built above,
+ * with its code cache) at run time, from `at` (the importing bundle's folder, relative to it).
+ * `dynamicOnly`: a static import is an error (a command's code loads when the command runs).
+ * `nested`: the importer is itself a bundle loaded by scripts/commands-loader.mjs.
+ */
+function bundlesOf(name, { match, at, dynamicOnly, nested }) {
+  return {
+    name,
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, ({ path, importer, kind }) => {
+        const target = match(resolve(dirname(importer), path.replace(/\.js$/, ".ts")));
+        if (target === undefined) return undefined;
+        if (dynamicOnly && kind !== "dynamic-import")
+          return { errors: [{ text: `import ${path} with await import(), so that it loads when it runs` }] };
+        return { path: target, namespace: name };
+      });
+      b.onLoad({ filter: /.*/, namespace: name }, ({ path: chunk }) => ({
+        contents: [
+          // In a bundle, the loader that loaded it (scripts/commands-loader.mjs: the wrapper's
+          // last argument); in the entry, the loader itself.
+          nested
+            ? "const { load } = __qhubLoader;"
+            : 'import { loadCommand as load } from "./scripts/commands-loader.mjs";',
+          `const bundle = load(new URL("${at}${chunk}.js", import.meta.url)).exports;`,
+          `export const { ${Object.keys(commands.get(chunk).exports).join(", ")} } = bundle;`,
+        ].join("\n"),
+        resolveDir: rootDir,
+      }));
+    },
+  };
+}
+
+// The CLI (main.ts: commander, the commands' specs, help and error reports) is a chunk too,
+// chunks/main.js, so that it has a code cache: the entry Node loads is only the loader.
+// CommonJS has no import.meta.url; the banner stands in for it, as in the command bundles.
+const mainOut = await build({
+  ...common,
+  format: "cjs",
+  write: false,
+  entryPoints: ["src/main.ts"],
+  define: { "import.meta.url": "__qhubImportMetaUrl" },
+  banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [
+    sharedErrors("./errors.cjs"),
+    commanderLazyChildProcess,
+    {
+      // main.ts and the init spec load the terminal UI only on a terminal (src/ui/load.ts): here,
+      // ui.mjs, imported by the loader (a bundle run by node:vm cannot import() on Node 20).
+      name: "terminal-ui",
+      setup(b) {
+        b.onLoad({ filter: /[\\/]src[\\/]ui[\\/]load\.ts$/ }, () => ({
+          contents:
+            'export const loadTerminalUi = () => __qhubLoader.import(new URL("../ui.mjs", import.meta.url).href);',
+          loader: "js",
+        }));
+      },
+    },
+    // A command's spec (src/commands/specs/) imports the command's module when the command runs:
+    // here, that loads chunks/NAME.js. A static import would load it for `qhub --help` too.
+    bundlesOf("command-bundles", {
+      match: (ts) =>
+        dirname(ts) === commandsDir && commands.has(basename(ts, ".ts")) ? basename(ts, ".ts") : undefined,
+      at: "./",
+      dynamicOnly: true,
+      nested: true,
+    }),
+  ],
+});
+const mainBundle = new URL("dist/chunks/main.js", root);
+writeFileSync(
+  mainBundle,
+  `(function (exports, require, module, __filename, __qhubLoader) {\n${mainOut.outputFiles[0].text}})\n`,
+);
+commands.set("main", { bundle: mainBundle, ...loadCommand(mainBundle) });
+
+// The entry (cli.ts): CommonJS (dist/package.json says so), because Node starts a CommonJS main
+// module several milliseconds sooner than an ES module; it loads chunks/main.js with its cache.
 writeFileSync(new URL("dist/package.json", root), `${JSON.stringify({ type: "commonjs" })}\n`);
 await build({
   ...common,
@@ -314,42 +391,7 @@ await build({
   define: { "import.meta.url": "__qhubImportMetaUrl" },
   banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
   plugins: [
-    sharedErrors("./chunks/errors.cjs"),
-    commanderLazyChildProcess,
-    {
-      // main.ts and the init spec import the terminal UI only on a terminal: here, that loads ui.mjs.
-      name: "terminal-ui",
-      setup(b) {
-        b.onResolve({ filter: /\/ui\/ink\.js$/ }, ({ path, importer }) =>
-          resolve(dirname(importer), path) === inkJs ? { path: "./ui.mjs", external: true } : undefined,
-        );
-      },
-    },
-    {
-      // A command's spec (src/commands/specs/) imports the command's module when the command runs:
-      // here, that loads chunks/NAME.js. A static import would load it for `qhub --help` too.
-      name: "command-bundles",
-      setup(b) {
-        b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, ({ path, importer, kind }) => {
-          const target = resolve(dirname(importer), path);
-          const name = basename(target, ".js");
-          if (dirname(target) !== commandsDir || !commands.has(name)) return undefined;
-          if (kind !== "dynamic-import")
-            return {
-              errors: [{ text: `import ${path} with await import(), so that it loads when it runs` }],
-            };
-          return { path: name, namespace: "command-bundles" };
-        });
-        b.onLoad({ filter: /.*/, namespace: "command-bundles" }, ({ path: name }) => ({
-          contents: [
-            'import { loadCommand } from "./scripts/commands-loader.mjs";',
-            `const command = loadCommand(new URL("./chunks/${name}.js", import.meta.url)).exports;`,
-            `export const { ${Object.keys(commands.get(name).exports).join(", ")} } = command;`,
-          ].join("\n"),
-          resolveDir: rootDir,
-        }));
-      },
-    },
+    bundlesOf("main-bundle", { match: (ts) => (ts === mainTs ? "main" : undefined), at: "./chunks/" }),
   ],
 });
 
@@ -388,6 +430,12 @@ for (const file of readdirSync(new URL("charts/", root)).filter((f) => f.endsWit
 const quiet = { stdout() {}, stderr() {} };
 const example = fileURLToPath(new URL("examples/qhub-config.yaml", root));
 const workloads = {
+  // The CLI's own code: its help, and reading a command line that runs a command.
+  main: async ({ main }) => {
+    await main(["--help"], quiet);
+    await main(["render", "--help"], quiet);
+    await main(["validate", "--config", example], quiet);
+  },
   validate: ({ runValidate }) => runValidate({ config: example, json: false }, quiet),
   schema: ({ runSchema }) => runSchema(quiet),
   // --check into a folder that does not exist: the whole pipeline runs, nothing is written.

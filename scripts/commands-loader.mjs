@@ -1,5 +1,6 @@
-// Runs a command's bundle from dist/chunks/ (say validate.js: the command with zod, yaml and the
-// config model) with the V8 code cache that scripts/build.mjs saves next to it (validate.cache).
+// Runs a bundle from dist/chunks/ (say validate.js: the command with zod, yaml and the config
+// model; main.js: the CLI itself) with the V8 code cache that scripts/build.mjs saves next to it
+// (validate.cache).
 // Parsing and compiling that code is a large part of a command's run; with the cache, V8 takes the
 // bytecode compiled during the build instead. V8 rejects a cache made by another Node version or
 // with other V8 flags, and then compiles the script as usual: the same result, only slower.
@@ -30,6 +31,13 @@ export function loadCommand(bundle) {
   // Named by URL, as ES modules are, so that stack traces look as they did.
   const script = new Script(readFileSync(filename, "utf8"), { filename: bundle.href, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(filename), module, filename);
+  script.runInThisContext()(module.exports, createRequire(filename), module, filename, LOADER);
   return { exports: module.exports, script };
 }
+
+/**
+ * What a bundle gets to load others: this function, and import() of an ES module (the terminal UI).
+ * Code compiled by node:vm cannot import() on Node 20 without an experimental flag (and a code
+ * cache drops the callback that would allow it), so the import() runs here, in a real module.
+ */
+const LOADER = { load: loadCommand, import: (url) => import(url) };

@@ -13,6 +13,7 @@ import { upgradeCommand } from "./commands/specs/upgrade.js";
 import { validateCommand } from "./commands/specs/validate.js";
 import { reportError, UsageError } from "./errors.js";
 import { interactive, processIo, terminalColumns } from "./io.js";
+import { loadTerminalUi } from "./ui/load.js";
 import type { Io } from "./io.js";
 import { VERSION } from "./version.js";
 
@@ -92,7 +93,7 @@ export async function main(argv: readonly string[], processIoOrTest: Io = proces
   let session: { close(): Promise<void> } | undefined;
   const showsStages = COMMANDS.find((c) => c.name === argv[0])?.showsStages === true;
   if (showsStages && !argv.includes("--help") && !argv.includes("-h") && interactive(io)) {
-    const { startInkUi } = await import("./ui/ink.js");
+    const { startInkUi } = await loadTerminalUi();
     const ink = startInkUi(io.stdout, process.stderr);
     io = ink.io;
     session = ink;

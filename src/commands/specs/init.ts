@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { interactive } from "../../io.js";
 import type { InitCommandOptions } from "../init.js";
+import { loadTerminalUi } from "../../ui/load.js";
 import { configOption } from "./options.js";
 import type { CommandSpec } from "./spec.js";
 
@@ -39,7 +40,7 @@ export const initCommand: CommandSpec<InitFlags, [provider: string | undefined]>
           "missing PROVIDER: local, existing, aws, gcp, azure or do",
           "e.g. `qhub init aws --project-name ds-team --domain hub.example.com`; on a terminal, `qhub init` alone asks",
         );
-      const { runWizard } = await import("../../ui/ink.js");
+      const { runWizard } = await loadTerminalUi();
       const answers = await runWizard(basename(dirname(resolve(opts.config))));
       opts = { ...opts, ...answers, answeredBy: "wizard" };
     }
