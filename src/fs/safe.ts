@@ -121,7 +121,9 @@ function guard<T>(path: string, action: "read" | "write" | "remove" | "create", 
 
 function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    return lstatSync(path);
+    // throwIfNoEntry: a missing file is the common answer (every file of a first render), and
+    // Node builds an Error with a stack trace for each ENOENT it throws. ENOTDIR still throws.
+    return lstatSync(path, { throwIfNoEntry: false });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
@@ -572,7 +574,8 @@ export function isKernelFile(path: string): boolean {
 /** What is at a named path (links followed, as the person named it). */
 export function kindNamed(path: string): Kind {
   try {
-    const st = statSync(path);
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st === undefined) return "missing";
     return st.isFile() ? "file" : st.isDirectory() ? "dir" : "other";
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
