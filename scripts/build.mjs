@@ -10,6 +10,7 @@
 // QHUB_NO_MINIFY=1 keeps names readable, for profiling (`node --cpu-prof dist/qhub.js ...`).
 // Compiling a command's code is most of what `qhub validate` costs; the code cache saves most of it
 // (measure with `npm run bench`).
+import { Buffer } from "node:buffer";
 import { build } from "esbuild";
 import { parse as parseYaml } from "yaml";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -253,6 +254,11 @@ for (const file of readdirSync(new URL("src/commands/", root)).filter((f) => f.e
   });
   const bundle = new URL(`dist/chunks/${name}.js`, root);
   const body = out.outputFiles[0].text;
+  // scripts/commands-loader.mjs reads the bundles as latin1, which is right for ASCII only.
+  // esbuild escapes what is not ASCII (its default charset), text loaders' files included.
+  // (A string is ASCII when its UTF-8 takes a byte per character.)
+  if (Buffer.byteLength(body, "utf8") !== body.length)
+    throw new Error(`chunks/${name}.js is not ASCII: see scripts/commands-loader.mjs`);
   writeFileSync(bundle, `(function (exports, require, module, __filename) {\n${body}})\n`);
   // Loaded here for the names it exports, and for its code cache.
   commands.set(name, { bundle, ...loadCommand(bundle) });
