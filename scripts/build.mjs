@@ -1,5 +1,6 @@
 // Bundles the CLI into dist/ with esbuild:
-//   qhub.js            the entry (CommonJS): flags, help and error reports; all `qhub --help` loads
+//   qhub.js            the binary (CommonJS): a few lines that run cli.js with its code cache
+//   cli.js, cli.cache  the CLI: flags, help and error reports; all `qhub --help` loads
 //   package.json       `"type": "commonjs"` for the .js files here
 //   chunks/NAME.js     each command of src/commands/ with all it uses, loaded when it runs
 //   chunks/NAME.cache  V8's code cache for NAME.js, made here (see scripts/commands-loader.mjs)
@@ -11,6 +12,7 @@
 // Compiling a command's code is most of what `qhub validate` costs; the code cache saves most of it
 // (measure with `npm run bench`).
 import { Buffer } from "node:buffer";
+import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
 import { parse as parseYaml } from "yaml";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -229,10 +231,23 @@ async function __qhubReadAll(stream) {
   },
 };
 
+/**
+ * Writes a bundle that scripts/commands-loader.mjs runs: a CommonJS module wrapped in a function
+ * expression, a script, which node:vm can compile with a code cache.
+ */
+function writeScript(url, body) {
+  // The loader reads bundles as latin1, which is right for ASCII only. esbuild escapes what is not
+  // ASCII (its default charset), text loaders' files included. (A string is ASCII when its UTF-8
+  // takes a byte per character.)
+  if (Buffer.byteLength(body, "utf8") !== body.length)
+    throw new Error(`${fileURLToPath(url)} is not ASCII: see scripts/commands-loader.mjs`);
+  writeFileSync(url, `(function (exports, require, module, __filename, __qhubImport) {\n${body}})\n`);
+}
+
 await build({ ...common, entryPoints: ["src/errors.ts"], outfile: "dist/chunks/errors.cjs", format: "cjs" });
 
-// Each command as a CommonJS module wrapped in a function expression: a script, which node:vm can
-// compile with a code cache. CommonJS has no import.meta.url, which load.ts needs to find the package.
+// Each command as a script (writeScript). CommonJS has no import.meta.url, which load.ts needs to
+// find the package.
 const commands = new Map();
 for (const file of readdirSync(new URL("src/commands/", root)).filter((f) => f.endsWith(".ts"))) {
   const name = file.replace(/\.ts$/, "");
@@ -253,13 +268,7 @@ for (const file of readdirSync(new URL("src/commands/", root)).filter((f) => f.e
     ],
   });
   const bundle = new URL(`dist/chunks/${name}.js`, root);
-  const body = out.outputFiles[0].text;
-  // scripts/commands-loader.mjs reads the bundles as latin1, which is right for ASCII only.
-  // esbuild escapes what is not ASCII (its default charset), text loaders' files included.
-  // (A string is ASCII when its UTF-8 takes a byte per character.)
-  if (Buffer.byteLength(body, "utf8") !== body.length)
-    throw new Error(`chunks/${name}.js is not ASCII: see scripts/commands-loader.mjs`);
-  writeFileSync(bundle, `(function (exports, require, module, __filename) {\n${body}})\n`);
+  writeScript(bundle, out.outputFiles[0].text);
   // Loaded here for the names it exports, and for its code cache.
   commands.set(name, { bundle, ...loadCommand(bundle) });
 }
@@ -297,15 +306,27 @@ const inkJs = fileURLToPath(new URL("src/ui/ink.js", root));
 const commandsDir = fileURLToPath(new URL("src/commands", root));
 // The entry is CommonJS (dist/package.json says so): Node starts a CommonJS main module several
 // milliseconds sooner than an ES module, which is most of what `qhub --help` adds to Node's own
-// start. CommonJS has no import.meta.url; the banner stands in for it, as in the command bundles.
+// start. It is two files: dist/qhub.js, a few lines that run dist/cli.js (the CLI: commander, the
+// specs, help) as the commands' bundles run, with a code cache: compiling cli.js was ~3 ms of
+// every run, `qhub --help` included. CommonJS has no import.meta.url; the banner stands in for it.
 writeFileSync(new URL("dist/package.json", root), `${JSON.stringify({ type: "commonjs" })}\n`);
+const importMetaUrl = 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;';
 await build({
   ...common,
   format: "cjs",
   outfile: "dist/qhub.js",
+  entryPoints: ["scripts/qhub-bin.mjs"],
+  define: { "import.meta.url": "__qhubImportMetaUrl" },
+  banner: { js: `#!/usr/bin/env node\n${importMetaUrl}` },
+});
+const cli = await build({
+  ...common,
+  format: "cjs",
+  write: false,
+  outfile: "dist/cli.js",
   entryPoints: ["src/cli.ts"],
   define: { "import.meta.url": "__qhubImportMetaUrl" },
-  banner: { js: 'const __qhubImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+  banner: { js: importMetaUrl },
   plugins: [
     sharedErrors("./chunks/errors.cjs"),
     commanderLazyChildProcess,
@@ -345,6 +366,16 @@ await build({
     },
   ],
 });
+{
+  // cli.js runs as a script (node:vm), where import() cannot load an ES module: it calls the
+  // function that scripts/commands-loader.mjs passes it as __qhubImport instead (for ui.mjs).
+  const body = cli.outputFiles[0].text
+    .replace(/^#!.*\n/, "")
+    .replaceAll('import("./ui.mjs")', '__qhubImport("./ui.mjs")');
+  if (!body.includes('__qhubImport("./ui.mjs")') || /\bimport\("\.\//.test(body))
+    throw new Error("dist/cli.js: the terminal UI's import() changed shape: update scripts/build.mjs");
+  writeScript(new URL("dist/cli.js", root), body);
+}
 
 await build({ ...esm, entryPoints: { generate: "src/generate.ts" }, outExtension: { ".js": ".mjs" } });
 
@@ -406,3 +437,8 @@ for (const [name, { bundle, exports, script }] of commands) {
   }
   writeFileSync(codeCacheOf(bundle), script.createCachedData());
 }
+// The CLI's own cache covers `qhub --help` and then what `qhub validate` runs of it.
+for (const args of [["--help"], ["validate", "--config", example]])
+  execFileSync(process.execPath, [fileURLToPath(new URL("scripts/cli-cache.mjs", root)), ...args], {
+    stdio: "ignore",
+  });

@@ -3,7 +3,8 @@
 // Parsing and compiling that code is a large part of a command's run; with the cache, V8 takes the
 // bytecode compiled during the build instead. V8 rejects a cache made by another Node version or
 // with other V8 flags, and then compiles the script as usual: the same result, only slower.
-// dist/qhub.js bundles this file; scripts/build.mjs uses it to make the caches.
+// dist/qhub.js runs dist/cli.js (the CLI) through it, and cli.js the commands; scripts/build.mjs
+// uses it to make the caches.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -32,6 +33,9 @@ export function loadCommand(bundle) {
   // a one-byte string without a UTF-8 decode of the 1.5 MB of a render.
   const script = new Script(readFileSync(filename, "latin1"), { filename: bundle.href, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(filename), module, filename);
+  // A script's own import() would need --experimental-vm-modules; a bundle that loads an ES
+  // module (dist/cli.js, the terminal UI) calls this one, resolved against the bundle.
+  const importer = (specifier) => import(new URL(specifier, bundle).href);
+  script.runInThisContext()(module.exports, createRequire(filename), module, filename, importer);
   return { exports: module.exports, script };
 }
