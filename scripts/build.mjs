@@ -235,12 +235,16 @@ async function __qhubReadAll(stream) {
  * Writes a bundle that scripts/commands-loader.mjs runs: a CommonJS module wrapped in a function
  * expression, a script, which node:vm can compile with a code cache.
  */
-function writeScript(url, body) {
+function writeScript(url, text) {
   // The loader reads bundles as latin1, which is right for ASCII only. esbuild escapes what is not
-  // ASCII (its default charset), text loaders' files included. (A string is ASCII when its UTF-8
-  // takes a byte per character.)
-  if (Buffer.byteLength(body, "utf8") !== body.length)
-    throw new Error(`${fileURLToPath(url)} is not ASCII: see scripts/commands-loader.mjs`);
+  // ASCII in code (its default charset), text loaders' files included. (A string is ASCII when its
+  // UTF-8 takes a byte per character.) Unminified, it keeps the dependencies' comments, a few of
+  // them not ASCII: escaped there, where an escape means nothing, for the profiling build only.
+  let body = text;
+  if (Buffer.byteLength(body, "utf8") !== body.length) {
+    if (common.minify) throw new Error(`${fileURLToPath(url)} is not ASCII: see scripts/commands-loader.mjs`);
+    body = body.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  }
   writeFileSync(url, `(function (exports, require, module, __filename, __qhubImport) {\n${body}})\n`);
 }
 
