@@ -327,9 +327,13 @@ export function writeUnder(
   const mutate = opts.mutate ?? direct;
   const dir = posix.dirname(rel);
   ensureDirUnder(root, dir === "." ? "" : dir, mutate);
-  const kind = kindUnder(root, rel);
-  if (kind !== "missing" && kind !== "file") throw refusal(join(root, rel), kind);
+  // ensureDirUnder has just found (with lstat) the root a folder and each folder below it a folder,
+  // not a link, or made it: only the last component is left to look at. kindUnder walked the same
+  // components again, which told no more: a folder swapped for a link after either walk goes
+  // unseen alike (the window safe.ts's header describes), and the walk was most of each write.
   const target = join(root, rel);
+  const kind = kindOf(lstatOrUndefined(target));
+  if (kind !== "missing" && kind !== "file") throw refusal(target, kind);
   const tmp = join(root, tempName(rel));
   // A temp file left by a killed run is QHub's: unlink removes the name, never what a link names.
   if (lstatOrUndefined(tmp) !== undefined) mutate(() => guard(tmp, "remove", () => unlinkSync(tmp)));
