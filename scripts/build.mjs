@@ -11,6 +11,7 @@
 // QHUB_NO_MINIFY=1 keeps names readable, for profiling (`node --cpu-prof dist/qhub.js ...`).
 // Compiling a command's code is most of what `qhub validate` costs; the code cache saves most of it
 // (measure with `npm run bench`).
+import { Buffer } from "node:buffer";
 import { build } from "esbuild";
 import { parse as parseYaml } from "yaml";
 import { createHash } from "node:crypto";
@@ -230,10 +231,28 @@ async function __qhubReadAll(stream) {
   },
 };
 
+/**
+ * Writes a bundle that scripts/commands-loader.mjs runs: a CommonJS module wrapped in a function
+ * expression, a script, which node:vm can compile with a code cache. Its last parameter is the
+ * loader (`{ load, import }`), for the bundles and the ES module (the terminal UI) it loads.
+ */
+function writeScript(url, text) {
+  // The loader reads bundles as latin1, which is right for ASCII only. esbuild escapes what is not
+  // ASCII in code (its default charset), text loaders' files included. (A string is ASCII when its
+  // UTF-8 takes a byte per character.) Unminified, it keeps the dependencies' comments, a few of
+  // them not ASCII: escaped there, where an escape means nothing, for the profiling build only.
+  let body = text;
+  if (Buffer.byteLength(body, "utf8") !== body.length) {
+    if (common.minify) throw new Error(`${fileURLToPath(url)} is not ASCII: see scripts/commands-loader.mjs`);
+    body = body.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  }
+  writeFileSync(url, `(function (exports, require, module, __filename, __qhubLoader) {\n${body}})\n`);
+}
+
 await build({ ...common, entryPoints: ["src/errors.ts"], outfile: "dist/chunks/errors.cjs", format: "cjs" });
 
-// Each command as a CommonJS module wrapped in a function expression: a script, which node:vm can
-// compile with a code cache. CommonJS has no import.meta.url, which load.ts needs to find the package.
+// Each command as a script (writeScript). CommonJS has no import.meta.url, which load.ts needs to
+// find the package.
 const commands = new Map();
 async function bundleCommand(name, define = {}) {
   const out = await build({
@@ -254,7 +273,7 @@ async function bundleCommand(name, define = {}) {
   });
   const bundle = new URL(`dist/chunks/${name}.js`, root);
   const body = out.outputFiles[0].text;
-  writeFileSync(bundle, `(function (exports, require, module, __filename, __qhubLoader) {\n${body}})\n`);
+  writeScript(bundle, body);
   // Loaded here for the names it exports, and for its code cache.
   commands.set(name, { bundle, ...loadCommand(bundle) });
   return body;
@@ -374,10 +393,7 @@ const mainOut = await build({
   ],
 });
 const mainBundle = new URL("dist/chunks/main.js", root);
-writeFileSync(
-  mainBundle,
-  `(function (exports, require, module, __filename, __qhubLoader) {\n${mainOut.outputFiles[0].text}})\n`,
-);
+writeScript(mainBundle, mainOut.outputFiles[0].text);
 commands.set("main", { bundle: mainBundle, ...loadCommand(mainBundle) });
 
 // The entry (cli.ts): CommonJS (dist/package.json says so), because Node starts a CommonJS main

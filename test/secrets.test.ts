@@ -11,6 +11,7 @@ import { decryptSops } from "sops-age";
 import { describe, expect, test } from "vitest";
 import { BugError, UserError } from "../src/errors.js";
 import {
+  armorText,
   generateIdentity,
   identityFileText,
   parseIdentities,
@@ -158,6 +159,18 @@ describe("Flux's SOPS test vector", () => {
       );
     },
   );
+
+  // wrapKey writes the armor itself (a render then never loads age-encryption): the same text as
+  // age-encryption's encoder, on both sides of every line's 48 bytes.
+  test("armorText writes what age-encryption's armor.encode writes", () => {
+    for (let size = 1; size <= 4 * 48 + 1; size++) {
+      const file = randomBytes(size);
+      expect(armorText(file), `${size} bytes`).toBe(armor.encode(file));
+      expect(armorText(file.subarray(1)), `${size - 1} bytes at an offset`).toBe(
+        armor.encode(file.subarray(1)),
+      );
+    }
+  });
 
   test("QHub writes the same layout for the same Secret, byte for byte outside the random parts", async () => {
     const text = await encryptSecret(

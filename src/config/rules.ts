@@ -800,10 +800,6 @@ export const daskEnvironments: Rule = ({ config, defaultEnvironments }) => {
   const written = Object.entries(config.environments ?? {});
   // Without the shipped defaults (the caller has none at hand), only the warnings can be told.
   const all = defaultEnvironments ? { ...defaultEnvironments, ...config.environments } : undefined;
-  const missing = (spec: CondaEnvironment) =>
-    DASK_PACKAGES.filter((p) => !packagesOf(spec).has(p))
-      .map((p) => `\`${p}\``)
-      .join(" and ");
   if (all && !Object.values(all).some(runsDask))
     return [
       {
@@ -813,19 +809,23 @@ export const daskEnvironments: Rule = ({ config, defaultEnvironments }) => {
         hint: `add ${DASK_PACKAGES.map((p) => `\`${p}\``).join(" and ")} to an environment's dependencies (the scheduler and workers run from it)`,
       },
     ];
-  return written.flatMap(([file, spec]) =>
-    runsDask(spec)
+  // Each environment's packages are listed once: they are what runsDask asks about, and large
+  // configs have many environments, checked again for every cluster.
+  return written.flatMap(([file, spec]) => {
+    const packages = packagesOf(spec);
+    const lacking = DASK_PACKAGES.filter((p) => !packages.has(p));
+    return lacking.length === 0
       ? []
       : [
           {
             path: ["environments", file, "dependencies"],
             prefer: "key" as const,
             severity: "warning" as const,
-            message: `environment "${spec.name}" is not offered to Dask clusters: it lacks ${missing(spec)}`,
+            message: `environment "${spec.name}" is not offered to Dask clusters: it lacks ${lacking.map((p) => `\`${p}\``).join(" and ")}`,
             hint: "add them to its dependencies if Dask clusters should run it",
           },
-        ],
-  );
+        ];
+  });
 };
 
 /** The providers whose node autoscaler QHub declares node pools for (`node_provisioning: auto`). */

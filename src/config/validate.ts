@@ -67,9 +67,11 @@ function relocator(cd: ConfigDocument, cluster: ClusterInput): (path: PropertyKe
   const base = cluster.overridePath;
   if (!base) return (p) => p;
   return (path) => {
-    for (let n = path.length; n > 0; n--) {
-      if (hasPath(cd, [...base, ...path.slice(0, n)])) return [...base, ...path];
-    }
+    // Under the cluster's overrides when they write any part of the path. A path exists only if
+    // its first key does (hasPath walks from the top), so that key alone says it: asking for each
+    // longer part too was half of what positioning the findings cost a large config (the same
+    // findings come from each cluster, and each walk starts at the top of the document).
+    if (path.length > 0 && hasPath(cd, [...base, path[0]!])) return [...base, ...path];
     return hasPath(cd, path.slice(0, -1)) && hasPath(cd, path) ? path : [...base, ...path];
   };
 }

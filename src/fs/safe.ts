@@ -124,7 +124,9 @@ function guard<T>(path: string, action: "read" | "write" | "remove" | "create", 
 
 function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    return lstatSync(path);
+    // throwIfNoEntry: a missing file is the common answer (every file of a first render), and
+    // Node builds an Error with a stack trace for each ENOENT it throws. ENOTDIR still throws.
+    return lstatSync(path, { throwIfNoEntry: false });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
@@ -337,9 +339,13 @@ export function writeUnder(
   const mutate = opts.mutate ?? direct;
   const dir = posix.dirname(rel);
   ensureDirUnder(root, dir === "." ? "" : dir, mutate);
-  const kind = kindUnder(root, rel);
-  if (kind !== "missing" && kind !== "file") throw refusal(join(root, rel), kind);
+  // ensureDirUnder has just found (with lstat) the root a folder and each folder below it a folder,
+  // not a link, or made it: only the last component is left to look at. kindUnder walked the same
+  // components again, which told no more: a folder swapped for a link after either walk goes
+  // unseen alike (the window safe.ts's header describes), and the walk was most of each write.
   const target = join(root, rel);
+  const kind = kindOf(lstatOrUndefined(target));
+  if (kind !== "missing" && kind !== "file") throw refusal(target, kind);
   const tmp = join(root, tempName(rel));
   // A temp file left by a killed run is QHub's: unlink removes the name, never what a link names.
   if (lstatOrUndefined(tmp) !== undefined) mutate(() => guard(tmp, "remove", () => unlinkSync(tmp)));
@@ -588,7 +594,8 @@ export function kindNamed(path: string): Kind {
 
 function statKind(path: string): Kind {
   try {
-    const st = statSync(path);
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st === undefined) return "missing";
     return st.isFile() ? "file" : st.isDirectory() ? "dir" : "other";
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -4,7 +4,6 @@
 // know no other kind, and SOPS's age key source wraps the data key as a whole age file
 // (sops/age/keysource.go: age.Encrypt into an armor.NewWriter).
 import { bech32 } from "@scure/base";
-import { Decrypter, armor, generateX25519Identity, identityToRecipient } from "age-encryption";
 import {
   createCipheriv,
   createHmac,
@@ -13,6 +12,7 @@ import {
   generateKeyPairSync,
   randomBytes,
 } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { UserError } from "../errors.js";
 
 /** An age identity (the secret half) and the recipient (public key) it decrypts for. */
@@ -27,12 +27,20 @@ export interface AgeKeyPair {
 const RECIPIENT_SHAPE = /^age1[02-9ac-hj-np-z]{58}$/;
 const IDENTITY_SHAPE = /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}$/;
 
+/**
+ * age-encryption, loaded on first use: QHub encrypts with node:crypto (wrapKey) and needs the
+ * package only to decrypt and to make identities. Loading it builds noble's curves, ~2 ms of every
+ * render that used none of it; esbuild turns this import into a lazy one inside the bundle.
+ */
+const ageEncryption = () => import("age-encryption");
+
 const RECIPIENT_HINT =
   "an age recipient is the public key `age-keygen` prints (`age1` and 58 more lowercase letters and digits); " +
   "SOPS 3.9 supports only these X25519 keys";
 
 /** Generates a new X25519 identity and its recipient (for `qhub init`). */
 export async function generateIdentity(): Promise<AgeKeyPair> {
+  const { generateX25519Identity, identityToRecipient } = await ageEncryption();
   const identity = await generateX25519Identity();
   return { identity, recipient: await identityToRecipient(identity) };
 }
@@ -141,6 +149,7 @@ export async function parseIdentities(text: string, source: string): Promise<Age
  * when it is not a native age identity (a wrong character, a bad checksum).
  */
 export async function identityKeyPair(identity: string, where = "age identity"): Promise<AgeKeyPair> {
+  const { identityToRecipient } = await ageEncryption();
   const recipient = IDENTITY_SHAPE.test(identity)
     ? await identityToRecipient(identity).catch(() => undefined)
     : undefined;
@@ -164,6 +173,26 @@ function recipientKey(recipient: string): Uint8Array {
 // keys in these wrappers.
 const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
 const rawPublicKey = (der: Buffer) => der.subarray(SPKI_X25519.length);
+
+/**
+ * Recipients' public keys as node:crypto key objects, by recipient: a render wraps a data key for
+ * the same few recipients in every sealed file, and parsing the key was a tenth of each wrap. Only
+ * checked recipients enter; a recipient's key is a function of its text.
+ */
+const recipientKeys = new Map<string, { raw: Buffer; key: KeyObject }>();
+
+function recipientPublicKey(recipient: string): { raw: Buffer; key: KeyObject } {
+  let known = recipientKeys.get(recipient);
+  if (known === undefined) {
+    const raw = Buffer.from(checkedRecipientKey(recipient, "age recipient"));
+    known = {
+      raw,
+      key: createPublicKey({ key: Buffer.concat([SPKI_X25519, raw]), format: "der", type: "spki" }),
+    };
+    recipientKeys.set(recipient, known);
+  }
+  return known;
+}
 
 /**
  * HKDF-SHA256 (RFC 5869) for 32 bytes: one HMAC to extract, one to expand. What hkdfSync computes,
@@ -195,21 +224,18 @@ const CHUNK = 64 * 1024;
  * Written with node:crypto to the age v1 format (https://age-encryption.org/v1): a random file
  * key; one X25519 stanza (an ephemeral key pair, HKDF-SHA256 of the shared secret salted with both
  * public keys, ChaCha20-Poly1305 over the file key); the header's HMAC-SHA256; the payload in
- * STREAM chunks under a key derived from a random nonce; age-encryption's ASCII armor. The
+ * STREAM chunks under a key derived from a random nonce; the ASCII armor (armorText). The
  * age-encryption package did the same in JavaScript (noble's curves and ciphers, web streams),
  * which took ~5 ms per file in a process that runs each of them once. Tests open every file this
  * writes with Debian's age CLI and with age-encryption's decrypter.
  */
 export function wrapKey(key: Uint8Array, recipient: string): string {
-  const theirs = Buffer.from(checkedRecipientKey(recipient, "age recipient"));
+  const { raw: theirs, key: theirKey } = recipientPublicKey(recipient);
   const fileKey = randomBytes(16);
 
   const ephemeral = generateKeyPairSync("x25519");
   const share = rawPublicKey(ephemeral.publicKey.export({ format: "der", type: "spki" }));
-  const shared = diffieHellman({
-    privateKey: ephemeral.privateKey,
-    publicKey: createPublicKey({ key: Buffer.concat([SPKI_X25519, theirs]), format: "der", type: "spki" }),
-  });
+  const shared = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: theirKey });
   // A low-order public key makes the shared secret zero; age refuses such recipients.
   if (shared.every((b) => b === 0))
     throw new UserError(`age recipient ${recipient} is not a usable X25519 key`);
@@ -232,7 +258,21 @@ export function wrapKey(key: Uint8Array, recipient: string): string {
     if (last) break;
   }
   const file = Buffer.concat([Buffer.from(`${header} ${unpadded64(mac)}\n`), nonce, ...chunks]);
-  return armor.encode(file);
+  return armorText(file);
+}
+
+/**
+ * age's ASCII armor (https://age-encryption.org/v1, "ASCII armor"): the file in base64, 64 columns,
+ * between BEGIN and END lines, as age-encryption's armor.encode writes it (a test compares the two
+ * at every length up to a few lines). Written here so that a render, which only encrypts, does not
+ * load age-encryption for it.
+ */
+export function armorText(file: Uint8Array): string {
+  const base64 = Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString("base64");
+  const lines = ["-----BEGIN AGE ENCRYPTED FILE-----"];
+  for (let at = 0; at < base64.length; at += 64) lines.push(base64.slice(at, at + 64));
+  lines.push("-----END AGE ENCRYPTED FILE-----", "");
+  return lines.join("\n");
 }
 
 /**
@@ -240,6 +280,7 @@ export function wrapKey(key: Uint8Array, recipient: string): string {
  * not for this identity; the caller picks the identity by the entry's recipient and reports.
  */
 export async function unwrapKey(enc: string, identity: string): Promise<Uint8Array> {
+  const { Decrypter, armor } = await ageEncryption();
   const decrypter = new Decrypter();
   decrypter.addIdentity(identity);
   return decrypter.decrypt(armor.decode(enc));
