@@ -215,6 +215,10 @@ export function unchangedSinceStamp(
     typeof stamp.mac !== "string"
   )
     return undefined;
+  // The cheap look first: a render into an emptied folder (or after any write) fails here, before
+  // the probes are read again. Nothing found here is trusted until the HMAC below holds.
+  const files = manifestAsLeft(root, stamp);
+  if (files === undefined) return undefined;
   const k = key(store, false);
   if (k === undefined) return undefined;
   let seen: (string | Buffer)[];
@@ -227,26 +231,37 @@ export function unchangedSinceStamp(
   const expected = Buffer.from(macOf(k, rest, seen, env), "hex");
   const found = Buffer.from(mac, "hex");
   if (found.length !== expected.length || !timingSafeEqual(found, expected)) return undefined;
-  return treeAsLeft(root, stamp) ? stamp.result : undefined;
+  return filesAsLeft(root, files) ? stamp.result : undefined;
 }
 
-/** Whether the tree holds the manifest the stamp's render wrote, and every file as it records. */
-function treeAsLeft(root: string, stamp: Stamp): boolean {
+/**
+ * The files the tree's manifest records, when it is the manifest the stamp's render wrote and no
+ * render holds the tree's lock; undefined otherwise.
+ */
+function manifestAsLeft(root: string, stamp: Stamp): Record<string, string> | undefined {
   try {
     // A render in progress (or one killed) holds the lock: let a render sort it out.
-    if (kindUnder(root, LOCK_PATH) !== "missing") return false;
-    if ((kindUnder(root, DEFAULT_README) !== "missing") !== stamp.tree.readme) return false;
+    if (kindUnder(root, LOCK_PATH) !== "missing") return undefined;
+    if ((kindUnder(root, DEFAULT_README) !== "missing") !== stamp.tree?.readme) return undefined;
     const manifest = readUnder(root, MANIFEST_PATH);
-    if (manifest.kind !== "file" || sha256(manifest.text) !== stamp.tree.manifest) return false;
+    if (manifest.kind !== "file" || sha256(manifest.text) !== stamp.tree.manifest) return undefined;
     const files = parseManifest(manifest.text, MANIFEST_PATH);
-    if (Object.keys(files).length !== stamp.result.files) return false;
+    return Object.keys(files).length === stamp.result?.files ? files : undefined;
+  } catch {
+    // Whatever a render would say about it (a link, a huge file), it says best.
+    return undefined;
+  }
+}
+
+/** Whether every file is in the tree as the manifest records it (through no link, by SHA-256). */
+function filesAsLeft(root: string, files: Record<string, string>): boolean {
+  try {
     for (const [path, digest] of Object.entries(files)) {
       const r = readUnder(root, path);
       if (r.kind !== "file" || sha256(r.text) !== digest) return false;
     }
     return true;
   } catch {
-    // Whatever a render would say about it (a link, a huge file), it says best.
     return false;
   }
 }
