@@ -279,7 +279,8 @@ async function bundleCommand(name, define = {}) {
   return body;
 }
 // up-to-date.js answers for the render when nothing changed since its last run (its stamp): it
-// carries the render bundle's digest, so that a stamp another build left is not trusted.
+// carries a digest of every other command's bundle (the render's among them), so that a stamp
+// another build of QHub left is not trusted.
 const STAMP_READER = "up-to-date";
 const names = readdirSync(new URL("src/commands/", root))
   .filter((f) => f.endsWith(".ts"))
@@ -287,9 +288,9 @@ const names = readdirSync(new URL("src/commands/", root))
   .filter((n) => n !== STAMP_READER);
 const bodies = new Map();
 for (const name of names) bodies.set(name, await bundleCommand(name));
-await bundleCommand(STAMP_READER, {
-  __QHUB_RENDER_BUILD__: JSON.stringify(createHash("sha256").update(bodies.get("render")).digest("hex")),
-});
+const buildDigest = createHash("sha256");
+for (const name of [...bodies.keys()].sort()) buildDigest.update(`${name}\0${bodies.get(name)}\0`);
+await bundleCommand(STAMP_READER, { __QHUB_RENDER_BUILD__: JSON.stringify(buildDigest.digest("hex")) });
 
 const esm = {
   ...common,

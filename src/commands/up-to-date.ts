@@ -10,7 +10,7 @@ import { stampStore, unchangedSinceStamp } from "../render/stamp.js";
 import type { StampStore } from "../render/stamp.js";
 import { tasksOf } from "../ui/tasks.js";
 
-/** The digest of this build's render bundle (scripts/build.mjs); undefined when run from source. */
+/** The digest of this build's command bundles (scripts/build.mjs); undefined when run from source. */
 declare const __QHUB_RENDER_BUILD__: string | undefined;
 const BUILD = typeof __QHUB_RENDER_BUILD__ === "string" ? __QHUB_RENDER_BUILD__ : undefined;
 
