@@ -155,10 +155,12 @@ export function saveStamp(
   if (run.envNames === undefined) return false;
   const k = key(store, true);
   if (k === undefined) return false;
-  // Each distinct probe once, at its first read (a render reads package.json more than once).
+  // Each distinct read once, at its first (a render reads package.json more than once, and one
+  // password file for every user who names it). `what` names the reader for error messages only: a
+  // read that fails now is a render's to report, with the right one.
   const seenProbes = new Map<string, JournalEntry>();
   for (const r of run.reads) {
-    const id = JSON.stringify(r.probe);
+    const id = JSON.stringify({ ...r.probe, what: undefined });
     if (!seenProbes.has(id)) seenProbes.set(id, r);
   }
   const entries = [...seenProbes.values()];
