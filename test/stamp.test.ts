@@ -6,6 +6,7 @@
 import {
   chmodSync,
   cpSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -106,6 +107,25 @@ describe("the render's record of its last run", () => {
       expect(quick.code).toBe(0);
     }
     // The full runs above changed nothing, and the record still answers.
+    expect(s.qhub([...RENDER, "--verbose"]).stderr).toContain(HIT);
+  });
+
+  it("says what a full render says beside a README.md of the team's own", () => {
+    const s = setup();
+    mkdirSync(join(s.dir, "out"));
+    writeFileSync(join(s.dir, "out", "README.md"), "# Ours\n");
+    renderedAndStamped(s);
+    const quick = s.qhub(RENDER);
+    const full = s.qhub(RENDER, { full: true });
+    expect(quick.stderr).toContain(
+      "note: README.md is not QHub's; QHub's guide to the repository is QHUB.md",
+    );
+    expect({ code: quick.code, stderr: quick.stderr }).toEqual({ code: full.code, stderr: full.stderr });
+    // The team's README gone: the full render keeps the guide where it is, and so does the answer.
+    rmSync(join(s.dir, "out", "README.md"));
+    const after = s.qhub([...RENDER, "--verbose"]);
+    expect(after.stderr).not.toContain(HIT);
+    expect(after.stderr).not.toContain("note: README.md");
     expect(s.qhub([...RENDER, "--verbose"]).stderr).toContain(HIT);
   });
 
