@@ -14,8 +14,8 @@ import { tasksOf } from "../ui/tasks.js";
 declare const __QHUB_RENDER_BUILD__: string | undefined;
 const BUILD = typeof __QHUB_RENDER_BUILD__ === "string" ? __QHUB_RENDER_BUILD__ : undefined;
 
-/** The exit status when the tree is up to date by the stamp; else where the render keeps its stamp. */
-export async function renderIfStale(
+/** The exit status when the tree is up to date by the record; else where the render keeps its stamp. */
+export async function answerFromRecord(
   opts: RenderOptions,
   io: Io,
 ): Promise<{ code: number } | { store: StampStore | undefined }> {

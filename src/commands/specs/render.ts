@@ -21,7 +21,7 @@ export const renderCommand: CommandSpec<RenderOptions, []> = {
   showsStages: true,
   // Up to date by the last render's record, or render (src/commands/up-to-date.ts).
   run: async ({ flags, io }) => {
-    const stale = await (await import("../up-to-date.js")).renderIfStale(flags, io);
-    return "code" in stale ? stale.code : (await import("../render.js")).runRender(flags, io, stale.store);
+    const answer = await (await import("../up-to-date.js")).answerFromRecord(flags, io);
+    return "code" in answer ? answer.code : (await import("../render.js")).runRender(flags, io, answer.store);
   },
 };
