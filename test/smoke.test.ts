@@ -38,6 +38,11 @@ interface Behaviour {
   workers?: "healthy" | "none" | "erring" | "wrong";
   /** Sends the script SIGTERM once the hub has seen this call. */
   terminateAfter?: string;
+  /**
+   * The script's QHUB_SMOKE_TIMEOUT in seconds: short where running out of time is the case under
+   * test, else long enough for a loaded CI machine (Dask's LocalCluster starting a worker).
+   */
+  timeout?: number;
 }
 
 interface World {
@@ -206,7 +211,7 @@ async function runSmoke(how: Behaviour) {
         QHUB_SMOKE_GATEWAY_PROXY: `gateway://${PROXY}`,
         QHUB_SMOKE_TOKEN: TOKEN,
         QHUB_SMOKE_USER: "qhub-smoke",
-        QHUB_SMOKE_TIMEOUT: how.terminateAfter ? "60" : "2",
+        QHUB_SMOKE_TIMEOUT: String(how.timeout ?? (how.terminateAfter ? 60 : 30)),
         QHUB_SMOKE_POLL: "0.05",
         QHUB_FAKE_DASK_PROXY: PROXY,
         QHUB_FAKE_DASK_WORKERS: how.workers ?? "healthy",
@@ -216,10 +221,16 @@ async function runSmoke(how: Behaviour) {
       if (call === how.terminateAfter) setTimeout(() => child.kill("SIGTERM"), 300);
     };
     let out = "";
-    child.stdout.on("data", (d) => (out += String(d)));
+    // The script's own lines (stdout) apart too: its verdict is the last of them, whatever
+    // distributed's logging (stderr) prints after it.
+    let lines = "";
+    child.stdout.on("data", (d) => {
+      out += String(d);
+      lines += String(d);
+    });
     child.stderr.on("data", (d) => (out += String(d)));
     const status = await new Promise<number | null>((done) => child.on("close", done));
-    return { status, out, world };
+    return { status, out, verdict: lines.trimEnd().split("\n").at(-1) ?? "", world };
   } finally {
     hub.server.close();
     gateway.server.close();
@@ -274,7 +285,7 @@ describe("the smoke test's script against doubles of the hub and the gateway", (
   );
 
   daskTest("fails when the server never starts, and still removes the server and the user", async () => {
-    const { status, out, world } = await runSmoke({});
+    const { status, out, world } = await runSmoke({ timeout: 2 });
     expect(status).toBe(1);
     expect(out).toContain("FAILED: the server of qhub-smoke to be ready: not after 2 s");
     expect(world.calls.some((c) => c.startsWith("gateway "))).toBe(false);
@@ -300,7 +311,7 @@ describe("the smoke test's script against doubles of the hub and the gateway", (
     ["the Dask cluster fails to start", { clusterStatus: "FAILED" }, "FAILED: Dask cluster dev.1 is FAILED"],
     [
       "no worker joins",
-      { workers: "none" },
+      { workers: "none", timeout: 2 },
       /FAILED: waiting for a worker to join Dask cluster dev\.1: \w*TimeoutError/,
     ],
     [
@@ -316,9 +327,9 @@ describe("the smoke test's script against doubles of the hub and the gateway", (
   ];
   for (const [when, how, failure] of daskFailures)
     daskTest(`fails when ${when}, and stops the cluster and removes the user`, async () => {
-      const { status, out, world } = await runSmoke({ serverReadyAfter: 1, ...how });
-      expect(status).toBe(1);
-      expect(out.trimEnd().split("\n").at(-1)).toMatch(failure);
+      const { status, out, verdict, world } = await runSmoke({ serverReadyAfter: 1, ...how });
+      expect(status, out).toBe(1);
+      expect(verdict, out).toMatch(failure);
       expectDaskCleanedUp(world);
     });
 
