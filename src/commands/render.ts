@@ -5,11 +5,8 @@ import { compileStage } from "../render/plan.js";
 import { reportRender } from "../render/report.js";
 import { recordingEnv, saveStamp } from "../render/stamp.js";
 import type { StampStore } from "../render/stamp.js";
-import { manifestText } from "../render/manifest.js";
-import { sha256, writeTree } from "../render/write.js";
+import { writeTree } from "../render/write.js";
 import { tasksOf } from "../ui/tasks.js";
-
-export { EXIT_DIFFERENT } from "../render/report.js";
 
 export interface RenderOptions {
   /** Path of the config file. @default "qhub-config.yaml" */
@@ -28,14 +25,14 @@ export interface RenderOptions {
  */
 export async function runRender(opts: RenderOptions, io: Io, store?: StampStore): Promise<number> {
   const tasks = tasksOf(io);
-  const env = recordingEnv(process.env);
-  const { value: plan, reads } = await withJournal(() =>
-    compileStage(opts.config, opts.output, io, { env: store ? env.env : process.env }),
-  );
+  // The journal and the recorded variables only where a stamp will be saved.
+  const env = store ? recordingEnv(process.env) : undefined;
+  const compile = () => compileStage(opts.config, opts.output, io, { env: env?.env ?? process.env });
+  const { value: plan, reads } = store ? await withJournal(compile) : { value: await compile(), reads: [] };
   if (!plan) return 1;
   const { root, resolved, files } = plan;
   const fault = process.env.QHUB_FAULT_AFTER_OPS;
-  const result = await tasks.task(
+  const { manifest, ...result } = await tasks.task(
     opts.check
       ? `Compare ${files.length} files with ${root}`
       : `Write ${files.length} files and the manifest to ${root}`,
@@ -50,14 +47,14 @@ export async function runRender(opts: RenderOptions, io: Io, store?: StampStore)
   const clusters = resolved.clusters.map((c) => c.name);
   const code = reportRender({ ...opts, root, clusters, result, readme: plan.readme }, io);
   // The tree now holds exactly these files (written, or found so by --check).
-  if (store && code === 0 && fault === undefined)
+  if (store && env && code === 0 && fault === undefined)
     saveStamp(store, {
       config: resolve(opts.config),
       root,
       reads,
       env: process.env,
       envNames: env.names(),
-      manifest: manifestText(Object.fromEntries(files.map((f) => [f.path, sha256(f.content)]))),
+      manifest,
       result: { clusters, files: files.length, readme: plan.readme },
     });
   return code;

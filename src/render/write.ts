@@ -63,7 +63,10 @@ export function assertSafePath(path: string): void {
 /** A file QHub may own: a regular file reached through no link. */
 const textOf = (r: ReadResult): string | undefined => (r.kind === "file" ? r.text : undefined);
 
-export function writeTree(opts: WriteOptions): WriteResult {
+/** What a write did, and the manifest the tree holds after it (written, or found so by --check). */
+export type WrittenTree = WriteResult & { manifest: string };
+
+export function writeTree(opts: WriteOptions): WrittenTree {
   const { root } = opts;
   const kind = rootKind(root);
   if (kind !== "dir" && kind !== "missing")
@@ -77,13 +80,14 @@ export function writeTree(opts: WriteOptions): WriteResult {
     ops++;
     if (opts.faultAfterOps !== undefined && ops >= opts.faultAfterOps) process.kill(process.pid, "SIGKILL");
   };
-  if (opts.check) return compare(opts).result;
+  const done = (plan: Plan): WrittenTree => ({ ...plan.result, manifest: plan.finalManifest });
+  if (opts.check) return done(compare(opts));
   // Renders into one folder take turns: the comparison and the writes see one state of the tree.
   return withRenderLock(root, mutate, () => {
     const plan = compare(opts);
-    if (plan.toWrite.length === 0 && plan.toRemove.length === 0 && !plan.manifestChanged) return plan.result;
+    if (plan.toWrite.length === 0 && plan.toRemove.length === 0 && !plan.manifestChanged) return done(plan);
     apply(root, plan, mutate);
-    return plan.result;
+    return done(plan);
   });
 }
 
