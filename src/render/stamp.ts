@@ -13,7 +13,7 @@
 // 256-bit file beside it. Both live in the user's cache folder ($XDG_CACHE_HOME/qhub, else
 // ~/.cache/qhub), 0700, never in the rendered repository; a stamp or key that is not private
 // (another owner, other permissions, a link) is not used. QHUB_NO_CACHE=1 turns the record off.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { kindUnder, prunePrivate, readPrivate, readUnder, repeatProbe, writePrivate } from "../fs/safe.js";
@@ -21,6 +21,7 @@ import type { JournalEntry, Probe } from "../fs/safe.js";
 import { LOCK_PATH } from "./lock.js";
 import { MANIFEST_PATH, parseManifest } from "./manifest.js";
 import { DEFAULT_README } from "./readme-path.js";
+import { sha256 } from "./write.js";
 import type { ReadmeChoice } from "./readme-path.js";
 
 const FORMAT = 1;
@@ -68,8 +69,6 @@ export function stampStore(env: NodeJS.ProcessEnv, build: string | undefined): S
       : join(env.HOME ?? homedir(), ".cache");
   return { dir: join(base, "qhub"), build };
 }
-
-const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 
 /** One stamp per config file and output folder (absolute paths). */
 const stampFile = (config: string, root: string) => `${STAMP_PREFIX}${sha256(`${config}\0${root}`)}.json`;
