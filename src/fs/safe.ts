@@ -610,7 +610,8 @@ function statKind(path: string): Kind {
  */
 export function readNamed(path: string, what: string, max: number): Buffer | undefined {
   const bytes = readNamedFile(path, what, max);
-  return note({ op: "named", path, what, max }, bytes ?? MISSING) === MISSING ? undefined : bytes;
+  note({ op: "named", path, what, max }, bytes ?? MISSING);
+  return bytes;
 }
 
 function readNamedFile(path: string, what: string, max: number): Buffer | undefined {
@@ -827,8 +828,9 @@ export function readPrivate(dir: string, name: string): Buffer | undefined {
 
 /**
  * Writes a private file atomically (a temp file of this process, then rename), making the folder
- * (0700) when missing. With `exclusive`, only when no file has the name yet (false otherwise).
- * False, and nothing written, when the folder is not private or the write fails.
+ * (0700) when missing. With `exclusive`, only when no file has the name yet (false otherwise), as
+ * createExclusiveUnder makes it. False, and nothing written, when the folder is not private or the
+ * write fails.
  */
 export function writePrivate(
   dir: string,
@@ -843,6 +845,12 @@ export function writePrivate(
     return false;
   }
   if (!privateDirOk(dir)) return false;
+  if (opts.exclusive)
+    try {
+      return createExclusiveUnder(dir, name, content, 0o600);
+    } catch {
+      return false;
+    }
   const tmp = join(dir, `.${name}.${process.pid}.qhub-new`);
   try {
     const fd = openSync(
@@ -855,9 +863,8 @@ export function writePrivate(
     } finally {
       closeSync(fd);
     }
-    // link() fails when the name exists; rename() replaces it. Neither follows a link at the name.
-    if (opts.exclusive) linkSync(tmp, join(dir, name));
-    else renameSync(tmp, join(dir, name));
+    // rename() replaces the name; it never follows a link there.
+    renameSync(tmp, join(dir, name));
     return true;
   } catch {
     return false;
