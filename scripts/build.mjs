@@ -232,6 +232,32 @@ async function __qhubReadAll(stream) {
 };
 
 /**
+ * The yaml package, for the command bundles: a module whose exports load chunks/yaml.js (the package
+ * with its code cache, built below) when one is first used. A render or `qhub validate` of a config
+ * without problems reads it with js-yaml (src/config/document.ts) and writes YAML with its own
+ * writer (src/render/emit.ts): loading the yaml package there was ~2 ms, and its code in each
+ * command's cache more to deserialise. Problems' positions, SOPS files and `qhub upgrade` load it.
+ */
+function lazyYaml(names) {
+  const srcDir = fileURLToPath(new URL("src/", root));
+  return {
+    name: "lazy-yaml",
+    setup(b) {
+      b.onResolve({ filter: /^yaml$/ }, ({ importer }) =>
+        importer.startsWith(srcDir) ? { path: "yaml", namespace: "lazy-yaml" } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: "lazy-yaml" }, () => ({
+        contents: `let yaml;
+const real = () => (yaml ??= __qhubLoader.load(new URL("./yaml.js", __qhubImportMetaUrl)).exports);
+for (const name of ${JSON.stringify(names)})
+  Object.defineProperty(exports, name, { enumerable: true, get: () => real()[name] });`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
+/**
  * Writes a bundle that scripts/commands-loader.mjs runs: a CommonJS module wrapped in a function
  * expression, a script, which node:vm can compile with a code cache. Its last parameter is the
  * loader (`{ load, import }`), for the bundles and the ES module (the terminal UI) it loads.
@@ -254,6 +280,20 @@ await build({ ...common, entryPoints: ["src/errors.ts"], outfile: "dist/chunks/e
 // Each command as a script (writeScript). CommonJS has no import.meta.url, which load.ts needs to
 // find the package.
 const commands = new Map();
+
+// The yaml package as a chunk of its own (see lazyYaml), loaded by the commands when first used.
+const yamlBundle = new URL("dist/chunks/yaml.js", root);
+const yamlBody = (
+  await build({
+    ...common,
+    stdin: { contents: 'module.exports = require("yaml");', resolveDir: rootDir, loader: "js" },
+    format: "cjs",
+    write: false,
+  })
+).outputFiles[0].text;
+writeScript(yamlBundle, yamlBody);
+commands.set("yaml", { bundle: yamlBundle, ...loadCommand(yamlBundle) });
+const yamlNames = Object.keys(commands.get("yaml").exports).filter((n) => n !== "default");
 async function bundleCommand(name, define = {}) {
   const out = await build({
     ...common,
@@ -269,6 +309,7 @@ async function bundleCommand(name, define = {}) {
       lazyDraft2019Formats,
       gkeSharedRuntime,
       shippedEnvironments,
+      lazyYaml(yamlNames),
     ],
   });
   const bundle = new URL(`dist/chunks/${name}.js`, root);
@@ -289,6 +330,7 @@ const names = readdirSync(new URL("src/commands/", root))
 const bodies = new Map();
 for (const name of names) bodies.set(name, await bundleCommand(name));
 const buildDigest = createHash("sha256");
+bodies.set("yaml", yamlBody);
 for (const name of [...bodies.keys()].sort()) buildDigest.update(`${name}\0${bodies.get(name)}\0`);
 await bundleCommand(STAMP_READER, { __QHUB_RENDER_BUILD__: JSON.stringify(buildDigest.digest("hex")) });
 
@@ -446,7 +488,16 @@ for (const file of readdirSync(new URL("charts/", root)).filter((f) => f.endsWit
 // runs first (output dropped), so that its cache covers that too.
 const quiet = { stdout() {}, stderr() {} };
 const example = fileURLToPath(new URL("examples/qhub-config.yaml", root));
+const exampleText = readFileSync(example, "utf8");
 const workloads = {
+  // What loads it: positions for a config's problems, SOPS files, `qhub upgrade`'s edits.
+  yaml: ({ parseDocument, parseAllDocuments, LineCounter, Document }) => {
+    const doc = parseDocument(exampleText, { lineCounter: new LineCounter(), uniqueKeys: false });
+    doc.toJS();
+    doc.toString();
+    parseAllDocuments("a: 1\n---\nb: [c]\n");
+    new Document({ a: [1, "b"] }).toString();
+  },
   // The CLI's own code: its help, and reading a command line that runs a command.
   main: async ({ main }) => {
     await main(["--help"], quiet);

@@ -43,4 +43,12 @@ export function loadCommand(bundle) {
  * Code compiled by node:vm cannot import() on Node 20 without an experimental flag (and a code
  * cache drops the callback that would allow it), so the import() runs here, in a real module.
  */
-const LOADER = { load: loadCommand, import: (url) => import(url) };
+const loaded = new Map();
+const LOADER = {
+  // Once per process: chunks/yaml.js is loaded by whichever bundle first needs it.
+  load: (url) => {
+    if (!loaded.has(url.href)) loaded.set(url.href, loadCommand(url));
+    return loaded.get(url.href);
+  },
+  import: (url) => import(url),
+};

@@ -1,5 +1,6 @@
 // Parsing a config's text into a YAML document that keeps source positions, and finding the
 // position of any config path in it. Pure: the caller reads the file.
+import { load } from "js-yaml";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import type { Document, Node, Pair } from "yaml";
 import type { Problem } from "./problems.js";
@@ -8,8 +9,9 @@ import { pathToString } from "./problems.js";
 export interface ConfigDocument {
   /** The file name as the user gave it; used in every message. */
   file: string;
-  doc: Document.Parsed;
-  lines: LineCounter;
+  /** The document with source positions; parsed when first asked for (see quickValue). */
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
   /** The document as plain data; undefined when it could not be read. */
   value: unknown;
   /** YAML-level problems: syntax, duplicate keys, tabs, empty file, not a mapping. */
@@ -35,7 +37,53 @@ const YAML_HINTS: Record<string, string> = {
 
 const MAX_ALIASES = 100;
 
-export function parseConfigText(file: string, text: string): ConfigDocument {
+// Reading a config: js-yaml first, the yaml package when a position is needed.
+// A run reads the config once, so the parser's code runs once and is never optimised: the yaml
+// package (lexer, parser and composer as generators, a node per value, positions) took ~9 ms of
+// the 3.5 kB example, most of what `qhub validate` adds to Node's start; js-yaml 5, a plain
+// scanner, takes ~2 ms. Both read YAML 1.2 with the core schema. Where they could read a text
+// differently, or where the yaml package has something to say about it (errors, warnings,
+// duplicate keys), quickValue declines and the yaml package reads the file as before. Positions
+// are only needed for problems and warnings: `doc` and `lines` are parsed when first asked for.
+// test/document.test.ts holds the two readers to the same value on every YAML file of the
+// repository, on thousands of variants of them, and on texts built to hit each difference.
+
+/**
+ * The config's value as js-yaml reads it, or undefined where the yaml package must read it:
+ * - anything js-yaml rejects (syntax, duplicate keys, tabs, several documents, an empty file,
+ *   nesting deeper than 100, any alias), so that the yaml package reports it with its position;
+ * - anchors and tags (`&`, `!` anywhere, even in a string): the yaml package warns about forms of
+ *   them js-yaml takes silently (`&a:`, `!!float 1`);
+ * - a key that is null (`~:`, `null:`), which the yaml package reads as "" and js-yaml as "null",
+ *   or longer than 1024 characters, which the yaml package refuses as an implicit key;
+ * - a value that is not a mapping (the yaml path says what it is).
+ */
+export function quickValue(text: string): Record<string, unknown> | undefined {
+  if (/[&!]/.test(text)) return undefined;
+  let value: unknown;
+  try {
+    value = load(text, { maxAliases: 0 });
+  } catch {
+    return undefined;
+  }
+  return isRecord(value) && plainKeys(value) ? value : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** No key anywhere in `value` that the two readers read differently (see quickValue). */
+function plainKeys(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(plainKeys);
+  if (!isRecord(value)) return true;
+  for (const key of Object.keys(value))
+    if (key === "" || key === "null" || key.length > 1024 || !plainKeys(value[key])) return false;
+  return true;
+}
+
+/** The text as the yaml package reads it, with positions. */
+function positioned(text: string): { doc: Document.Parsed; lines: LineCounter } {
   const lines = new LineCounter();
   // The yaml package finds duplicate keys by comparing each key with every earlier one of its
   // mapping: quadratic, 12 s for 20,000 users. duplicateKeys() below does it with a set.
@@ -45,6 +93,26 @@ export function parseConfigText(file: string, text: string): ConfigDocument {
     uniqueKeys: false,
     keepSourceTokens: false,
   });
+  return { doc, lines };
+}
+
+export function parseConfigText(file: string, text: string): ConfigDocument {
+  const quick = quickValue(text);
+  if (quick !== undefined) {
+    let read: ReturnType<typeof positioned> | undefined;
+    return {
+      file,
+      get doc() {
+        return (read ??= positioned(text)).doc;
+      },
+      get lines() {
+        return (read ??= positioned(text)).lines;
+      },
+      value: quick,
+      problems: [],
+    };
+  }
+  const { doc, lines } = positioned(text);
   const cd: ConfigDocument = { file, doc, lines, value: undefined, problems: [] };
   const at = (offset: number): Position => {
     const p = lines.linePos(Math.max(0, Math.min(offset, text.length)));
