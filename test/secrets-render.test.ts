@@ -182,6 +182,36 @@ describe("encrypted Secrets from qhub render", () => {
     expect(existsSync(join(dir, "clusters"))).toBe(false);
   });
 
+  test("a Secret of passwords is digested with scrypt (N=2^14), one nobody chose with the keyed hash", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "password.txt"), "correct horse battery\n");
+    const recipient = /age1[02-9ac-hj-np-z]{58}/.exec(readFileSync(EXAMPLE, "utf8"))![0];
+    writeFileSync(
+      join(dir, "qhub-config.yaml"),
+      [
+        "project_name: pw",
+        "provider: local",
+        "domain: hub.localhost",
+        "security:",
+        "  authentication: { type: password }",
+        "  users:",
+        "    alice: { password: { fromFile: password.txt } }",
+        `secrets: { sops: { age_recipients: [${recipient}] } }`,
+        "",
+      ].join("\n"),
+    );
+    const r = runBin(["render"], dir, {});
+    expect(r.code, r.stderr).toBe(0);
+    const digests = new Map(
+      sealedFiles(dir).map((f) => [
+        f.replace(/^.*\//, ""),
+        /qhub_digest: (\S+)/.exec(readFileSync(join(dir, f), "utf8"))?.[1],
+      ]),
+    );
+    expect(digests.get("qhub-passwords.sops.yaml")).toMatch(/^scrypt:ln=14,r=8,p=1:[A-Za-z0-9+/]{22}:/);
+    expect(digests.get("qhub-platform-tokens.sops.yaml")).toMatch(/^hmac-sha256:[A-Za-z0-9+/]{22}:/);
+  });
+
   test("secrets may come from files next to the config", () => {
     const dir = tempDir();
     writeFileSync(join(dir, "client-secret.txt"), `${CANARY}\n`);

@@ -22,7 +22,7 @@ import {
 import type { PlainSecret, RandomSource } from "../src/secrets/sops.js";
 import { decryptFile, decryptSecret, encryptSecret, readSopsFile, SopsError } from "../src/secrets/sops.js";
 import type { ScryptCost, SealOptions } from "../src/secrets/stable.js";
-import { DEFAULT_DIGEST_COST, generateValue, sealSecret } from "../src/secrets/stable.js";
+import { DEFAULT_DIGEST_COST, generateValue, KEYED_DIGEST, sealSecret } from "../src/secrets/stable.js";
 import { tempDir } from "./helpers.js";
 import { kustomizeBuild, kustomizeTest } from "./kustomize.js";
 import {
@@ -454,6 +454,61 @@ describe("sealSecret: stable files", () => {
     const s = secret({ password: "hunter2" });
     const weak = await seal(s, { digestCost: { log2N: 10, r: 1, p: 1 } });
     expect((await seal(s, { previous: weak.text })).status).toBe("reencrypted");
+  });
+
+  describe("the keyed digest of values nobody chose", () => {
+    const s = secret({ "client-secret": CANARY, "client-id": "public" });
+    const keyed = { digestCost: KEYED_DIGEST } as const;
+
+    test("is HMAC-SHA256 keyed by a 16-byte salt, and an unchanged Secret keeps its file", async () => {
+      const first = await seal(s, keyed);
+      const digest = readSopsFile(first.text).digest!;
+      const [, salt, mac] = /^hmac-sha256:([A-Za-z0-9+/]{22}):([A-Za-z0-9+/]{43})$/.exec(digest)!;
+      // Recomputed independently: the same canonical input the scrypt digest covers.
+      let saltGiven = false;
+      const again = await seal(s, {
+        ...keyed,
+        // The salt is the first 16 random bytes a seal asks for.
+        random: (n) =>
+          n === 16 && !saltGiven ? ((saltGiven = true), Buffer.from(salt!, "base64")) : randomBytes(n),
+      });
+      const ours = readSopsFile(again.text);
+      expect(ours.digest).toBe(digest);
+      expect(Buffer.from(mac!, "base64")).toHaveLength(32);
+      expect(digest).not.toContain(CANARY);
+      expect(await seal(s, { ...keyed, previous: first.text })).toEqual({
+        text: first.text,
+        status: "unchanged",
+        reason: "unchanged",
+      });
+      const changed = await seal(secret({ "client-secret": `${CANARY}2`, "client-id": "public" }), {
+        ...keyed,
+        previous: first.text,
+      });
+      expect(changed).toMatchObject({ status: "reencrypted", reason: "values or metadata changed" });
+    });
+
+    test("a file from before it (scrypt N=2^10, r=8) stays as it is while unchanged", async () => {
+      const legacy = await seal(s, { digestCost: { log2N: 10, r: 8, p: 1 } });
+      expect((await seal(s, { ...keyed, previous: legacy.text })).text).toBe(legacy.text);
+      const other = await seal(s, { digestCost: { log2N: 11, r: 8, p: 1 } });
+      expect((await seal(s, { ...keyed, previous: other.text })).status).toBe("reencrypted");
+    });
+
+    test("is not trusted where a password's scrypt cost is expected, nor with other lengths", async () => {
+      const first = await seal(s, keyed);
+      const passwordCost = { log2N: 14, r: 8, p: 1 };
+      expect((await seal(s, { digestCost: passwordCost, previous: first.text })).status).toBe("reencrypted");
+      const digest = readSopsFile(first.text).digest!;
+      for (const forged of [
+        digest.replace(/:([^:]+):/, ":AAAA:"),
+        `${digest}AAAA`,
+        digest.replace("hmac-sha256", "hmac-sha1"),
+      ]) {
+        const previous = first.text.replace(digest, forged);
+        expect((await seal(s, { ...keyed, previous })).status).toBe("reencrypted");
+      }
+    });
   });
 
   test("the default cost (scrypt N=2^17, r=8) round-trips", async () => {

@@ -16,17 +16,18 @@ import type { Component } from "../components/types.js";
 import { SECRETS_LAYER } from "../components/types.js";
 import { parseIdentities } from "./age.js";
 import type { PlainSecret } from "./sops.js";
-import { sealSecret } from "./stable.js";
-import type { GeneratedValue, ScryptCost } from "./stable.js";
+import { KEYED_DIGEST, sealSecret } from "./stable.js";
+import type { DigestCost, GeneratedValue, ScryptCost } from "./stable.js";
 
 /**
- * The digest that tells an unchanged Secret without a key is a salted scrypt of its values, kept
- * in the file. Its cost matters only against guessing low-entropy values: passwords people choose
- * get scrypt's interactive-login cost (N=2^14, 16 MiB); OAuth client secrets and QHub's 256-bit
- * tokens cannot be guessed, so theirs is cheap (N=2^10), which keeps a render of many clusters fast.
+ * The digest that tells an unchanged Secret without a key is a salted hash of its values, kept in
+ * the file. Its cost matters only against guessing low-entropy values: passwords people choose get
+ * scrypt at its interactive-login cost (N=2^14, 16 MiB); OAuth client secrets, provider tokens and
+ * QHub's 256-bit tokens cannot be guessed, so theirs is a keyed hash (src/secrets/stable.ts says
+ * why), which keeps a render of many clusters fast.
  */
 export const PASSWORD_DIGEST_COST: ScryptCost = { log2N: 14, r: 8, p: 1 };
-export const RANDOM_DIGEST_COST: ScryptCost = { log2N: 10, r: 8, p: 1 };
+export const RANDOM_DIGEST_COST: DigestCost = KEYED_DIGEST;
 
 /** helm-controller reconciles a HelmRelease when a Secret of its `valuesFrom` with this label changes. */
 export const WATCHED_LABEL = { "reconcile.fluxcd.io/watch": "Enabled" } as const;

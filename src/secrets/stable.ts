@@ -17,10 +17,16 @@
 //   against, exactly like a password hash. The salt defeats precomputed tables and comparing
 //   files; scrypt (N=2^17, r=8, p=1: the OWASP password-storage minimum, ~128 MiB and a few
 //   hundred milliseconds per guess) makes each guess expensive; and one guess must cover every
-//   value of the Secret at once. Generated values and OAuth secrets are far beyond guessing;
-//   a human-chosen password is as safe as in a well-configured password database.
+//   value of the Secret at once. A human-chosen password is as safe as in a well-configured
+//   password database.
 //   Each scrypt holds ~128 MiB while it runs: seal files one (or a few) at a time.
-import { scrypt, timingSafeEqual } from "node:crypto";
+// - Values nobody chose (QHub's generated tokens, which a digest does not even cover, and the
+//   OAuth client secrets and tokens a provider issued) get a keyed hash instead (KEYED_DIGEST):
+//   HMAC-SHA256 keyed by the file's random salt. A work factor only slows guessing, and these
+//   values (128 bits and more from a CSPRNG) cannot be guessed at any speed: API tokens are
+//   stored this way for that reason. scrypt at N=2^10 took ~2 ms a file on this machine kind, a
+//   third of a cold render's sealing; the files it wrote are still read (LEGACY_KEYED_COST).
+import { createHmac, scrypt, timingSafeEqual } from "node:crypto";
 import { BugError, UserError } from "../errors.js";
 import { validateRecipients } from "./age.js";
 import type { DecryptedSecret, PlainSecret, RandomSource, SopsFileInfo } from "./sops.js";
@@ -35,6 +41,18 @@ export interface ScryptCost {
 
 /** OWASP's password-storage minimum for scrypt. */
 export const DEFAULT_DIGEST_COST: ScryptCost = { log2N: 17, r: 8, p: 1 };
+
+/** The digest of a Secret whose values nobody chose: HMAC-SHA256, keyed by the salt (see above). */
+export const KEYED_DIGEST = "hmac-sha256";
+
+/** How a Secret's digest is made: scrypt at a cost, or the keyed hash. */
+export type DigestCost = ScryptCost | typeof KEYED_DIGEST;
+
+/**
+ * What QHub wrote for those Secrets before KEYED_DIGEST (scrypt, N=2^10): such a file is still
+ * unchanged when its digest matches, so that a repository rendered then does not change.
+ */
+const LEGACY_KEYED_COST: ScryptCost = { log2N: 10, r: 8, p: 1 };
 
 /** How a generated value is made from a CSPRNG. */
 export type GeneratedValue =
@@ -78,7 +96,7 @@ export interface SealOptions {
   /** @default node:crypto's randomBytes */
   random?: RandomSource;
   /** @default DEFAULT_DIGEST_COST */
-  digestCost?: ScryptCost;
+  digestCost?: DigestCost;
 }
 
 export interface SealResult {
@@ -93,6 +111,7 @@ export interface SealResult {
 // The digest.
 
 const DIGEST = /^scrypt:ln=(\d+),r=(\d+),p=(\d+):([A-Za-z0-9+/]+):([A-Za-z0-9+/]+)$/;
+const KEYED = /^hmac-sha256:([A-Za-z0-9+/]+):([A-Za-z0-9+/]+)$/;
 // The digest comes from a file in the repository, which anyone who can push may have written: its
 // cost parameters are accepted only when they are exactly the ones QHub writes for this Secret
 // (any other cost, a salt or hash of another length, is "no valid digest" and the file is simply
@@ -136,28 +155,42 @@ function scryptHash(input: Buffer, salt: Buffer, cost: ScryptCost): Promise<Buff
 
 const unpadded = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "");
 
-async function makeDigest(input: Buffer, cost: ScryptCost, random: RandomSource): Promise<string> {
+const keyedHash = (input: Buffer, salt: Buffer) => createHmac("sha256", salt).update(input).digest();
+
+async function makeDigest(input: Buffer, cost: DigestCost, random: RandomSource): Promise<string> {
   const salt = Buffer.from(random(SALT_BYTES));
   if (salt.length !== SALT_BYTES) throw new BugError("the random source returned a short salt");
+  if (cost === KEYED_DIGEST) return `${KEYED_DIGEST}:${unpadded(salt)}:${unpadded(keyedHash(input, salt))}`;
   const hash = await scryptHash(input, salt, cost);
   return `scrypt:ln=${cost.log2N},r=${cost.r},p=${cost.p}:${unpadded(salt)}:${unpadded(hash)}`;
+}
+
+/** The salt and hash of a stored digest, when they have QHub's lengths. */
+function saltAndHash(salt: string, hash: string): { salt: Buffer; hash: Buffer } | undefined {
+  const out = { salt: Buffer.from(salt, "base64"), hash: Buffer.from(hash, "base64") };
+  return out.salt.length === SALT_BYTES && out.hash.length === HASH_BYTES ? out : undefined;
 }
 
 async function digestMatches(
   stored: string | undefined,
   input: Buffer,
-  expectedCost: ScryptCost,
+  expectedCost: DigestCost,
 ): Promise<boolean> {
-  const m = stored === undefined ? null : DIGEST.exec(stored);
+  if (stored === undefined) return false;
+  const keyed = KEYED.exec(stored);
+  if (keyed) {
+    const parts = expectedCost === KEYED_DIGEST ? saltAndHash(keyed[1]!, keyed[2]!) : undefined;
+    return parts !== undefined && timingSafeEqual(parts.hash, keyedHash(input, parts.salt));
+  }
+  const m = DIGEST.exec(stored);
   if (!m) return false;
   const cost: ScryptCost = { log2N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
-  if (cost.log2N !== expectedCost.log2N || cost.r !== expectedCost.r || cost.p !== expectedCost.p)
-    return false;
-  const salt = Buffer.from(m[4]!, "base64");
-  const expected = Buffer.from(m[5]!, "base64");
-  if (salt.length !== SALT_BYTES || expected.length !== HASH_BYTES) return false;
-  const actual = await scryptHash(input, salt, cost);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  const wanted = expectedCost === KEYED_DIGEST ? LEGACY_KEYED_COST : expectedCost;
+  if (cost.log2N !== wanted.log2N || cost.r !== wanted.r || cost.p !== wanted.p) return false;
+  const parts = saltAndHash(m[4]!, m[5]!);
+  if (parts === undefined) return false;
+  const actual = await scryptHash(input, parts.salt, cost);
+  return timingSafeEqual(parts.hash, actual);
 }
 
 // ---------------------------------------------------------------------------------------------
