@@ -17,7 +17,8 @@ import { parse as parseYaml } from "yaml";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { fileURLToPath } from "node:url";
 import { codeCacheOf, loadCommand } from "./commands-loader.mjs";
 import { EXAMPLE_ENV } from "./example-env.mjs";
@@ -163,20 +164,28 @@ const gkeSharedRuntime = {
 };
 
 /**
- * The shipped conda environments, parsed here once (src/config/shipped-environments.ts says how
- * they are used): parsing their YAML was ~8 ms of every `qhub validate` and render.
+ * The shipped conda environments, parsed and validated here once (src/config/shipped-environments.ts
+ * says how they are used): parsing their YAML was ~8 ms of every `qhub validate` and render, and
+ * validating them with zod ~1 ms more (twice in a render).
  */
 const shippedEnvironments = {
   name: "shipped-environments",
   setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]config[\\/]shipped-environments\.ts$/ }, () => {
+    b.onLoad({ filter: /[\\/]src[\\/]config[\\/]shipped-environments\.ts$/ }, async () => {
+      const { CondaEnvironment } = await schemaModule();
       const dir = new URL("environments/", root);
       const entries = readdirSync(dir)
         .filter((f) => /\.ya?ml$/.test(f))
         .sort()
         .map((f) => {
           const text = readFileSync(new URL(f, dir), "utf8");
-          return [f, { text, json: JSON.stringify(parseYaml(text)) }];
+          const value = CondaEnvironment.parse(parseYaml(text));
+          const json = JSON.stringify(value);
+          if (!isDeepStrictEqual(JSON.parse(json), value))
+            throw new Error(
+              `environments/${f} does not survive JSON: see scripts/build.mjs (shipped-environments)`,
+            );
+          return [f, { text, json }];
         });
       return {
         contents: `export const SHIPPED_ENVIRONMENTS = ${JSON.stringify(Object.fromEntries(entries))};`,
@@ -185,6 +194,29 @@ const shippedEnvironments = {
     });
   },
 };
+
+/** src/config/schema.ts, bundled and loaded here (once) for what the build reads with it. */
+let schema;
+function schemaModule() {
+  schema ??= (async () => {
+    const tool = new URL("dist/chunks/schema.tmp.mjs", root);
+    await build({
+      ...common,
+      entryPoints: ["src/config/schema.ts"],
+      format: "esm",
+      outfile: fileURLToPath(tool),
+      banner: {
+        js: "import{createRequire as __qhubRequire}from'node:module';const require=__qhubRequire(import.meta.url);",
+      },
+    });
+    try {
+      return await import(tool.href);
+    } finally {
+      rmSync(tool);
+    }
+  })();
+  return schema;
+}
 
 /**
  * age-encryption collects its output streams with `new Response(stream)` (QHub still decrypts
@@ -332,7 +364,8 @@ for (const name of names) bodies.set(name, await bundleCommand(name));
 const buildDigest = createHash("sha256");
 bodies.set("yaml", yamlBody);
 for (const name of [...bodies.keys()].sort()) buildDigest.update(`${name}\0${bodies.get(name)}\0`);
-await bundleCommand(STAMP_READER, { __QHUB_RENDER_BUILD__: JSON.stringify(buildDigest.digest("hex")) });
+const renderBuild = buildDigest.digest("hex");
+await bundleCommand(STAMP_READER, { __QHUB_RENDER_BUILD__: JSON.stringify(renderBuild) });
 
 const esm = {
   ...common,
@@ -506,20 +539,33 @@ const workloads = {
   },
   validate: ({ runValidate }) => runValidate({ config: example, json: false }, quiet),
   schema: ({ runSchema }) => runSchema(quiet),
-  // --check into a folder that does not exist: the whole pipeline runs, nothing is written.
+  // --check into a folder that does not exist (the whole pipeline, nothing written); then a render
+  // that writes a tree and its record (src/render/stamp.ts), into dist/workload/, removed below.
   render: async ({ runRender }) => {
     Object.assign(process.env, EXAMPLE_ENV);
-    return runRender(
-      {
-        config: example,
-        output: fileURLToPath(new URL("dist/no-such-folder", root)),
-        check: true,
-        json: false,
-      },
-      quiet,
-    );
+    const render = { config: example, json: false };
+    await runRender({ ...render, output: join(workload, "no-such-folder"), check: true }, quiet);
+    await runRender({ ...render, output: join(workload, "tree"), check: false }, quiet, {
+      dir: join(workload, "cache", "qhub"),
+      build: renderBuild,
+    });
+  },
+  // The next render of that tree, answered from its record.
+  "up-to-date": async ({ answerFromRecord }) => {
+    const before = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = join(workload, "cache");
+    try {
+      await answerFromRecord(
+        { config: example, output: join(workload, "tree"), check: false, json: false },
+        quiet,
+      );
+    } finally {
+      if (before === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = before;
+    }
   },
 };
+const workload = fileURLToPath(new URL("dist/workload", root));
 for (const [name, { bundle, exports, script }] of commands) {
   try {
     await workloads[name]?.(exports);
@@ -529,3 +575,4 @@ for (const [name, { bundle, exports, script }] of commands) {
   }
   writeFileSync(codeCacheOf(bundle), script.createCachedData());
 }
+rmSync(workload, { recursive: true, force: true });

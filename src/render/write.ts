@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { BugError, UserError } from "../errors.js";
 import {
   isSafeRelative,
+  kindUnder,
   readUnder,
   removeEmptyParentsUnder,
   removeFileUnder,
@@ -102,6 +103,28 @@ interface Plan {
   finalManifest: string;
 }
 
+/**
+ * readUnder for one comparison: a folder found missing answers "missing" for every file below it
+ * without asking the disk again (into a new folder, a render's files all are; each was a walk
+ * from the root). Only what is compared is spared: writing checks every folder again.
+ */
+function treeReader(root: string): (path: string) => ReadResult {
+  const missing = new Set<string>();
+  const folders = (path: string) => {
+    const parts = path.split("/").slice(0, -1);
+    return parts.map((_, i) => parts.slice(0, i + 1).join("/"));
+  };
+  return (path) => {
+    const above = folders(path);
+    if (above.some((d) => missing.has(d))) return { kind: "missing" };
+    const r = readUnder(root, path);
+    // The highest missing folder, when the file's own folder is missing.
+    if (r.kind === "missing" && above.length > 0 && kindUnder(root, above.at(-1)!) === "missing")
+      missing.add(above.find((d) => kindUnder(root, d) === "missing")!);
+    return r;
+  };
+}
+
 /** What a write would do, by reading the tree (through no link) and the manifest. */
 function compare(opts: WriteOptions): Plan {
   const { root } = opts;
@@ -119,8 +142,9 @@ function compare(opts: WriteOptions): Plan {
   const result: WriteResult = { added: [], changed: [], removed: [], unchanged: 0 };
   const toWrite: string[] = [];
   const foreign: string[] = [];
+  const read = treeReader(root);
   for (const path of [...contents.keys()].sort()) {
-    const r = readUnder(root, path);
+    const r = read(path);
     if (r.kind === "file" && r.text === contents.get(path)) {
       result.unchanged++;
       continue;
