@@ -76,47 +76,60 @@ function describe<T extends z.ZodMiniType>(schema: T, description: string): T {
   return described;
 }
 
-const nonEmpty = () => z.string().check(z.minLength(1));
+// zod/mini's `.check()` clones the schema it is called on with the checks added, so
+// `z.string().check(a)` built two strings and `z.int().check(a).check(b)` three numbers. These
+// build the checked schema at once: zod takes `checks` in a schema's definition, which is what
+// its clones are made from. A sixth of the ~700 schemas built at every start were such copies.
+const checkedString = (...checks: z.core.$ZodCheck<string>[]) => z.string({ checks });
+const checkedNumber = (...checks: z.core.$ZodCheck<number>[]) => z.number({ checks });
+const checkedInt = (...checks: z.core.$ZodCheck<number>[]) =>
+  z.int({ checks } as unknown as z.core.$ZodCheckNumberFormatParams);
+
+// z.strictObject makes a `never` for each object's unknown keys; one serves them all.
+const NO_OTHER_KEYS = z.never();
+const strictObject = <S extends z.core.$ZodLooseShape>(shape: S) =>
+  z.object(shape, { catchall: NO_OTHER_KEYS } as z.core.$ZodObjectParams) as unknown as z.ZodMiniObject<
+    S,
+    z.core.$strict
+  >;
+
+const nonEmpty = () => checkedString(z.minLength(1));
 
 const text = (description: string) => describe(nonEmpty(), description);
 
 const envName = () =>
-  z
-    .string()
-    .check(
-      z.regex(
-        ENV_NAME,
-        msg(
-          "is not a valid environment variable name",
-          "use letters, digits and `_`, not starting with a digit, e.g. GITHUB_CLIENT_SECRET",
-        ),
+  checkedString(
+    z.regex(
+      ENV_NAME,
+      msg(
+        "is not a valid environment variable name",
+        "use letters, digits and `_`, not starting with a digit, e.g. GITHUB_CLIENT_SECRET",
       ),
-    );
+    ),
+  );
 
 const dnsLabel = () =>
-  z
-    .string()
-    .check(
-      z.regex(
-        DNS_LABEL,
-        msg(
-          "must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit",
-          "e.g. `dev` or `ds-team`",
-        ),
+  checkedString(
+    z.regex(
+      DNS_LABEL,
+      msg(
+        "must be a DNS label: lowercase letters, digits and `-`, starting and ending with a letter or digit",
+        "e.g. `dev` or `ds-team`",
       ),
-    );
+    ),
+  );
 
 /** `{ fromEnv: NAME }` or `{ fromFile: PATH }`: where a secret's value comes from at render time. */
 export const SecretRef = describe(
   z.union(
     [
-      z.strictObject({
+      strictObject({
         fromEnv: describe(
           envName(),
           "Name of the environment variable that holds the value when QHub renders.",
         ),
       }),
-      z.strictObject({
+      strictObject({
         fromFile: describe(
           nonEmpty(),
           "Path of a file that holds the value (relative to the config file); trailing newlines are dropped.",
@@ -132,33 +145,31 @@ export type SecretRef = z.output<typeof SecretRef>;
 const Quantity = (description: string) =>
   describe(
     z.union([
-      z.number().check(z.gte(0)),
-      z
-        .string()
-        .check(
-          z.regex(
-            QUANTITY,
-            msg(
-              "is not a Kubernetes quantity",
-              "write a number with an optional unit and no space, e.g. `8Gi`, `1500M` or `0.5`",
-            ),
+      checkedNumber(z.gte(0)),
+      checkedString(
+        z.regex(
+          QUANTITY,
+          msg(
+            "is not a Kubernetes quantity",
+            "write a number with an optional unit and no space, e.g. `8Gi`, `1500M` or `0.5`",
           ),
         ),
+      ),
     ]),
     `${description} A Kubernetes quantity such as \`8G\`, \`8Gi\` or \`1500M\`.`,
   );
 
 const Cpu = (description: string) =>
-  describe(z.number().check(z.gt(0)).check(z.lte(1024)), `${description} In cores; fractions allowed.`);
+  describe(checkedNumber(z.gt(0), z.lte(1024)), `${description} In cores; fractions allowed.`);
 
 const Certificate = describe(
   z.discriminatedUnion("type", [
     describe(
-      z.strictObject({ type: z.literal("self-signed") }),
+      strictObject({ type: z.literal("self-signed") }),
       "cert-manager issues a self-signed certificate (browsers will warn).",
     ),
     describe(
-      z.strictObject({
+      strictObject({
         type: z.literal("lets-encrypt"),
         acme_email: describe(
           z.email(),
@@ -172,7 +183,7 @@ const Certificate = describe(
       "cert-manager obtains a certificate from Let's Encrypt (HTTP-01 through Traefik).",
     ),
     describe(
-      z.strictObject({
+      strictObject({
         type: z.literal("existing"),
         secret_name: describe(
           dnsLabel(),
@@ -181,7 +192,7 @@ const Certificate = describe(
       }),
       "Use a TLS Secret that already exists in the cluster.",
     ),
-    describe(z.strictObject({ type: z.literal("disabled") }), "Serve plain HTTP (only behind your own TLS)."),
+    describe(strictObject({ type: z.literal("disabled") }), "Serve plain HTTP (only behind your own TLS)."),
   ]),
   "How the ingress gets its TLS certificate.",
 );
@@ -189,15 +200,15 @@ const Certificate = describe(
 // Client IDs are not secret, but may come from the environment like secrets do.
 const ClientId = z.union([
   nonEmpty(),
-  z.strictObject({
+  strictObject({
     fromEnv: describe(envName(), "Environment variable that holds it."),
   }),
 ]);
 
 const GitHubAuth = describe(
-  z.strictObject({
+  strictObject({
     type: z.literal("GitHub"),
-    config: z.strictObject({
+    config: strictObject({
       client_id: describe(ClientId, "OAuth app client ID, written as is or as `{ fromEnv: NAME }`."),
       client_secret: describe(SecretRef, "OAuth app client secret, as `{ fromEnv: NAME }`."),
       allowed_organizations: describe(
@@ -210,23 +221,21 @@ const GitHubAuth = describe(
 );
 
 const Auth0Auth = describe(
-  z.strictObject({
+  strictObject({
     type: z.literal("Auth0"),
-    config: z.strictObject({
+    config: strictObject({
       client_id: describe(ClientId, "Auth0 application client ID, written as is or as `{ fromEnv: NAME }`."),
       client_secret: describe(SecretRef, "Auth0 application client secret, as `{ fromEnv: NAME }`."),
       auth0_subdomain: describe(
-        z
-          .string()
-          .check(
-            z.regex(
-              /^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)?$/,
-              msg(
-                "is not an Auth0 tenant subdomain",
-                "write TENANT for TENANT.auth0.com, or TENANT.eu for TENANT.eu.auth0.com",
-              ),
+        checkedString(
+          z.regex(
+            /^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)?$/,
+            msg(
+              "is not an Auth0 tenant subdomain",
+              "write TENANT for TENANT.auth0.com, or TENANT.eu for TENANT.eu.auth0.com",
             ),
           ),
+        ),
         "Tenant subdomain: `acme` for acme.auth0.com, `acme.eu` for acme.eu.auth0.com.",
       ),
       groups_claim: describe(
@@ -239,14 +248,14 @@ const Auth0Auth = describe(
 );
 
 const PasswordAuth = describe(
-  z.strictObject({ type: z.literal("password") }),
+  strictObject({ type: z.literal("password") }),
   "Users log in with the passwords given in `security.users`.",
 );
 
 const User = describe(
-  z.strictObject({
+  strictObject({
     uid: describe(
-      z.optional(z.int().check(z.gte(1000)).check(z.lte(2147483647))),
+      z.optional(checkedInt(z.gte(1000), z.lte(2147483647))),
       "Numeric user ID on shared storage.",
     ),
     primary_group: describe(z.optional(nonEmpty()), "Group the user's files belong to."),
@@ -260,14 +269,14 @@ const User = describe(
 );
 
 const Group = describe(
-  z.strictObject({
-    gid: describe(z.optional(z.int().check(z.gte(100)).check(z.lte(2147483647))), "Numeric group ID."),
+  strictObject({
+    gid: describe(z.optional(checkedInt(z.gte(100), z.lte(2147483647))), "Numeric group ID."),
   }),
   "A group; each has a shared folder, and `admin` members administer JupyterHub.",
 );
 
 const Security = describe(
-  z.strictObject({
+  strictObject({
     authentication: describe(
       z._default(z.discriminatedUnion("type", [PasswordAuth, GitHubAuth, Auth0Auth]), { type: "password" }),
       "How users log in to JupyterHub.",
@@ -275,14 +284,12 @@ const Security = describe(
     users: describe(
       z.optional(
         z.record(
-          z
-            .string()
-            .check(
-              z.regex(
-                /^[A-Za-z0-9._@-]+$/,
-                msg("is not a valid user name", "use letters, digits, `.`, `_`, `@` and `-`"),
-              ),
+          checkedString(
+            z.regex(
+              /^[A-Za-z0-9._@-]+$/,
+              msg("is not a valid user name", "use letters, digits, `.`, `_`, `@` and `-`"),
             ),
+          ),
           z.nullable(User),
         ),
       ),
@@ -291,14 +298,12 @@ const Security = describe(
     groups: describe(
       z.optional(
         z.record(
-          z
-            .string()
-            .check(
-              z.regex(
-                /^[A-Za-z0-9._-]+$/,
-                msg("is not a valid group name", "use letters, digits, `.`, `_` and `-`"),
-              ),
+          checkedString(
+            z.regex(
+              /^[A-Za-z0-9._-]+$/,
+              msg("is not a valid group name", "use letters, digits, `.`, `_` and `-`"),
             ),
+          ),
           z.nullable(Group),
         ),
       ),
@@ -309,17 +314,15 @@ const Security = describe(
 );
 
 const image = () =>
-  z
-    .string()
-    .check(
-      z.regex(
-        IMAGE,
-        msg(
-          "is not a valid container image reference",
-          "write REGISTRY/NAME:TAG in lowercase, e.g. quay.io/jupyterhub/k8s-hub:4.4.0",
-        ),
+  checkedString(
+    z.regex(
+      IMAGE,
+      msg(
+        "is not a valid container image reference",
+        "write REGISTRY/NAME:TAG in lowercase, e.g. quay.io/jupyterhub/k8s-hub:4.4.0",
       ),
-    );
+    ),
+  );
 
 /** A node group's name: the pool's name in the cloud (GKE and DOKS pools, EKS node groups). */
 export const NodeGroupName = describe(
@@ -339,7 +342,7 @@ const KubeSpawnerOverride = describe(
 );
 
 const JupyterLabProfile = describe(
-  z.strictObject({
+  strictObject({
     display_name: text("Name shown in the profile list; unique."),
     description: describe(z._default(z.string(), ""), "One line shown under the name."),
     default: describe(z._default(z.boolean(), false), "Preselected profile; at most one."),
@@ -362,19 +365,19 @@ const JupyterLabProfile = describe(
 );
 
 const DaskWorkerProfile = describe(
-  z.strictObject({
+  strictObject({
     worker_cores: Cpu("CPU reserved for each worker."),
     worker_cores_limit: Cpu("Most CPU each worker may use."),
     worker_memory: Quantity("Memory reserved for each worker."),
     worker_memory_limit: Quantity("Most memory each worker may use."),
     worker_threads: describe(
-      z.optional(z.int().check(z.gte(1)).check(z.lte(256))),
+      z.optional(checkedInt(z.gte(1), z.lte(256))),
       "Threads per worker; defaults to its cores.",
     ),
     image: describe(z.optional(image()), "Container image for workers of this profile."),
     node_group: describe(z.optional(NodeGroupName), "Node group the workers run on (default `worker`)."),
     worker_gpus: describe(
-      z.optional(z.int().check(z.gte(1)).check(z.lte(16))),
+      z.optional(checkedInt(z.gte(1), z.lte(16))),
       "GPUs per worker on a GPU group; default 1.",
     ),
   }),
@@ -383,20 +386,18 @@ const DaskWorkerProfile = describe(
 
 const CondaDependency = z.union([
   nonEmpty(),
-  z.strictObject({ pip: describe(z.array(nonEmpty()), "Packages installed with pip.") }),
+  strictObject({ pip: describe(z.array(nonEmpty()), "Packages installed with pip.") }),
 ]);
 
 export const CondaEnvironment = describe(
-  z.strictObject({
+  strictObject({
     name: describe(
-      z
-        .string()
-        .check(
-          z.regex(
-            CONDA_NAME,
-            msg("is not a valid conda environment name", "use letters, digits, `.`, `_` and `-`"),
-          ),
+      checkedString(
+        z.regex(
+          CONDA_NAME,
+          msg("is not a valid conda environment name", "use letters, digits, `.`, `_` and `-`"),
         ),
+      ),
       "Environment name; unique across files.",
     ),
     channels: describe(z.optional(z.array(nonEmpty())), "Conda channels, in priority order."),
@@ -410,37 +411,33 @@ export const CondaEnvironment = describe(
 export type CondaEnvironment = z.output<typeof CondaEnvironment>;
 
 const labelKey = () =>
-  z
-    .string()
-    .check(
-      z.regex(
-        LABEL_KEY,
-        msg(
-          "is not a Kubernetes label key",
-          "write an optional DNS prefix and `/`, then letters, digits, `-`, `_` and `.`, e.g. `kubernetes.io/os`",
-        ),
+  checkedString(
+    z.regex(
+      LABEL_KEY,
+      msg(
+        "is not a Kubernetes label key",
+        "write an optional DNS prefix and `/`, then letters, digits, `-`, `_` and `.`, e.g. `kubernetes.io/os`",
       ),
-    );
+    ),
+  );
 
 const labelValue = () =>
-  z
-    .string()
-    .check(
-      z.regex(
-        LABEL_VALUE,
-        msg(
-          "is not a Kubernetes label value",
-          "write at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, e.g. `linux`",
-        ),
+  checkedString(
+    z.regex(
+      LABEL_VALUE,
+      msg(
+        "is not a Kubernetes label value",
+        "write at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, e.g. `linux`",
       ),
-    );
+    ),
+  );
 
 const Labels = describe(z.record(labelKey(), labelValue()), "Node labels, by key.");
 
 export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 
 const Taint = describe(
-  z.strictObject({
+  strictObject({
     key: describe(labelKey(), "Taint key, e.g. `nvidia.com/gpu`."),
     value: describe(z.optional(labelValue()), "Taint value; none tolerates any value."),
     effect: describe(z.enum(TAINT_EFFECTS), "What the taint keeps off the nodes."),
@@ -454,31 +451,29 @@ const Taints = describe(
 );
 
 const GuestAccelerator = describe(
-  z.strictObject({
+  strictObject({
     name: describe(nonEmpty(), "Accelerator type, e.g. `nvidia-tesla-t4` (GKE's name)."),
-    count: describe(z.int().check(z.gte(1)).check(z.lte(16)), "Accelerators per node."),
+    count: describe(checkedInt(z.gte(1), z.lte(16)), "Accelerators per node."),
   }),
   "GPUs attached to each node (QHub 0.4's GCP key).",
 );
 
 const NodeGroup = describe(
-  z.strictObject({
+  strictObject({
     instance: describe(
-      z
-        .string()
-        .check(
-          z.regex(
-            INSTANCE_TYPE,
-            msg(
-              "is not an instance type name",
-              "write the cloud's name for it, such as `m5.xlarge`, `n2-standard-8`, `Standard_D4s_v3` or `s-4vcpu-8gb`",
-            ),
+      checkedString(
+        z.regex(
+          INSTANCE_TYPE,
+          msg(
+            "is not an instance type name",
+            "write the cloud's name for it, such as `m5.xlarge`, `n2-standard-8`, `Standard_D4s_v3` or `s-4vcpu-8gb`",
           ),
         ),
+      ),
       "Instance type of the nodes.",
     ),
-    min_nodes: describe(z.int().check(z.gte(0)).check(z.lte(1000)), "Fewest nodes."),
-    max_nodes: describe(z.int().check(z.gte(1)).check(z.lte(1000)), "Most nodes."),
+    min_nodes: describe(checkedInt(z.gte(0), z.lte(1000)), "Fewest nodes."),
+    max_nodes: describe(checkedInt(z.gte(1), z.lte(1000)), "Most nodes."),
     gpu: describe(
       z._default(z.boolean(), false),
       "Whether the nodes have NVIDIA GPUs: pods placed here request `nvidia.com/gpu` and tolerate the group's taints.",
@@ -499,13 +494,13 @@ const NodeGroups = describe(
   "Node pools by name. `general` (hub, ingress, conda-store), `user` (JupyterLab servers) and `worker` (Dask) are the roles' pools (missing roles take the provider's defaults); profiles choose any group with `node_group`.",
 );
 
-const dollarsPer = (what: string) => describe(z.optional(z.number().check(z.gte(0))), what);
+const dollarsPer = (what: string) => describe(z.optional(checkedNumber(z.gte(0))), what);
 
 /** Prices a team pays, over QHub's table (src/config/prices.ts), in US dollars. */
 const Prices = describe(
-  z.strictObject({
+  strictObject({
     instances: describe(
-      z.optional(z.record(z.string().check(z.regex(INSTANCE_TYPE)), z.number().check(z.gte(0)))),
+      z.optional(z.record(checkedString(z.regex(INSTANCE_TYPE)), checkedNumber(z.gte(0)))),
       "US dollars per node per month, by instance type.",
     ),
     load_balancer: dollarsPer("US dollars per month for the ingress's load balancer."),
@@ -519,14 +514,12 @@ const Prices = describe(
 
 const kubernetesVersion = describe(
   z.optional(
-    z
-      .string()
-      .check(
-        z.regex(
-          /^1\.[0-9]{1,2}(\.[0-9]+)?$/,
-          msg("is not a Kubernetes version", 'write it as a quoted string such as "1.33"'),
-        ),
+    checkedString(
+      z.regex(
+        /^1\.[0-9]{1,2}(\.[0-9]+)?$/,
+        msg("is not a Kubernetes version", 'write it as a quoted string such as "1.33"'),
       ),
+    ),
   ),
   "Kubernetes version of the cluster (informational: QHub does not create clusters).",
 );
@@ -542,11 +535,11 @@ const nodeProvisioning = describe(
 );
 
 const userPlaceholders = describe(
-  z.optional(z.int().check(z.gte(0)).check(z.lte(100))),
+  z.optional(checkedInt(z.gte(0), z.lte(100))),
   "With `node_provisioning: auto`: how many users' worth of room JupyterHub keeps free on the `user` group (z2jh user placeholders, each the size of the default profile's guarantee, evicted first when a real server needs the room), so a spawn does not wait for a new node. Default 1; 0 turns them off.",
 );
 
-const AmazonWebServices = z.strictObject({
+const AmazonWebServices = strictObject({
   region: region("us-west-2"),
   availability_zones: describe(z.optional(z.array(nonEmpty())), "Zones to use."),
   kubernetes_version: kubernetesVersion,
@@ -556,32 +549,28 @@ const AmazonWebServices = z.strictObject({
   prices: z.optional(Prices),
   efs_file_system_id: describe(
     z.optional(
-      z
-        .string()
-        .check(
-          z.regex(
-            /^fs-[0-9a-f]{8,40}$/,
-            msg("is not an EFS file system ID", "EFS file system IDs look like fs-0123456789abcdef0"),
-          ),
+      checkedString(
+        z.regex(
+          /^fs-[0-9a-f]{8,40}$/,
+          msg("is not an EFS file system ID", "EFS file system IDs look like fs-0123456789abcdef0"),
         ),
+      ),
     ),
     "EFS file system behind `storage.type: cloud` (QHub creates an access point per claim on it).",
   ),
 });
 
-const GoogleCloudPlatform = z.strictObject({
+const GoogleCloudPlatform = strictObject({
   project: describe(
-    z
-      .string()
-      .check(
-        z.regex(
-          /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/,
-          msg(
-            "is not a Google Cloud project ID",
-            "project IDs are 6 to 30 lowercase letters, digits and `-`, starting with a letter",
-          ),
+    checkedString(
+      z.regex(
+        /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/,
+        msg(
+          "is not a Google Cloud project ID",
+          "project IDs are 6 to 30 lowercase letters, digits and `-`, starting with a letter",
         ),
       ),
+    ),
     "Google Cloud project ID.",
   ),
   region: region("us-central1"),
@@ -593,7 +582,7 @@ const GoogleCloudPlatform = z.strictObject({
   prices: z.optional(Prices),
 });
 
-const Azure = z.strictObject({
+const Azure = strictObject({
   region: region("Central US"),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
@@ -602,7 +591,7 @@ const Azure = z.strictObject({
   prices: z.optional(Prices),
 });
 
-const DigitalOcean = z.strictObject({
+const DigitalOcean = strictObject({
   region: region("nyc3"),
   kubernetes_version: kubernetesVersion,
   node_groups: z.optional(NodeGroups),
@@ -611,7 +600,7 @@ const DigitalOcean = z.strictObject({
 });
 
 const NodeSelector = describe(
-  z.strictObject({
+  strictObject({
     key: describe(labelKey(), "Node label key."),
     value: describe(labelValue(), "Node label value."),
   }),
@@ -619,7 +608,7 @@ const NodeSelector = describe(
 );
 
 const SelfManagedNodeGroup = describe(
-  z.strictObject({
+  strictObject({
     labels: describe(
       z
         .record(labelKey(), labelValue())
@@ -640,14 +629,14 @@ const SelfManagedNodeGroup = describe(
   "A group of your nodes, by their labels.",
 );
 
-const NodeSelectors = z.strictObject({
+const NodeSelectors = strictObject({
   general: z.optional(NodeSelector),
   user: z.optional(NodeSelector),
   worker: z.optional(NodeSelector),
 });
 
 const SelfManaged = (what: string) =>
-  z.strictObject({
+  strictObject({
     kube_context: describe(z.optional(nonEmpty()), `kubectl context of the ${what} cluster.`),
     node_provisioning: nodeProvisioning,
     node_selectors: describe(
@@ -661,7 +650,7 @@ const SelfManaged = (what: string) =>
   });
 
 const DefaultImages = describe(
-  z.strictObject({
+  strictObject({
     jupyterhub: describe(z.optional(image()), "JupyterHub hub image."),
     jupyterlab: describe(z.optional(image()), "Default JupyterLab user image."),
     dask_worker: describe(z.optional(image()), "Default Dask scheduler and worker image."),
@@ -670,17 +659,15 @@ const DefaultImages = describe(
 );
 
 const storageSize = () =>
-  z
-    .string()
-    .check(
-      z.regex(
-        STORAGE_SIZE,
-        msg("must be a storage size with a unit, such as 100Gi", "use Ki, Mi, Gi, Ti (or k, M, G, T)"),
-      ),
-    );
+  checkedString(
+    z.regex(
+      STORAGE_SIZE,
+      msg("must be a storage size with a unit, such as 100Gi", "use Ki, Mi, Gi, Ti (or k, M, G, T)"),
+    ),
+  );
 
 const Storage = describe(
-  z.strictObject({
+  strictObject({
     type: describe(
       z._default(z.enum(["nfs", "cloud"]), "nfs"),
       "`nfs`: an in-cluster NFS server on the cloud's block storage; `cloud`: the cloud's RWX service (EFS, Filestore, Azure Files).",
@@ -692,14 +679,12 @@ const Storage = describe(
     ),
     storage_class: describe(
       z.optional(
-        z
-          .string()
-          .check(
-            z.regex(
-              /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
-              msg("is not a StorageClass name", "`kubectl get storageclass` lists the cluster's classes"),
-            ),
+        checkedString(
+          z.regex(
+            /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+            msg("is not a StorageClass name", "`kubectl get storageclass` lists the cluster's classes"),
           ),
+        ),
       ),
       "StorageClass of the cluster's block storage, for the NFS server's disk and the hub's database: needed with provider `existing`; `local` defaults to `standard` (kind, minikube; k3d: `local-path`). Clouds use QHub's own `qhub-block`.",
     ),
@@ -712,24 +697,22 @@ const PROMETHEUS_DURATION =
   /^(?=[0-9])(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$/;
 
 const Monitoring = describe(
-  z.strictObject({
+  strictObject({
     enabled: describe(
       z._default(z.boolean(), false),
       "Prometheus (operator stack), Grafana with the platform's dashboards, and alerting rules (QHub 0.4's key).",
     ),
     retention: describe(
       z._default(
-        z
-          .string()
-          .check(
-            z.regex(
-              PROMETHEUS_DURATION,
-              msg(
-                "must be a Prometheus duration such as 15d",
-                "use y, w, d, h, m, s or ms, e.g. `30d` or `1w`",
-              ),
+        checkedString(
+          z.regex(
+            PROMETHEUS_DURATION,
+            msg(
+              "must be a Prometheus duration such as 15d",
+              "use y, w, d, h, m, s or ms, e.g. `30d` or `1w`",
             ),
           ),
+        ),
         "15d",
       ),
       "How long Prometheus keeps metrics.",
@@ -743,7 +726,7 @@ const Monitoring = describe(
 );
 
 const color = () =>
-  z.optional(z.string().check(z.regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))));
+  z.optional(checkedString(z.regex(COLOR, msg("is not a CSS color", "use a hex color such as #4f4173"))));
 
 const JupyterHubTheme = describe(
   z.looseObject({
@@ -764,13 +747,13 @@ const JupyterHubTheme = describe(
   "JupyterHub page theme; further template variables pass through.",
 );
 
-const secondsInt = () => z.int().check(z.gte(0)).check(z.lte(31536000));
+const secondsInt = () => checkedInt(z.gte(0), z.lte(31536000));
 const seconds = (fallback: number, description: string) =>
   describe(z._default(secondsInt(), fallback), description);
 const someSeconds = (description: string) => describe(z.optional(secondsInt()), description);
 
 const Culling = describe(
-  z.strictObject({
+  strictObject({
     server_idle_timeout: seconds(
       3600,
       "Seconds without activity after which the hub stops a user's server (z2jh `cull.timeout`); 0 never stops idle servers.",
@@ -804,7 +787,7 @@ const Culling = describe(
 );
 
 const JupyterHub = describe(
-  z.strictObject({
+  strictObject({
     culling: z._default(Culling, { server_idle_timeout: 3600, server_check_interval: 600 }),
     overrides: describe(
       z.optional(z.record(nonEmpty(), z.unknown())),
@@ -825,17 +808,15 @@ const settings = {
     "Where the cluster runs. Identity field: changing it rebuilds the platform.",
   ),
   domain: describe(
-    z
-      .string()
-      .check(
-        z.regex(
-          HOSTNAME,
-          msg(
-            "must be a host name such as hub.example.com, without scheme, port or path",
-            "write only the host name, e.g. `hub.example.com` instead of `https://hub.example.com/`",
-          ),
+    checkedString(
+      z.regex(
+        HOSTNAME,
+        msg(
+          "must be a host name such as hub.example.com, without scheme, port or path",
+          "write only the host name, e.g. `hub.example.com` instead of `https://hub.example.com/`",
         ),
       ),
+    ),
     "Host name users reach JupyterHub at, without scheme or path.",
   ),
   certificate: z._default(Certificate, { type: "self-signed" }),
@@ -844,13 +825,10 @@ const settings = {
   storage: z._default(Storage, { type: "nfs", conda_store: "60Gi", shared_filesystem: "100Gi" }),
   monitoring: z._default(Monitoring, { enabled: false, retention: "15d", storage_size: "50Gi" }),
   jupyterhub: z._default(JupyterHub, { culling: { server_idle_timeout: 3600, server_check_interval: 600 } }),
-  theme: describe(
-    z.optional(z.strictObject({ jupyterhub: z.optional(JupyterHubTheme) })),
-    "Look of the hub.",
-  ),
+  theme: describe(z.optional(strictObject({ jupyterhub: z.optional(JupyterHubTheme) })), "Look of the hub."),
   profiles: describe(
     z.optional(
-      z.strictObject({
+      strictObject({
         jupyterlab: describe(
           z.optional(z.array(JupyterLabProfile).check(z.minLength(1))),
           "Server sizes; default Small (2 CPU / 8G) and Medium (4 CPU / 16G).",
@@ -877,14 +855,9 @@ const settings = {
   environments: describe(
     z.optional(
       z.record(
-        z
-          .string()
-          .check(
-            z.regex(
-              ENV_FILE,
-              msg("must be a file name ending in .yaml or .yml", "e.g. `environment-ml.yaml`"),
-            ),
-          ),
+        checkedString(
+          z.regex(ENV_FILE, msg("must be a file name ending in .yaml or .yml", "e.g. `environment-ml.yaml`")),
+        ),
         CondaEnvironment,
       ),
     ),
@@ -898,23 +871,21 @@ const settings = {
   existing: describe(z.optional(SelfManaged("existing")), "Settings for provider `existing` (any cluster)."),
   secrets: describe(
     z.optional(
-      z.strictObject({
+      strictObject({
         sops: describe(
-          z.strictObject({
+          strictObject({
             age_recipients: describe(
               z
                 .array(
-                  z
-                    .string()
-                    .check(
-                      z.regex(
-                        AGE_RECIPIENT,
-                        msg(
-                          "is not an age public key",
-                          "age public keys start with `age1` and are 62 characters long; `age-keygen -y KEYFILE` prints yours",
-                        ),
+                  checkedString(
+                    z.regex(
+                      AGE_RECIPIENT,
+                      msg(
+                        "is not an age public key",
+                        "age public keys start with `age1` and are 62 characters long; `age-keygen -y KEYFILE` prints yours",
                       ),
                     ),
+                  ),
                 )
                 .check(z.minLength(1)),
               "age public keys (age1…) every Secret is encrypted for; Flux holds a matching identity.",
@@ -933,7 +904,7 @@ const ClusterName = dnsLabel().check(z.maxLength(40));
 // A cluster's overrides: any top-level setting, deep-merged over the top level (maps merge, lists
 // and scalars replace). `project_name` stays shared; the cluster's name is its identity.
 const ClusterOverrides = describe(
-  z.strictObject(
+  strictObject(
     Object.fromEntries(Object.entries(settings).map(([key, schema]) => [key, z.optional(schema)])) as {
       [K in keyof typeof settings]: z.ZodMiniOptional<(typeof settings)[K]>;
     },
@@ -945,24 +916,22 @@ const ClusterOverrides = describe(
 export const DEFAULT_BRANCH = "main";
 
 const Gitops = describe(
-  z.strictObject({
+  strictObject({
     repository: describe(
-      z
-        .string()
-        .check(
-          z.regex(
-            REPOSITORY,
-            msg(
-              "must be a GitHub repository as OWNER/NAME",
-              "e.g. `acme/ds-platform`, without https://github.com/",
-            ),
+      checkedString(
+        z.regex(
+          REPOSITORY,
+          msg(
+            "must be a GitHub repository as OWNER/NAME",
+            "e.g. `acme/ds-platform`, without https://github.com/",
           ),
         ),
+      ),
       "GitHub repository, OWNER/NAME, that holds the rendered tree and receives pull requests.",
     ),
     branch: describe(
       z._default(
-        z.string().check(
+        checkedString(
           z.regex(/^[A-Za-z0-9._/-]+$/, msg("is not a valid branch name", "e.g. `main`")),
           z.refine(
             (name) => branchNameProblem(name) === undefined,
@@ -978,46 +947,40 @@ const Gitops = describe(
     ),
     readme: describe(
       z.optional(
-        z
-          .string()
-          .check(
-            z.regex(
-              /^(?!.*\.\.)(?!(?:clusters|cluster-overlays|blueprints|overlays|environments)\/)(?:[A-Za-z0-9_][A-Za-z0-9._-]*\/)*[A-Za-z0-9_][A-Za-z0-9._-]*\.md$/,
-              msg(
-                "must be a Markdown file's path inside the repository",
-                "e.g. `QHUB.md` or `docs/platform.md`",
-              ),
+        checkedString(
+          z.regex(
+            /^(?!.*\.\.)(?!(?:clusters|cluster-overlays|blueprints|overlays|environments)\/)(?:[A-Za-z0-9_][A-Za-z0-9._-]*\/)*[A-Za-z0-9_][A-Za-z0-9._-]*\.md$/,
+            msg(
+              "must be a Markdown file's path inside the repository",
+              "e.g. `QHUB.md` or `docs/platform.md`",
             ),
           ),
+        ),
       ),
       "Where QHub writes the rendered repository's guide. Unset: `README.md`, or `QHUB.md` when the repository has a README.md that QHub did not write (GitHub's 'Add a README' makes one); QHub never overwrites files it did not write, and keeps the name it chose on later runs.",
     ),
     qhub_package: describe(
       z.optional(
-        z
-          .string()
-          .check(
-            z.regex(
-              /^[A-Za-z0-9@/._:+~#%=-]+$/,
-              msg(
-                "must be an npm package spec without spaces or shell characters",
-                "e.g. `qhub@0.1.0`, `@acme/qhub@0.1.0` or a tarball's https URL",
-              ),
+        checkedString(
+          z.regex(
+            /^[A-Za-z0-9@/._:+~#%=-]+$/,
+            msg(
+              "must be an npm package spec without spaces or shell characters",
+              "e.g. `qhub@0.1.0`, `@acme/qhub@0.1.0` or a tarball's https URL",
             ),
           ),
+        ),
       ),
       "The npm package the rendered workflows install QHub from (`npm install --global`). Unset: `qhub@` the version that rendered the tree, so checks in CI run the same QHub.",
     ),
     npm_registry: describe(
       z.optional(
-        z
-          .string()
-          .check(
-            z.regex(
-              /^https?:\/\/[A-Za-z0-9._~:/%@+-]+$/,
-              msg("must be an http(s) URL of an npm registry", "e.g. `https://npm.acme.example/`"),
-            ),
+        checkedString(
+          z.regex(
+            /^https?:\/\/[A-Za-z0-9._~:/%@+-]+$/,
+            msg("must be an http(s) URL of an npm registry", "e.g. `https://npm.acme.example/`"),
           ),
+        ),
       ),
       "The npm registry the rendered workflows install from, for teams that mirror npm. Unset: npm's default.",
     ),
@@ -1027,7 +990,7 @@ const Gitops = describe(
     ),
     commit_status: describe(
       z.optional(
-        z.strictObject({
+        strictObject({
           enabled: describe(
             z._default(z.boolean(), true),
             "`false`: the clusters report nothing to the repository's commits (and `qhub validate` stops warning).",
@@ -1049,23 +1012,21 @@ const Gitops = describe(
 );
 
 export const QhubConfig = describe(
-  z.strictObject({
+  strictObject({
     qhub_version: describe(
       z._default(z.literal(CURRENT_SCHEMA_VERSION), CURRENT_SCHEMA_VERSION),
       "Schema version of this file; `qhub upgrade` migrates older files.",
     ),
     project_name: describe(
-      z
-        .string()
-        .check(
-          z.regex(
-            PROJECT_NAME,
-            msg(
-              "must be letters, digits, `-` and `_`, start with a letter and end with a letter or digit, at least 2 characters",
-              "e.g. `ds-team`",
-            ),
+      checkedString(
+        z.regex(
+          PROJECT_NAME,
+          msg(
+            "must be letters, digits, `-` and `_`, start with a letter and end with a letter or digit, at least 2 characters",
+            "e.g. `ds-team`",
           ),
         ),
+      ),
       "Name of the platform: letters, digits, `-` and `_`, starting with a letter. Identity field.",
     ),
     gitops: z.optional(Gitops),
