@@ -29,7 +29,7 @@ const COMMANDS: readonly CommandSpec[] = [
   schemaCommand,
 ];
 
-function program(io: Io, setExit: (code: number) => void): Command {
+function program(io: Io, setExit: (code: number) => void, commands = COMMANDS): Command {
   const cli = new Command("qhub")
     .description("Compile qhub-config.yaml into a GitOps repository for JupyterHub + Dask on Kubernetes.")
     .version(VERSION, "-V, --version")
@@ -68,7 +68,7 @@ JSON document on stdout (shapes: docs/json-output.md).
 Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 3 differences
 (render --check, diff), 70 internal error.`,
     );
-  for (const spec of COMMANDS) {
+  for (const spec of commands) {
     // `cli.command()`, not `addCommand()`: the subcommand inherits the output, exit and help settings above.
     const command = cli.command(spec.name).description(spec.description);
     for (const argument of spec.args?.() ?? []) command.addArgument(argument);
@@ -91,7 +91,8 @@ Exit status: 0 ok, 1 problems in the config or user error, 2 bad usage, 3 differ
 export async function main(argv: readonly string[], processIoOrTest: Io = processIo): Promise<number> {
   let io = argv.includes("--verbose") ? { ...processIoOrTest, verbose: true } : processIoOrTest;
   let session: { close(): Promise<void> } | undefined;
-  const showsStages = COMMANDS.find((c) => c.name === argv[0])?.showsStages === true;
+  const named = COMMANDS.find((c) => c.name === argv[0]);
+  const showsStages = named?.showsStages === true;
   if (showsStages && !argv.includes("--help") && !argv.includes("-h") && interactive(io)) {
     const { startInkUi } = await loadTerminalUi();
     const ink = startInkUi(io.stdout, process.stderr);
@@ -101,7 +102,10 @@ export async function main(argv: readonly string[], processIoOrTest: Io = proces
   const json = argv.includes("--json") ? jsonFailure(io) : undefined;
   if (json) io = json.io;
   let code = 0;
-  const cli = program(io, (c) => (code = c));
+  // A command line that runs a command needs only that command's definition (its options, its
+  // help); anything else (help, a mistyped name, global flags first) gets all of them.
+  const help = argv.some((a) => a === "--help" || a === "-h");
+  const cli = program(io, (c) => (code = c), named && !help ? [named] : COMMANDS);
   try {
     await cli.parseAsync([...argv], { from: "user" });
   } catch (err) {
