@@ -164,8 +164,16 @@ function quoted(s: string): boolean {
   const first = s.charCodeAt(0);
   const letter = (first >= 65 && first <= 90) || (first >= 97 && first <= 122);
   if (letter && s.length > 5 && first !== 69 && first !== 101) return false;
-  return yaml11NonString(s) || CORE_NON_STRING.some((re) => re.test(s));
+  // The rest (short words such as `name`, `kind` and `spec`, numbers, paths) recur in every
+  // object of a render, each a run of ~20 patterns: tested once per string.
+  let answer = quotedSeen.get(s);
+  if (answer === undefined) {
+    answer = yaml11NonString(s) || CORE_NON_STRING.some((re) => re.test(s));
+    quotedSeen.set(s, answer);
+  }
+  return answer;
 }
+const quotedSeen = new Map<string, boolean>();
 
 function key(k: string): string {
   if (!SIMPLE_KEY.test(k) || k.length > 1024) throw DECLINE;
