@@ -454,6 +454,24 @@ describe("the rules judge the config as written, even around schema errors", () 
   });
 });
 
+describe("warnings a render does not print", () => {
+  test("are neither reported nor positioned: a valid config's YAML is not parsed again for positions", () => {
+    const text = [VALID.trimEnd(), ...GPU_PROFILE, "      kubespawner_override: { cpu_limit: 4 }", ""].join(
+      "\n",
+    );
+    expect(validateDocument(parseConfigText("qhub-config.yaml", text)).warnings).not.toEqual([]);
+    const cd = parseConfigText("qhub-config.yaml", text);
+    Object.defineProperty(cd, "doc", {
+      get() {
+        throw new Error("positioned");
+      },
+    });
+    const r = validateDocument(cd, { warnings: false });
+    expect(r).toMatchObject({ problems: [], warnings: [] });
+    expect(r.clusters).toHaveLength(1);
+  });
+});
+
 describe("profiles that fit their node group", () => {
   const validate = (extra: string) => {
     const r = validateDocument(parseConfigText("qhub-config.yaml", `${VALID}${extra}`));

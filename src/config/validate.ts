@@ -93,6 +93,12 @@ export interface ValidateOptions {
    * loads it only for a file that writes overrides (see load.ts's hubValuesCheck). Unset: not checked.
    */
   hubValues?: { check: ValuesCheck; chart: string };
+  /**
+   * Report the rules' warnings. A render prints none: without them, a config with no problem is
+   * never positioned, which for a large config was parsing it a second time, with positions.
+   * @default true
+   */
+  warnings?: boolean;
 }
 
 export function validateDocument(cd: ConfigDocument, options: ValidateOptions = {}): ValidationResult {
@@ -149,6 +155,7 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
       defaultEnvironments: options.shippedEnvironments,
       requireAgeRecipients: options.requireAgeRecipients ?? false,
     })) {
+      if (f.severity === "warning" && options.warnings === false) continue;
       const problem = findingToProblem(cd, f, f.missing && !written(f) ? (p) => p : relocate, located);
       const key = `${f.severity ?? "error"}:${problem.line}:${problem.col}:${problem.message}`;
       const entry = byKey.get(key);

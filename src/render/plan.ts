@@ -48,6 +48,7 @@ export async function validConfig(config: string, io: Io): Promise<ClusterConfig
     shippedEnvironments: loadDefaultEnvironments(),
     requireAgeRecipients: true,
     hubValues: await hubValuesCheck(cd),
+    warnings: false,
   });
   if (!validation.clusters) {
     for (const p of validation.problems) io.stderr(formatProblem(p));
