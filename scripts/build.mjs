@@ -5,6 +5,7 @@
 //   chunks/NAME.js     each command of src/commands/ with all it uses, loaded when it runs
 //   chunks/NAME.cache  V8's code cache for NAME.js, made here (see scripts/commands-loader.mjs)
 //   chunks/errors.cjs  the error classes, one copy for all, so that `instanceof` holds
+//   chunks/yaml.js     the yaml package, loaded by a command when it first uses it (lazyYaml)
 //   chunks/charts/     the pinned charts' values validators, compiled ahead of time
 //   ui.mjs             the terminal UI (ink, React): loaded only when stderr is a terminal
 //   generate.mjs       writes the committed schema and config reference (`npm run gen`)
