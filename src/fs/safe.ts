@@ -347,16 +347,27 @@ export function writeUnder(
   const kind = kindOf(lstatOrUndefined(target));
   if (kind !== "missing" && kind !== "file") throw refusal(target, kind);
   const tmp = join(root, tempName(rel));
-  // A temp file left by a killed run is QHub's: unlink removes the name, never what a link names.
-  if (lstatOrUndefined(tmp) !== undefined) mutate(() => guard(tmp, "remove", () => unlinkSync(tmp)));
-  mutate(() => {
-    const fd = guard(tmp, "write", () =>
-      openSync(
-        tmp,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-        opts.mode ?? 0o644,
-      ),
+  const create = () =>
+    openSync(
+      tmp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      opts.mode ?? 0o644,
     );
+  mutate(() => {
+    // A temp file left by a killed run is QHub's: unlink removes the name, never what a link
+    // names. The exclusive create finds it; an lstat before every write found it no sooner.
+    let fd = guard(tmp, "write", () => {
+      try {
+        return create();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+        throw err;
+      }
+    });
+    if (fd === undefined) {
+      guard(tmp, "remove", () => unlinkSync(tmp));
+      fd = guard(tmp, "write", create);
+    }
     try {
       writeAll(fd, tmp, content);
     } catch (err) {
@@ -504,9 +515,14 @@ export function removeFileIfUnder(
 
 /** Removes QHub's temp files in `relDir` below `root` (names only: unlink never follows a link). */
 export function removeTempsUnder(root: string, relDir: string, mutate: Mutate = direct): void {
-  for (const e of listUnder(root, relDir) ?? []) {
-    if (!isTempName(e.name)) continue;
-    const full = join(root, relDir === "" ? e.name : `${relDir}/${e.name}`);
+  if (relDir === "" ? rootKind(root) !== "dir" : kindUnder(root, relDir) !== "dir") return;
+  const dir = relDir === "" ? root : join(root, relDir);
+  // Names only: what is not a temp name is left alone whatever it is, so only those are looked at
+  // (listUnder's lstat of every entry was a syscall per file of every folder a render writes to).
+  for (const name of guard(dir, "read", () => readdirSync(dir))
+    .filter(isTempName)
+    .sort()) {
+    const full = join(dir, name);
     mutate(() => guard(full, "remove", () => unlinkSync(full)));
   }
 }

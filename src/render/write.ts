@@ -101,28 +101,32 @@ interface Plan {
   toRemove: string[];
   manifestChanged: boolean;
   finalManifest: string;
+  /** Whether the comparison found a folder (or one above it) missing: it holds no temp file of QHub's. */
+  missing: (dir: string) => boolean;
 }
 
 /**
  * readUnder for one comparison: a folder found missing answers "missing" for every file below it
  * without asking the disk again (into a new folder, a render's files all are; each was a walk
- * from the root). Only what is compared is spared: writing checks every folder again.
+ * from the root), and `missing` says so for a folder. Writing checks every folder again.
  */
-function treeReader(root: string): (path: string) => ReadResult {
-  const missing = new Set<string>();
+function treeReader(root: string): { read: (path: string) => ReadResult; missing: (dir: string) => boolean } {
+  const gone = new Set<string>();
   const folders = (path: string) => {
     const parts = path.split("/").slice(0, -1);
     return parts.map((_, i) => parts.slice(0, i + 1).join("/"));
   };
-  return (path) => {
+  const missing = (dir: string) => folders(`${dir}/-`).some((d) => gone.has(d));
+  const read = (path: string): ReadResult => {
     const above = folders(path);
-    if (above.some((d) => missing.has(d))) return { kind: "missing" };
+    if (above.some((d) => gone.has(d))) return { kind: "missing" };
     const r = readUnder(root, path);
     // The highest missing folder, when the file's own folder is missing.
     if (r.kind === "missing" && above.length > 0 && kindUnder(root, above.at(-1)!) === "missing")
-      missing.add(above.find((d) => kindUnder(root, d) === "missing")!);
+      gone.add(above.find((d) => kindUnder(root, d) === "missing")!);
     return r;
   };
+  return { read, missing };
 }
 
 /** What a write would do, by reading the tree (through no link) and the manifest. */
@@ -142,7 +146,7 @@ function compare(opts: WriteOptions): Plan {
   const result: WriteResult = { added: [], changed: [], removed: [], unchanged: 0 };
   const toWrite: string[] = [];
   const foreign: string[] = [];
-  const read = treeReader(root);
+  const { read, missing } = treeReader(root);
   for (const path of [...contents.keys()].sort()) {
     const r = read(path);
     if (r.kind === "file" && r.text === contents.get(path)) {
@@ -187,17 +191,19 @@ function compare(opts: WriteOptions): Plan {
     toRemove,
     manifestChanged,
     finalManifest,
+    missing,
   };
 }
 
 function apply(root: string, plan: Plan, mutate: Mutate): void {
-  const { owned, next, contents, toWrite, toRemove, finalManifest } = plan;
+  const { owned, next, contents, toWrite, toRemove, finalManifest, missing } = plan;
   const dirs = new Set(
     [...Object.keys(owned), ...toWrite, MANIFEST_PATH].map((p) =>
       p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "",
     ),
   );
-  for (const dir of [...dirs].sort()) removeTempsUnder(root, dir, mutate);
+  // Renders take turns (the lock), so a folder missing at the comparison holds no temp file of ours.
+  for (const dir of [...dirs].sort()) if (!missing(dir)) removeTempsUnder(root, dir, mutate);
 
   // 1. Widen the record first: everything about to be written is QHub's from now on.
   const widened = { ...owned, ...next };
