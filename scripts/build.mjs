@@ -42,6 +42,30 @@ const common = {
   alias: { "@kubernetes-models/validate/runtime/re2": "./src/kube/re2-shim.ts" },
 };
 
+const esm = {
+  ...common,
+  outdir: "dist",
+  format: "esm",
+  // Some dependencies call require() for Node built-ins; give the ESM bundles one.
+  banner: {
+    js: "import{createRequire as __qhubRequire}from'node:module';const require=__qhubRequire(import.meta.url);",
+  },
+};
+
+/**
+ * A source module (src/**.ts) as this build can use it: bundled to a temporary ES module, imported,
+ * and the file removed.
+ */
+async function importSource(entry) {
+  const tool = new URL(`dist/chunks/${basename(entry, ".ts")}.tmp.mjs`, root);
+  await build({ ...esm, entryPoints: [entry], outdir: undefined, outfile: fileURLToPath(tool) });
+  try {
+    return await import(tool.href);
+  } finally {
+    rmSync(tool);
+  }
+}
+
 /**
  * Makes imports of src/errors.ts `require(path)` at run time instead of bundling a copy. A require(),
  * even in the ESM entry: Node imports CommonJS into ES modules more slowly than it requires it.
@@ -196,28 +220,9 @@ const shippedEnvironments = {
   },
 };
 
-/** src/config/schema.ts, bundled and loaded here (once) for what the build reads with it. */
+/** src/config/schema.ts, loaded here once, for what the build validates with it. */
 let schema;
-function schemaModule() {
-  schema ??= (async () => {
-    const tool = new URL("dist/chunks/schema.tmp.mjs", root);
-    await build({
-      ...common,
-      entryPoints: ["src/config/schema.ts"],
-      format: "esm",
-      outfile: fileURLToPath(tool),
-      banner: {
-        js: "import{createRequire as __qhubRequire}from'node:module';const require=__qhubRequire(import.meta.url);",
-      },
-    });
-    try {
-      return await import(tool.href);
-    } finally {
-      rmSync(tool);
-    }
-  })();
-  return schema;
-}
+const schemaModule = () => (schema ??= importSource("src/config/schema.ts"));
 
 /**
  * age-encryption collects its output streams with `new Response(stream)` (QHub still decrypts
@@ -368,16 +373,6 @@ for (const name of [...bodies.keys()].sort()) buildDigest.update(`${name}\0${bod
 const renderBuild = buildDigest.digest("hex");
 await bundleCommand(STAMP_READER, { __QHUB_RENDER_BUILD__: JSON.stringify(renderBuild) });
 
-const esm = {
-  ...common,
-  outdir: "dist",
-  format: "esm",
-  // Some dependencies call require() for Node built-ins; give the ESM bundles one.
-  banner: {
-    js: "import{createRequire as __qhubRequire}from'node:module';const require=__qhubRequire(import.meta.url);",
-  },
-};
-
 // The terminal UI: ES module output, because Yoga (ink's layout engine) awaits at the top level.
 await build({
   ...esm,
@@ -493,15 +488,7 @@ await build({ ...esm, entryPoints: { generate: "src/generate.ts" }, outExtension
 // The pinned charts' values validators, compiled ahead of time (chunks/charts/NAME.cjs): compiling
 // the schemas is most of what `qhub check` adds to Kustomize. Each carries the digest of the bytes
 // it was made from; `qhub check` compiles at run time when charts/ holds other bytes.
-const chartsTool = new URL("dist/chunks/chart-values.tmp.mjs", root);
-await build({
-  ...esm,
-  entryPoints: ["src/kube/chart-values.ts"],
-  outdir: undefined,
-  outfile: fileURLToPath(chartsTool),
-});
-const { precompiledValidator } = await import(chartsTool.href);
-rmSync(chartsTool);
+const { precompiledValidator } = await importSource("src/kube/chart-values.ts");
 mkdirSync(new URL("dist/chunks/charts/", root), { recursive: true });
 for (const file of readdirSync(new URL("charts/", root)).filter((f) => f.endsWith(".schema.json"))) {
   const name = file.replace(/\.schema\.json$/, "");
@@ -523,6 +510,7 @@ for (const file of readdirSync(new URL("charts/", root)).filter((f) => f.endsWit
 const quiet = { stdout() {}, stderr() {} };
 const example = fileURLToPath(new URL("examples/qhub-config.yaml", root));
 const exampleText = readFileSync(example, "utf8");
+const workload = fileURLToPath(new URL("dist/workload", root));
 const workloads = {
   // What loads it: positions for a config's problems, SOPS files, `qhub upgrade`'s edits.
   yaml: ({ parseDocument, parseAllDocuments, LineCounter, Document }) => {
@@ -566,7 +554,6 @@ const workloads = {
     }
   },
 };
-const workload = fileURLToPath(new URL("dist/workload", root));
 for (const [name, { bundle, exports, script }] of commands) {
   try {
     await workloads[name]?.(exports);
