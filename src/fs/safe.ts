@@ -515,14 +515,12 @@ export function removeFileIfUnder(
 
 /** Removes QHub's temp files in `relDir` below `root` (names only: unlink never follows a link). */
 export function removeTempsUnder(root: string, relDir: string, mutate: Mutate = direct): void {
-  if (relDir === "" ? rootKind(root) !== "dir" : kindUnder(root, relDir) !== "dir") return;
-  const dir = relDir === "" ? root : join(root, relDir);
   // Names only: what is not a temp name is left alone whatever it is, so only those are looked at
   // (listUnder's lstat of every entry was a syscall per file of every folder a render writes to).
-  for (const name of guard(dir, "read", () => readdirSync(dir))
-    .filter(isTempName)
-    .sort()) {
-    const full = join(dir, name);
+  const folder = namesUnder(root, relDir);
+  if (folder === undefined) return;
+  for (const name of folder.names.filter(isTempName)) {
+    const full = join(folder.path, name);
     mutate(() => guard(full, "remove", () => unlinkSync(full)));
   }
 }
@@ -559,11 +557,15 @@ export interface Entry {
  * kind as lstat sees it; undefined when the folder is missing or is (inside) a link.
  */
 export function listUnder(root: string, relDir: string): Entry[] | undefined {
-  if (relDir !== "" && kindUnder(root, relDir) !== "dir") return undefined;
-  if (relDir === "" && rootKind(root) !== "dir") return undefined;
-  const full = relDir === "" ? root : join(root, relDir);
-  const names = guard(full, "read", () => readdirSync(full)).sort();
-  return names.map((name) => ({ name, kind: kindOf(lstatOrUndefined(join(full, name))) }));
+  const folder = namesUnder(root, relDir);
+  return folder?.names.map((name) => ({ name, kind: kindOf(lstatOrUndefined(join(folder.path, name))) }));
+}
+
+/** The folder's path and its entries' names, sorted; undefined when it is missing or (inside) a link. */
+function namesUnder(root: string, relDir: string): { path: string; names: string[] } | undefined {
+  if (relDir === "" ? rootKind(root) !== "dir" : kindUnder(root, relDir) !== "dir") return undefined;
+  const path = relDir === "" ? root : join(root, relDir);
+  return { path, names: guard(path, "read", () => readdirSync(path)).sort() };
 }
 
 // ---------------------------------------------------------------------------------------------

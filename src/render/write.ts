@@ -112,13 +112,14 @@ interface Plan {
  */
 function treeReader(root: string): { read: (path: string) => ReadResult; missing: (dir: string) => boolean } {
   const gone = new Set<string>();
-  const folders = (path: string) => {
-    const parts = path.split("/").slice(0, -1);
+  /** "a", "a/b" and "a/b/c" for "a/b/c". */
+  const prefixes = (path: string) => {
+    const parts = path.split("/");
     return parts.map((_, i) => parts.slice(0, i + 1).join("/"));
   };
-  const missing = (dir: string) => folders(`${dir}/-`).some((d) => gone.has(d));
+  const missing = (dir: string) => dir !== "" && prefixes(dir).some((d) => gone.has(d));
   const read = (path: string): ReadResult => {
-    const above = folders(path);
+    const above = prefixes(path).slice(0, -1);
     if (above.some((d) => gone.has(d))) return { kind: "missing" };
     const r = readUnder(root, path);
     // The highest missing folder, when the file's own folder is missing.
