@@ -92,8 +92,8 @@ export async function main(argv: readonly string[], processIoOrTest: Io = proces
   let io = argv.includes("--verbose") ? { ...processIoOrTest, verbose: true } : processIoOrTest;
   let session: { close(): Promise<void> } | undefined;
   const named = COMMANDS.find((c) => c.name === argv[0]);
-  const showsStages = named?.showsStages === true;
-  if (showsStages && !argv.includes("--help") && !argv.includes("-h") && interactive(io)) {
+  const help = argv.includes("--help") || argv.includes("-h");
+  if (named?.showsStages === true && !help && interactive(io)) {
     const { startInkUi } = await loadTerminalUi();
     const ink = startInkUi(io.stdout, process.stderr);
     io = ink.io;
@@ -104,7 +104,6 @@ export async function main(argv: readonly string[], processIoOrTest: Io = proces
   let code = 0;
   // A command line that runs a command needs only that command's definition (its options, its
   // help); anything else (help, a mistyped name, global flags first) gets all of them.
-  const help = argv.some((a) => a === "--help" || a === "-h");
   const cli = program(io, (c) => (code = c), named && !help ? [named] : COMMANDS);
   try {
     await cli.parseAsync([...argv], { from: "user" });
