@@ -93,7 +93,8 @@ const strictObject = <S extends z.core.$ZodLooseShape>(shape: S) =>
     z.core.$strict
   >;
 
-const nonEmpty = () => checkedString(z.minLength(1));
+/** A string of at least one character, and any further checks. */
+const nonEmpty = (...more: z.core.$ZodCheck<string>[]) => checkedString(z.minLength(1), ...more);
 
 const text = (description: string) => describe(nonEmpty(), description);
 
@@ -108,7 +109,8 @@ const envName = () =>
     ),
   );
 
-const dnsLabel = () =>
+/** A DNS label, and any further checks. */
+const dnsLabel = (...more: z.core.$ZodCheck<string>[]) =>
   checkedString(
     z.regex(
       DNS_LABEL,
@@ -117,6 +119,7 @@ const dnsLabel = () =>
         "e.g. `dev` or `ds-team`",
       ),
     ),
+    ...more,
   );
 
 /** `{ fromEnv: NAME }` or `{ fromFile: PATH }`: where a secret's value comes from at render time. */
@@ -326,7 +329,7 @@ const image = () =>
 
 /** A node group's name: the pool's name in the cloud (GKE and DOKS pools, EKS node groups). */
 export const NodeGroupName = describe(
-  dnsLabel().check(z.maxLength(40)),
+  dnsLabel(z.maxLength(40)),
   "Name of a node group of the cluster's provider block.",
 );
 
@@ -800,7 +803,7 @@ const JupyterHub = describe(
 /** Everything a cluster may override; also the top-level settings. */
 const settings = {
   namespace: describe(
-    z._default(dnsLabel().check(z.maxLength(63)), "dev"),
+    z._default(dnsLabel(z.maxLength(63)), "dev"),
     "Kubernetes namespace of the platform. Identity field: changing it moves everything.",
   ),
   provider: describe(
@@ -837,7 +840,7 @@ const settings = {
           z.optional(
             z.record(
               // A name that is a plain number would lose its place: the first listed is the default.
-              nonEmpty().check(
+              nonEmpty(
                 z.regex(
                   /^(?![0-9]+$)/,
                   msg("must not be a plain number", "name worker sizes with words, e.g. `Worker 10`"),
@@ -899,7 +902,7 @@ const settings = {
   ),
 };
 
-const ClusterName = dnsLabel().check(z.maxLength(40));
+const ClusterName = dnsLabel(z.maxLength(40));
 
 // A cluster's overrides: any top-level setting, deep-merged over the top level (maps merge, lists
 // and scalars replace). `project_name` stays shared; the cluster's name is its identity.
