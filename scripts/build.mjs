@@ -197,7 +197,7 @@ const shippedEnvironments = {
   name: "shipped-environments",
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/]config[\\/]shipped-environments\.ts$/ }, async () => {
-      const { CondaEnvironment } = await schemaModule();
+      const { CondaEnvironment } = (await schemaModule()).schemas();
       const dir = new URL("environments/", root);
       const entries = readdirSync(dir)
         .filter((f) => /\.ya?ml$/.test(f))
@@ -219,6 +219,30 @@ const shippedEnvironments = {
     });
   },
 };
+
+/**
+ * The config's parsers, compiled here from its zod schemas (src/config/compile-parser.ts) in place of
+ * src/config/fast-parse.ts, which compiles them on first use when QHub runs from source: a valid
+ * config is then read without building a zod schema, ~8 ms of every `qhub validate` and render.
+ */
+const compiledParsers = {
+  name: "compiled-parsers",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]config[\\/]fast-parse\.ts$/ }, async ({ path }) => {
+      const source = (parsersSource ??= (await importSource("src/config/fast-parse.ts")).compiledSource());
+      return {
+        contents: `import * as refinements from "./refinements.ts";
+const parsers = ${source}(refinements);
+export function fastParse(raw, withClusters) {
+  return (withClusters ? parsers.withClusters : parsers.config)(raw);
+}`,
+        loader: "js",
+        resolveDir: dirname(path),
+      };
+    });
+  },
+};
+let parsersSource;
 
 /** src/config/schema.ts, loaded here once, for what the build validates with it. */
 let schema;
@@ -347,6 +371,7 @@ async function bundleCommand(name, define = {}) {
       lazyDraft2019Formats,
       gkeSharedRuntime,
       shippedEnvironments,
+      compiledParsers,
       lazyYaml(yamlNames),
     ],
   });

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import { configJsonSchema, configJsonSchemaText } from "../src/config/json-schema.js";
 import { configReference } from "../src/config/reference.js";
-import { QhubConfig } from "../src/config/schema.js";
+import { schemas } from "../src/config/schema.js";
 import { PROVIDERS } from "../src/config/schema.js";
 import { renderInitConfig } from "../src/init/template.js";
 import { ROOT, runMain } from "./helpers.js";
@@ -51,7 +51,7 @@ describe("the exported JSON Schema", () => {
 
   test.each([...examples, ...initConfigs])("%s validates under both zod and ajv", (_name, text) => {
     const data: unknown = parse(text);
-    expect(QhubConfig.safeParse(data).error?.issues ?? []).toEqual([]);
+    expect(schemas().QhubConfig.safeParse(data).error?.issues ?? []).toEqual([]);
     const validate = ajvValidator();
     expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
   });
@@ -72,7 +72,7 @@ describe("the exported JSON Schema", () => {
     ],
     ["a missing required key", { project_name: "x1", provider: "aws" }],
   ])("zod and ajv both reject %s", (_name, data) => {
-    expect(QhubConfig.safeParse(data).success).toBe(false);
+    expect(schemas().QhubConfig.safeParse(data).success).toBe(false);
     expect(ajvValidator()(data)).toBe(false);
   });
 

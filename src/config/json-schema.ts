@@ -1,11 +1,15 @@
 import { toJSONSchema } from "zod/mini";
-import { QhubConfig } from "./schema.js";
+import { schemas } from "./schema.js";
 
 export const SCHEMA_ID = "https://qhub.dev/schema/qhub-config.v1.json";
 
 /** The JSON Schema of qhub-config.yaml, generated from the zod schema (what users may write). */
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = toJSONSchema(QhubConfig, { io: "input", target: "draft-2020-12", unrepresentable: "any" });
+  const schema = toJSONSchema(schemas().QhubConfig, {
+    io: "input",
+    target: "draft-2020-12",
+    unrepresentable: "any",
+  });
   return { ...schema, $id: SCHEMA_ID, title: "qhub-config.yaml" };
 }
 

@@ -10,7 +10,8 @@ import type { ConfigDocument } from "./document.js";
 import { JUPYTERHUB_CHART_VERSION } from "./defaults.js";
 import { writtenOverrides } from "./overrides.js";
 import type { ValuesCheck } from "./overrides.js";
-import { CondaEnvironment } from "./schema.js";
+import { schemas } from "./schema.js";
+import type { CondaEnvironment } from "./schema.js";
 
 export const DEFAULT_CONFIG = "qhub-config.yaml";
 
@@ -70,7 +71,7 @@ export function loadDefaultEnvironments(root = packageRoot()): Record<string, Co
       out[file] = JSON.parse(shipped.json) as CondaEnvironment;
       continue;
     }
-    const parsed = CondaEnvironment.safeParse(parse(text));
+    const parsed = schemas().CondaEnvironment.safeParse(parse(text));
     if (!parsed.success)
       throw new BugError(`shipped environment ${file} is invalid: ${parsed.error.message}`);
     out[file] = parsed.data;

@@ -1,6 +1,5 @@
 // validate: a parsed YAML document in, every problem at once out, plus the per-cluster configs
 // when there are none. Pure: no file system, no environment.
-import { partial } from "zod/mini";
 import type * as z from "zod/mini";
 import type { ConfigDocument, Position } from "./document.js";
 import { hasPath, locate, problemAt } from "./document.js";
@@ -12,7 +11,8 @@ import { overrideProblems } from "./overrides.js";
 import type { ValuesCheck } from "./overrides.js";
 import { runRules } from "./rules.js";
 import type { Finding } from "./rules.js";
-import { QhubConfig, SECRET_REF_ERROR } from "./schema.js";
+import { fastParse } from "./fast-parse.js";
+import { SECRET_REF_ERROR, schemas } from "./schema.js";
 import type { CondaEnvironment, ParsedConfig, Provider } from "./schema.js";
 
 export interface ClusterConfig {
@@ -30,8 +30,19 @@ export interface ValidationResult {
   clusters?: ClusterConfig[];
 }
 
-// With clusters, `provider` and `domain` may be set per cluster instead of at the top.
-const TopLevelWithClusters = partial(QhubConfig, { provider: true, domain: true });
+type Parsed = { success: true; data: unknown } | { success: false; error: z.core.$ZodError };
+
+/**
+ * zod's safeParse of the config (or, with clusters, its top level, where `provider` and `domain`
+ * may be left to the clusters). A valid config is parsed by the compiled parser (fast-parse.ts),
+ * which gives zod's value; zod parses what it is unsure of, and says what is wrong.
+ */
+function parseConfig(raw: unknown, withClusters = false): Parsed {
+  const fast = fastParse(raw, withClusters);
+  if (fast) return { success: true, data: fast.value };
+  const s = schemas();
+  return (withClusters ? s.QhubConfigWithClusters : s.QhubConfig).safeParse(raw);
+}
 
 /** The cluster name used when `gitops.clusters` is absent. */
 export function defaultClusterName(projectName: string): string {
@@ -111,15 +122,15 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
 
   const inputs = clusterInputs(raw);
   const multi = inputs.length > 1 || inputs[0]?.overridePath !== undefined;
-  const top = (multi ? TopLevelWithClusters : QhubConfig).safeParse(raw);
-  if (!top.success) problems.push(...problemsFromIssues(top.error.issues, cd, QhubConfig, raw));
+  const top = parseConfig(raw, multi);
+  if (!top.success) problems.push(...problemsFromIssues(top.error.issues, cd, schemas().QhubConfig, raw));
 
   const parsed: { input: ClusterInput; config: ParsedConfig }[] = [];
   // What the rules check: the valid clusters, and the others with what the schema refused left
   // out, so that every problem is reported at once rather than the rules' after the schema's.
   const checked: { input: ClusterInput; config: ParsedConfig }[] = [];
   for (const input of inputs) {
-    const result = input.overridePath === undefined ? top : QhubConfig.safeParse(input.raw);
+    const result = input.overridePath === undefined ? top : parseConfig(input.raw);
     if (result.success) {
       const config = result.data as ParsedConfig;
       parsed.push({ input, config });
@@ -130,7 +141,7 @@ export function validateDocument(cd: ConfigDocument, options: ValidateOptions = 
       // Issues at top-level paths repeat the top-level parse's and are dropped as duplicates;
       // the rest are positioned in the cluster's overrides.
       problems.push(
-        ...problemsFromIssues(result.error.issues, cd, QhubConfig, input.raw, relocator(cd, input)),
+        ...problemsFromIssues(result.error.issues, cd, schemas().QhubConfig, input.raw, relocator(cd, input)),
       );
     const config = withoutRefused(input.raw, result.error.issues);
     if (config) checked.push({ input, config });
@@ -235,7 +246,7 @@ function withoutRefused(raw: unknown, issues: readonly z.core.$ZodIssue[]): Pars
     let progress = false;
     for (const issue of pending) progress = removeRefused(data, issue) || progress;
     if (!progress) return undefined;
-    const again = QhubConfig.safeParse(data);
+    const again = schemas().QhubConfig.safeParse(data);
     if (again.success) return again.data;
     pending = again.error.issues;
   }

@@ -5,7 +5,7 @@ import { envNameFor, NEBARI_KEYS, RETIRED_KEYS, schemasAt } from "../config/issu
 import { isPlainObject } from "../config/merge.js";
 import { DEFAULT_GPU_IMAGE, JUPYTERHUB_CHART_VERSION } from "../config/defaults.js";
 import { overrideSecrets } from "../config/rules.js";
-import { PROVIDER_BLOCKS, PROVIDERS, QhubConfig } from "../config/schema.js";
+import { PROVIDER_BLOCKS, PROVIDERS, schemas } from "../config/schema.js";
 import type { Provider } from "../config/schema.js";
 import { isScalar, isSeq } from "yaml";
 import { DASK_CLIENT_PINS } from "../components/dask-gateway/index.js";
@@ -17,7 +17,7 @@ import type { StepName } from "./report.js";
 /** Keys of the current schema at `path` (empty when the schema has no mapping there). */
 function schemaKeys(ed: Editor, path: Path): Set<string> {
   const keys = new Set<string>();
-  for (const s of schemasAt(QhubConfig, path, ed.doc.toJS())) {
+  for (const s of schemasAt(schemas().QhubConfig, path, ed.doc.toJS())) {
     for (const k of Object.keys(s._zod.def.shape ?? {})) keys.add(k);
   }
   return keys;
