@@ -3,7 +3,15 @@
 import fc from "fast-check";
 import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, test } from "vitest";
-import { canonical, toYaml, toYamlDocuments, writePlainYaml, yamlByLibrary } from "../src/render/emit.js";
+import { Namespace } from "kubernetes-models/v1";
+import {
+  canonical,
+  toYaml,
+  toYamlDocuments,
+  writeCanonicalYaml,
+  writePlainYaml,
+  yamlByLibrary,
+} from "../src/render/emit.js";
 import { YAML_TRICKY_SCALARS as TRICKY } from "./fixtures.js";
 import { platformConfigs, renderConfig } from "./rendered.js";
 
@@ -131,5 +139,53 @@ describe("the fast YAML writer writes what the yaml package writes", () => {
     );
     // Enough of them are written by the fast writer for the comparison to mean something.
     expect(written).toBeGreaterThan(500);
+  });
+});
+
+// toYaml walks the object itself in canonical order (writeCanonicalYaml) instead of writing a
+// canonical() copy: the bytes must be the copy's, for everything the render hands it.
+describe("the canonical writer writes what the writers of canonical() write", () => {
+  class Other {
+    constructor(readonly a: unknown) {}
+  }
+  const own = (key: string, value: unknown) =>
+    Object.defineProperty({}, key, { value, enumerable: true, writable: true, configurable: true });
+  // Keys that are array indexes come first in an object, whatever order they were set in.
+  const piece = fc.constantFrom(
+    ..."a b kind metadata apiVersion spec on 0 1 9 10 01 -1 1.5 4294967294 4294967295 x_y".split(" "),
+    "",
+    "é",
+  );
+  const tree = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      fc.constantFrom(null, undefined, true, 0, -0, 1.5, Number.NaN, "text", "line\nnext\n", "yes"),
+      fc.array(tie("node"), { maxLength: 4 }),
+      fc.dictionary(piece, tie("node"), { maxKeys: 4 }),
+      // What canonical() reads differently from a plain map: a model, a toJSON(), another class,
+      // a map without a prototype, and an own __proto__ key.
+      tie("node").map((v) => new Namespace({ metadata: { name: "n" }, spec: v } as never)),
+      tie("node").map((v) => ({ toJSON: () => ({ replaced: v }) })),
+      tie("node").map((v) => new Other(v)),
+      tie("node").map((v) => Object.assign(Object.create(null) as object, { z: v, a: 1 })),
+      tie("node").map((v) => own("__proto__", v)),
+    ),
+  }));
+
+  test("property: the same bytes as the copy's, or a decline", () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(tree.node, (value) => {
+        const copy = canonical(value);
+        const expected = writePlainYaml(copy) ?? yamlByLibrary(copy);
+        expect(toYaml(value)).toBe(expected);
+        const direct = writeCanonicalYaml(value);
+        if (direct === undefined) return;
+        answered++;
+        expect(direct).toBe(writePlainYaml(copy));
+      }),
+      { numRuns: Number(process.env.YAML_RUNS ?? 3000) },
+    );
+    expect(answered).toBeGreaterThan(500);
   });
 });

@@ -102,8 +102,11 @@ export function yaml11NonString(s: string): boolean {
  * `name`, `on`, `permissions`, `jobs`); that code must write them in a fixed order.
  */
 export function toYaml(value: unknown, opts: { order?: "canonical" | "written" } = {}): string {
-  const data = opts.order === "written" ? written(value) : canonical(value);
-  return writePlainYaml(data) ?? yamlByLibrary(data);
+  if (opts.order === "written") {
+    const data = written(value);
+    return writePlainYaml(data) ?? yamlByLibrary(data);
+  }
+  return writeCanonicalYaml(value) ?? yamlByLibrary(canonical(value));
 }
 
 /** The yaml package's text for a canonical tree: the reference that writePlainYaml must match. */
@@ -239,6 +242,88 @@ export function writePlainYaml(data: unknown): string | undefined {
     if (Array.isArray(data)) return data.length === 0 ? "[]\n" : `${seqBody(data, "")}\n`;
     if (isMap(data)) return Object.keys(data).length === 0 ? "{}\n" : `${mapBody(data, "")}\n`;
     return undefined;
+  } catch (err) {
+    if (err === DECLINE) return undefined;
+    throw err;
+  }
+}
+
+// The canonical writer: writePlainYaml of canonical(value), without the copy. canonical() made a
+// deep copy of every object a render writes only for writePlainYaml to walk it once; this walks the
+// object itself, in canonical order. It declines (so the copy is made, and the writers above run)
+// for any object canonical() would read through its toJSON(), or does not copy as a plain map.
+
+/** A map's keys in canonical order, undefined values left out; undefined when not a plain map or model. */
+function canonicalKeys(value: object, top: boolean): string[] | undefined {
+  if (!(value instanceof Model)) {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    if (typeof (value as { toJSON?: unknown }).toJSON === "function") return undefined;
+  }
+  const source = value as Record<string, unknown>;
+  const keys = top ? Object.keys(source).sort(keyOrder) : Object.keys(source).sort();
+  return inCopyOrder(keys.filter((k) => source[k] !== undefined));
+}
+
+/** An array index as a property name: "0" to "4294967294", no leading zero. */
+const INDEX = /^(?:0|[1-9][0-9]{0,9})$/;
+
+/**
+ * The order canonical()'s copy has the keys in: an object lists the keys that are array indexes
+ * first, ascending, whatever order they were set in, then the others as set.
+ */
+function inCopyOrder(keys: string[]): string[] {
+  const indexes = keys.filter((k) => INDEX.test(k) && Number(k) < 4294967295);
+  if (indexes.length === 0) return keys;
+  const rest = keys.filter((k) => !(INDEX.test(k) && Number(k) < 4294967295));
+  return [...indexes.sort((a, b) => Number(a) - Number(b)), ...rest];
+}
+
+/** A value after a key or a list's dash: ` scalar`, ` []`, ` {}` or a nested block at `inner`. */
+function canonicalValue(v: unknown, inner: string, nested: string): string {
+  if (Array.isArray(v)) {
+    const items = v.filter((item) => item !== undefined);
+    return items.length === 0 ? " []" : `${nested}${canonicalSeq(items, inner)}`;
+  }
+  if (v !== null && typeof v === "object") {
+    const keys = canonicalKeys(v, false);
+    if (keys === undefined) throw DECLINE;
+    return keys.length === 0 ? " {}" : `${nested}${canonicalMap(v as Record<string, unknown>, keys, inner)}`;
+  }
+  return ` ${scalar(v, inner)}`;
+}
+
+function canonicalMap(map: Record<string, unknown>, keys: readonly string[], indent: string): string {
+  const inner = `${indent}  `;
+  let out = "";
+  for (const k of keys) {
+    if (out !== "") out += `\n${indent}`;
+    out += `${key(k)}:${canonicalValue(map[k], inner, `\n${inner}`)}`;
+  }
+  return out;
+}
+
+function canonicalSeq(items: readonly unknown[], indent: string): string {
+  const inner = `${indent}  `;
+  let out = "";
+  for (const v of items) {
+    if (out !== "") out += `\n${indent}`;
+    out += `-${canonicalValue(v, inner, " ")}`;
+  }
+  return out;
+}
+
+/** writePlainYaml(canonical(value)), or undefined where either declines. */
+export function writeCanonicalYaml(value: unknown): string | undefined {
+  try {
+    if (Array.isArray(value)) {
+      const items = value.filter((item) => item !== undefined);
+      return items.length === 0 ? "[]\n" : `${canonicalSeq(items, "")}\n`;
+    }
+    if (value === null || typeof value !== "object") return undefined;
+    const keys = canonicalKeys(value, true);
+    if (keys === undefined) return undefined;
+    return keys.length === 0 ? "{}\n" : `${canonicalMap(value as Record<string, unknown>, keys, "")}\n`;
   } catch (err) {
     if (err === DECLINE) return undefined;
     throw err;
