@@ -42,8 +42,17 @@ export function loadConfigDocument(path: string): ConfigDocument {
   );
 }
 
-/** The folder QHub is installed in (holds package.json, environments/, blueprints/). */
+let installedAt: string | undefined;
+
+/**
+ * The folder QHub is installed in (holds package.json, environments/, blueprints/). Found once per
+ * process: a render asks three times, each a walk up reading package.json files.
+ */
 export function packageRoot(): string {
+  return (installedAt ??= findPackageRoot());
+}
+
+function findPackageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     try {

@@ -42,10 +42,14 @@ export async function readmeOf(explicit: string | undefined, read: ReadFile): Pr
 }
 
 /** The config's clusters, or undefined (problems printed) when the config is invalid. */
-export async function validConfig(config: string, io: Io): Promise<ClusterConfig[] | undefined> {
+export async function validConfig(
+  config: string,
+  io: Io,
+  environments = loadDefaultEnvironments(),
+): Promise<ClusterConfig[] | undefined> {
   const cd = loadConfigDocument(config);
   const validation = validateDocument(cd, {
-    shippedEnvironments: loadDefaultEnvironments(),
+    shippedEnvironments: environments,
     requireAgeRecipients: true,
     hubValues: await hubValuesCheck(cd),
     warnings: false,
@@ -75,9 +79,11 @@ export async function planRender(
     env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<RenderPlan | undefined> {
-  const clusters = opts.clusters ?? (await validConfig(config, io));
+  // The shipped environments, read once: the config must not clash with them, and they are rendered.
+  const environments = loadDefaultEnvironments();
+  const clusters = opts.clusters ?? (await validConfig(config, io, environments));
   if (!clusters) return undefined;
-  const resolved = resolveConfig(clusters, { environments: loadDefaultEnvironments() });
+  const resolved = resolveConfig(clusters, { environments });
   const root = resolve(output ?? dirname(config));
   const secrets = await sealClusterSecrets({
     clusters: resolved.clusters,
