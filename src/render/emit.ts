@@ -208,50 +208,29 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A map's pairs, the first without indentation, the others at `indent`. */
-function mapBody(map: Record<string, unknown>, indent: string): string {
-  const inner = `${indent}  `;
-  let out = "";
-  for (const k of Object.keys(map)) {
-    const v = map[k];
-    if (out !== "") out += `\n${indent}`;
-    out += `${key(k)}:`;
-    if (Array.isArray(v)) out += v.length === 0 ? " []" : `\n${inner}${seqBody(v, inner)}`;
-    else if (isMap(v)) out += Object.keys(v).length === 0 ? " {}" : `\n${inner}${mapBody(v, inner)}`;
-    else out += ` ${scalar(v, inner)}`;
-  }
-  return out;
+/**
+ * How a writer reads a tree: a map's keys, in the order they are written (undefined for an object
+ * it declines), and a list's items.
+ */
+interface Reading {
+  keys(map: object, top: boolean): readonly string[] | undefined;
+  items(list: readonly unknown[]): readonly unknown[];
 }
 
-/** A list's items, the first without indentation, the others at `indent`. */
-function seqBody(items: readonly unknown[], indent: string): string {
-  const inner = `${indent}  `;
-  let out = "";
-  for (const v of items) {
-    if (out !== "") out += `\n${indent}`;
-    if (Array.isArray(v)) out += v.length === 0 ? "- []" : `- ${seqBody(v, inner)}`;
-    else if (isMap(v)) out += Object.keys(v).length === 0 ? "- {}" : `- ${mapBody(v, inner)}`;
-    else out += `- ${scalar(v, inner)}`;
-  }
-  return out;
-}
+/** writePlainYaml's: a canonical() or written() copy, read as it is. */
+const AS_GIVEN: Reading = {
+  keys: (map) => (isMap(map) ? Object.keys(map) : undefined),
+  items: (list) => list,
+};
 
-/** The package's text for a map or list document, or undefined where it declines. */
-export function writePlainYaml(data: unknown): string | undefined {
-  try {
-    if (Array.isArray(data)) return data.length === 0 ? "[]\n" : `${seqBody(data, "")}\n`;
-    if (isMap(data)) return Object.keys(data).length === 0 ? "{}\n" : `${mapBody(data, "")}\n`;
-    return undefined;
-  } catch (err) {
-    if (err === DECLINE) return undefined;
-    throw err;
-  }
-}
-
-// The canonical writer: writePlainYaml of canonical(value), without the copy. canonical() made a
-// deep copy of every object a render writes only for writePlainYaml to walk it once; this walks the
-// object itself, in canonical order. It declines (so the copy is made, and the writers above run)
-// for any object canonical() would read through its toJSON(), or does not copy as a plain map.
+// writeCanonicalYaml's: the object itself, read as canonical() would copy it. canonical() made a
+// deep copy of every object a render writes only for the writer to walk it once. This reading
+// declines (so the copy is made, and written as given) for any object canonical() would read
+// through its toJSON(), or does not copy as a plain map.
+const IN_CANONICAL_ORDER: Reading = {
+  keys: canonicalKeys,
+  items: (list) => list.filter((item) => item !== undefined),
+};
 
 /** A map's keys in canonical order, undefined values left out; undefined when not a plain map or model. */
 function canonicalKeys(value: object, top: boolean): string[] | undefined {
@@ -280,54 +259,73 @@ function inCopyOrder(keys: string[]): string[] {
 }
 
 /** A value after a key or a list's dash: ` scalar`, ` []`, ` {}` or a nested block at `inner`. */
-function canonicalValue(v: unknown, inner: string, nested: string): string {
+function valueText(v: unknown, inner: string, nested: string, reading: Reading): string {
   if (Array.isArray(v)) {
-    const items = v.filter((item) => item !== undefined);
-    return items.length === 0 ? " []" : `${nested}${canonicalSeq(items, inner)}`;
+    const items = reading.items(v);
+    return items.length === 0 ? " []" : `${nested}${seqBody(items, inner, reading)}`;
   }
   if (v !== null && typeof v === "object") {
-    const keys = canonicalKeys(v, false);
+    const keys = reading.keys(v, false);
     if (keys === undefined) throw DECLINE;
-    return keys.length === 0 ? " {}" : `${nested}${canonicalMap(v as Record<string, unknown>, keys, inner)}`;
+    return keys.length === 0
+      ? " {}"
+      : `${nested}${mapBody(v as Record<string, unknown>, keys, inner, reading)}`;
   }
   return ` ${scalar(v, inner)}`;
 }
 
-function canonicalMap(map: Record<string, unknown>, keys: readonly string[], indent: string): string {
+/** A map's pairs, the first without indentation, the others at `indent`. */
+function mapBody(
+  map: Record<string, unknown>,
+  keys: readonly string[],
+  indent: string,
+  reading: Reading,
+): string {
   const inner = `${indent}  `;
   let out = "";
   for (const k of keys) {
     if (out !== "") out += `\n${indent}`;
-    out += `${key(k)}:${canonicalValue(map[k], inner, `\n${inner}`)}`;
+    out += `${key(k)}:${valueText(map[k], inner, `\n${inner}`, reading)}`;
   }
   return out;
 }
 
-function canonicalSeq(items: readonly unknown[], indent: string): string {
+/** A list's items, the first without indentation, the others at `indent`. */
+function seqBody(items: readonly unknown[], indent: string, reading: Reading): string {
   const inner = `${indent}  `;
   let out = "";
   for (const v of items) {
     if (out !== "") out += `\n${indent}`;
-    out += `-${canonicalValue(v, inner, " ")}`;
+    out += `-${valueText(v, inner, " ", reading)}`;
   }
   return out;
 }
 
-/** writePlainYaml(canonical(value)), or undefined where either declines. */
-export function writeCanonicalYaml(value: unknown): string | undefined {
+/** A map or list document as `reading` reads it, or undefined where the writer declines. */
+function writeDocument(data: unknown, reading: Reading): string | undefined {
   try {
-    if (Array.isArray(value)) {
-      const items = value.filter((item) => item !== undefined);
-      return items.length === 0 ? "[]\n" : `${canonicalSeq(items, "")}\n`;
+    if (Array.isArray(data)) {
+      const items = reading.items(data);
+      return items.length === 0 ? "[]\n" : `${seqBody(items, "", reading)}\n`;
     }
-    if (value === null || typeof value !== "object") return undefined;
-    const keys = canonicalKeys(value, true);
+    if (data === null || typeof data !== "object") return undefined;
+    const keys = reading.keys(data, true);
     if (keys === undefined) return undefined;
-    return keys.length === 0 ? "{}\n" : `${canonicalMap(value as Record<string, unknown>, keys, "")}\n`;
+    return keys.length === 0 ? "{}\n" : `${mapBody(data as Record<string, unknown>, keys, "", reading)}\n`;
   } catch (err) {
     if (err === DECLINE) return undefined;
     throw err;
   }
+}
+
+/** The package's text for a map or list document, or undefined where it declines. */
+export function writePlainYaml(data: unknown): string | undefined {
+  return writeDocument(data, AS_GIVEN);
+}
+
+/** writePlainYaml(canonical(value)), or undefined where either declines. */
+export function writeCanonicalYaml(value: unknown): string | undefined {
+  return writeDocument(value, IN_CANONICAL_ORDER);
 }
 
 /** Several objects as one multi-document YAML file, in the order given. */
