@@ -59,25 +59,29 @@ export function identityFileText(pair: AgeKeyPair, created: Date): string {
  * a file). The value is public, so it may be quoted in the message.
  */
 export function validateRecipient(recipient: string, where = "age recipient"): string {
-  checkedRecipientKey(recipient, where);
+  checkedRecipient(recipient, where);
   return recipient;
 }
 
 /**
- * Recipients that passed checkedRecipientKey, with their keys: a render checks the same few
- * recipients for every file it seals (decoding bech32 each time was ~0.2 ms a file).
+ * Recipients that passed recipientKeyOf's checks, with their raw X25519 keys and, once a data key
+ * has been wrapped for them, their node:crypto key objects. A render checks and wraps for the same
+ * few recipients in every file it seals: decoding bech32 was ~0.2 ms a file, and parsing the key
+ * a tenth of each wrap. A recipient's key is a function of its text.
  */
-const checkedKeys = new Map<string, Uint8Array>();
+const checkedRecipients = new Map<string, { raw: Buffer; key?: KeyObject }>();
 
-/** validateRecipient's checks; returns the recipient's 32-byte X25519 public key. */
-function checkedRecipientKey(recipient: string, where: string): Uint8Array {
-  const known = checkedKeys.get(recipient);
-  if (known) return known;
-  const key = recipientKeyOf(recipient, where);
-  checkedKeys.set(recipient, key);
-  return key;
+/** validateRecipient's checks, each recipient once; its raw public key, and its key object if made. */
+function checkedRecipient(recipient: string, where: string): { raw: Buffer; key?: KeyObject } {
+  let known = checkedRecipients.get(recipient);
+  if (known === undefined) {
+    known = { raw: Buffer.from(recipientKeyOf(recipient, where)) };
+    checkedRecipients.set(recipient, known);
+  }
+  return known;
 }
 
+/** The checks, and the recipient's 32-byte X25519 public key. */
 function recipientKeyOf(recipient: string, where: string): Uint8Array {
   if (/^age1(pq|tag|tagpq)1/.test(recipient))
     throw new UserError(
@@ -188,24 +192,15 @@ function recipientKey(recipient: string): Uint8Array {
 const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
 const rawPublicKey = (der: Buffer) => der.subarray(SPKI_X25519.length);
 
-/**
- * Recipients' public keys as node:crypto key objects, by recipient: a render wraps a data key for
- * the same few recipients in every sealed file, and parsing the key was a tenth of each wrap. Only
- * checked recipients enter; a recipient's key is a function of its text.
- */
-const recipientKeys = new Map<string, { raw: Buffer; key: KeyObject }>();
-
+/** A checked recipient's raw key and node:crypto key object. */
 function recipientPublicKey(recipient: string): { raw: Buffer; key: KeyObject } {
-  let known = recipientKeys.get(recipient);
-  if (known === undefined) {
-    const raw = Buffer.from(checkedRecipientKey(recipient, "age recipient"));
-    known = {
-      raw,
-      key: createPublicKey({ key: Buffer.concat([SPKI_X25519, raw]), format: "der", type: "spki" }),
-    };
-    recipientKeys.set(recipient, known);
-  }
-  return known;
+  const known = checkedRecipient(recipient, "age recipient");
+  const key = (known.key ??= createPublicKey({
+    key: Buffer.concat([SPKI_X25519, known.raw]),
+    format: "der",
+    type: "spki",
+  }));
+  return { raw: known.raw, key };
 }
 
 /**
