@@ -30,7 +30,7 @@ export interface ValidationResult {
   clusters?: ClusterConfig[];
 }
 
-type Parsed = { success: true; data: unknown } | { success: false; error: z.core.$ZodError };
+type Parsed = z.core.util.SafeParseResult<unknown>;
 
 /**
  * zod's safeParse of the config (or, with clusters, its top level, where `provider` and `domain`
